@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Both build .venv themselves.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint worker
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Local secrets are generated once; rewriting them would make stored contact data unreadable.
+.env.keys: | $(STAMP)
+	$(BIN)/python manage.py generate_local_keys
+
+# SQLite, a memory cache and a filesystem Celery broker: nothing to install but Python.
+run: install .env.keys
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@mkdir -p var/celery/queue var/celery/processed
+	@echo "Celery worker with beat: log in var/celery.log"
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/celery -A config worker --beat --pool=solo --loglevel=INFO --logfile=var/celery.log \
+		--schedule=var/celerybeat-schedule & worker=$$!; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

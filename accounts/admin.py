@@ -1,0 +1,111 @@
+"""Operators' admin for accounts. Lists never show a name or an address; a user is found by typing the address."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+
+from . import crypto, services
+from .models import LoginEvent, User
+
+admin.site.site_header = "Hirewall operators"
+admin.site.site_title = "Hirewall operators"
+admin.site.unregister(Group)
+
+
+class UserCreationForm(forms.ModelForm):
+    email = forms.EmailField()
+    full_name = forms.CharField(max_length=services.FULL_NAME_MAX_LENGTH)
+    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+
+    class Meta:
+        model = User
+        fields = ("role",)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            services.validate_new_account(
+                email=cleaned["email"], password=cleaned["password"], full_name=cleaned["full_name"]
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+    def save(self, commit: bool = True) -> User:
+        # The admin's save_model calls services.register_user; nothing is written here.
+        return self.instance
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ("short_id", "role", "is_active", "is_staff", "date_joined", "last_login")
+    list_filter = ("role", "is_active", "is_staff")
+    search_fields = ("email_blind_index",)
+    search_help_text = "Type a full email address: users are found by the keyed index of the exact address."
+    ordering = ("-date_joined",)
+    # A role is chosen at creation (operators are staff); afterwards only activity changes here.
+    readonly_fields = ("id", "role", "is_staff", "date_joined", "last_login")
+    fields = ("id", "role", "is_active", "is_staff", "date_joined", "last_login")
+    show_full_result_count = False
+
+    @admin.display(description="user")
+    def short_id(self, user: User) -> str:
+        return str(user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = UserCreationForm
+            kwargs["fields"] = ("role",)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("email", "full_name", "role", "password")
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.register_user(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password"],
+            full_name=form.cleaned_data["full_name"],
+            role=form.cleaned_data["role"],
+        )
+        form.instance = created
+        obj.pk = created.pk
+        obj.__dict__.update(created.__dict__)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Only an exact address matches; the table holds no plaintext to search.
+        search_term = search_term.strip()
+        if not search_term:
+            return queryset, False
+        return queryset.filter(email_blind_index=crypto.email_blind_index(search_term)), False
+
+
+@admin.register(LoginEvent)
+class LoginEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user", "success", "failure_reason", "channel", "ip", "device_id")
+    list_filter = ("success", "channel", "failure_reason")
+    search_fields = ("ip", "device_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

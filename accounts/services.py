@@ -1,0 +1,132 @@
+"""Writes on accounts: registration, operators, API tokens, login events."""
+
+from django.contrib.auth import authenticate, password_validation, user_logged_in, user_logged_out
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from knox.models import AuthToken
+
+from config.errors import DomainError
+
+from . import crypto
+from .models import LoginChannel, LoginEvent, Role, User
+from .request_info import client_ip, device_id, user_agent
+
+FULL_NAME_MAX_LENGTH = 150
+EMAIL_MAX_LENGTH = 254
+EMAIL_TAKEN_MESSAGE = "An account with this email address already exists."
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    default_detail = "The email address or password is not correct."
+
+
+def validate_new_account(*, email: str, password: str, full_name: str) -> None:
+    errors: dict[str, list[str]] = {}
+    normalised_email = crypto.normalise_email(email)
+    try:
+        if len(normalised_email) > EMAIL_MAX_LENGTH:
+            raise ValidationError(f"An email address has at most {EMAIL_MAX_LENGTH} characters.")
+        validate_email(normalised_email)
+    except ValidationError as error:
+        errors["email"] = error.messages
+    else:
+        if User.objects.filter(email_blind_index=crypto.blind_index(normalised_email)).exists():
+            errors["email"] = [EMAIL_TAKEN_MESSAGE]
+    if not full_name.strip():
+        errors["full_name"] = ["A full name is required."]
+    elif len(full_name.strip()) > FULL_NAME_MAX_LENGTH:
+        errors["full_name"] = [f"A full name has at most {FULL_NAME_MAX_LENGTH} characters."]
+    try:
+        password_validation.validate_password(password)
+    except ValidationError as error:
+        errors["password"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def register_user(*, email: str, password: str, full_name: str, role: str = Role.RECRUITER) -> User:
+    """Create an account; the address and the name are stored encrypted, the address also blind-indexed."""
+    validate_new_account(email=email, password=password, full_name=full_name)
+    user = User(role=role, is_staff=role == Role.OPERATOR, is_superuser=role == Role.OPERATOR)
+    user.set_email(email)
+    user.set_full_name(full_name)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        # Two registrations raced for one address; the unique blind index let one through.
+        raise ValidationError({"email": [EMAIL_TAKEN_MESSAGE]}) from error
+    return user
+
+
+def create_operator(*, email: str, password: str, full_name: str) -> User:
+    """Operators are staff with every admin permission; the admin itself limits what they may change."""
+    return register_user(email=email, password=password, full_name=full_name, role=Role.OPERATOR)
+
+
+def _channel_of(request: HttpRequest | None) -> str:
+    path = getattr(request, "path", "") or ""
+    if path.startswith("/api/"):
+        return LoginChannel.API
+    if path.startswith("/admin/"):
+        return LoginChannel.ADMIN
+    return LoginChannel.WEB
+
+
+def record_login_attempt(
+    *,
+    request: HttpRequest | None,
+    user: User | None,
+    attempted_email: str = "",
+    success: bool,
+    failure_reason: str = "",
+) -> LoginEvent:
+    """Keep one row per attempt: who (if known), from where, on which device, and the outcome."""
+    attempted_index = crypto.email_blind_index(attempted_email) if attempted_email else ""
+    if user is None and attempted_index:
+        user = User.objects.filter(email_blind_index=attempted_index).first()
+    return LoginEvent.objects.create(
+        user=user,
+        attempted_email_index=attempted_index or (user.email_blind_index if user else ""),
+        success=success,
+        failure_reason=failure_reason,
+        channel=_channel_of(request),
+        ip=client_ip(request) if request is not None else None,
+        user_agent=user_agent(request) if request is not None else "",
+        device_id=device_id(request) if request is not None else "",
+    )
+
+
+def log_in_for_api_token(*, request: HttpRequest, email: str, password: str) -> tuple[AuthToken, str]:
+    """Check the credentials of a recruiter and issue a hashed, expiring API token.
+
+    Django's auth signals record the attempt (accounts/signals.py), as they do
+    for the web UI and the admin.
+    """
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        raise InvalidCredentials()
+    if user.role != Role.RECRUITER:
+        # The API is for employers; other roles work in the web UI or the admin.
+        record_login_attempt(request=request, user=user, success=False, failure_reason="role_not_allowed")
+        raise InvalidCredentials()
+    instance, token = AuthToken.objects.create(user=user)
+    user_logged_in.send(sender=User, request=request, user=user)
+    return instance, token
+
+
+def log_out_api_token(*, request: HttpRequest, token: AuthToken) -> None:
+    user = token.user
+    token.delete()
+    user_logged_out.send(sender=User, request=request, user=user)
+
+
+def purge_expired_api_tokens() -> int:
+    """Delete expired tokens (knox only drops them when they are presented); returns how many."""
+    deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
+    return deleted

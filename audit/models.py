@@ -1,0 +1,1 @@
+"""audit models; see DESIGN.md for what arrives here."""

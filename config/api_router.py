@@ -1,0 +1,11 @@
+"""The employers' REST API, version 1: each app contributes its own api/urls.py."""
+
+from django.urls import include, path, re_path
+
+from .errors import not_found
+
+urlpatterns = [
+    path("", include("accounts.api.urls")),
+    # Unknown API paths answer JSON even with DEBUG on (Django's debug 404 page is HTML).
+    re_path(r"^.*$", not_found),
+]

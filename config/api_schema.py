@@ -1,0 +1,46 @@
+"""OpenAPI descriptions of the error bodies every endpoint shares (drf-spectacular)."""
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable snake_case error code.")
+    detail = serializers.CharField(help_text="A human sentence; never contact-grade data.")
+
+
+class ValidationErrorSerializer(ErrorSerializer):
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per field; `non_field_errors` for the body as a whole.",
+    )
+
+
+def error_response(description: str, *codes: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        response=ErrorSerializer,
+        description=f"{description} Codes: {', '.join(f'`{code}`' for code in codes)}.",
+        examples=[
+            OpenApiExample(code, value={"code": code, "detail": "A human sentence."}, response_only=True)
+            for code in codes
+        ],
+    )
+
+
+VALIDATION_ERROR = OpenApiResponse(
+    response=ValidationErrorSerializer,
+    description="The body is not valid: `invalid`, with messages per field.",
+)
+UNAUTHENTICATED = error_response("No valid token.", "not_authenticated", "authentication_failed")
+RATE_LIMITED = error_response("Too many requests; the `Retry-After` header says when to retry.", "rate_limited")
+SERVICE_UNAVAILABLE = error_response(
+    "The database or the cache is not answering; nothing changed.", "service_unavailable"
+)
+
+HEALTH_RESPONSE = inline_serializer(
+    "Health",
+    fields={
+        "status": serializers.ChoiceField(choices=["ok", "unavailable"]),
+        "checks": serializers.DictField(child=serializers.ChoiceField(choices=["ok", "down"])),
+    },
+)

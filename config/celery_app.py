@@ -1,0 +1,11 @@
+"""The Celery app (cookiecutter-django shape): configured from Django settings, CELERY_ namespace."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("hirewall")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,151 @@
+"""Errors as values with codes, and the one place that turns them into HTTP answers.
+
+Services raise DomainError subclasses with a stable `code` (the API's error
+codes). `api_exception_handler` renders every API error as {"code", "detail"}
+plus named fields; validation errors add {"errors": {field: [...]}}. Nothing
+here ever renders a stack trace.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views import defaults
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
+
+# Failures of a component the platform cannot work safely without: fail closed with 503.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+
+
+class DomainError(Exception):
+    """A refusal with a stable code; `fields` are extra named members of the error body."""
+
+    code = "error"
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request cannot be carried out."
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None, **fields) -> None:
+        self.detail = detail or self.default_detail
+        self.headers = headers or {}
+        self.fields = fields
+        super().__init__(self.detail)
+
+    def body(self) -> dict:
+        return {"code": self.code, "detail": self.detail, **self.fields}
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many requests. Try again later."
+
+    def __init__(self, *, retry_after: int) -> None:
+        retry_after = max(1, int(retry_after))
+        super().__init__(headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(DomainError):
+    code = "service_unavailable"
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A component the platform depends on is not answering; nothing was changed."
+
+
+INVALID_DETAIL = "The request is not valid; see errors."
+
+# DRF's default codes, renamed where the API contract names them differently.
+_DRF_CODE_RENAMES = {"throttled": "rate_limited", "error": "invalid"}
+
+
+def _field_errors(detail) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {field: _messages(messages) for field, messages in detail.items()}
+    return {"non_field_errors": _messages(detail)}
+
+
+def _messages(detail) -> list[str]:
+    if isinstance(detail, list):
+        flattened = []
+        for item in detail:
+            flattened.extend(_messages(item) if isinstance(item, list | dict) else [str(item)])
+        return flattened
+    if isinstance(detail, dict):
+        return [f"{key}: {message}" for key, value in detail.items() for message in _messages(value)]
+    return [str(detail)]
+
+
+def invalid_response_body(errors: dict[str, list[str]]) -> dict:
+    return {"code": "invalid", "detail": INVALID_DETAIL, "errors": errors}
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF's EXCEPTION_HANDLER: every exception raised in an API view becomes {"code", "detail"}."""
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return Response(exc.body(), status=exc.status_code, headers=exc.headers)
+
+    if isinstance(exc, drf_exceptions.ValidationError):
+        set_rollback()
+        return Response(invalid_response_body(_field_errors(exc.detail)), status=status.HTTP_400_BAD_REQUEST)
+
+    if isinstance(exc, DjangoValidationError):
+        set_rollback()
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(invalid_response_body(errors), status=status.HTTP_400_BAD_REQUEST)
+
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+
+    if isinstance(exc, drf_exceptions.APIException):
+        set_rollback()
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
+        code = _DRF_CODE_RENAMES.get(code, code)
+        return Response({"code": code, "detail": str(exc.detail)}, status=exc.status_code, headers=headers)
+
+    set_rollback()
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        logger.error("dependency unavailable: %s", type(exc).__name__)
+        unavailable = ServiceUnavailable()
+        return Response(unavailable.body(), status=unavailable.status_code)
+
+    logger.exception("unhandled error in %s", type(context.get("view")).__name__)
+    return Response(SERVER_ERROR_BODY, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+SERVER_ERROR_BODY = {"code": "server_error", "detail": "An unexpected error occurred; it has been logged."}
+NOT_FOUND_BODY = {"code": "not_found", "detail": "Not found."}
+
+
+def _is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None):
+    """handler404: JSON under /api/, the HTML page elsewhere."""
+    if _is_api_request(request):
+        return JsonResponse(NOT_FOUND_BODY, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest):
+    """handler500: JSON under /api/, the HTML page elsewhere; never a trace."""
+    if _is_api_request(request):
+        return JsonResponse(SERVER_ERROR_BODY, status=500)
+    return defaults.server_error(request)

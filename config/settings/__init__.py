@@ -1,0 +1,1 @@
+"""Settings package: base.py is shared; local, production and test build on it."""

@@ -1,0 +1,18 @@
+"""Development settings: `make run` on SQLite, nothing else installed."""
+
+from django.core.management.utils import get_random_secret_key
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, REDIS_URL, SILENCED_SYSTEM_CHECKS, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or get_random_secret_key()
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+if not REDIS_URL:
+    # The memory cache is per process. `runserver` serves from one process, so the
+    # login limits still hold there; production must set REDIS_URL (it is required).
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "django_ratelimit.E003"]
+
+# Keys made once by `make run` into .env.keys (ignored by git); see accounts/crypto.py.
+KEYS_FILE = BASE_DIR / ".env.keys"

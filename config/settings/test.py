@@ -1,0 +1,30 @@
+"""Test settings: the suite runs on DATABASE_URL (PostgreSQL in CI) or SQLite."""
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL, SILENCED_SYSTEM_CHECKS, env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnopqrstuvwxyz"
+TEST_RUNNER = "django.test.runner.DiscoverRunner"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+# Fast hashing keeps hundreds of logins in the suite quick; Argon2 is asserted separately.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Fixed test keys: ciphertext in tests is real Fernet, with keys no deployment uses.
+FIELD_ENCRYPTION_KEYS = ["Aq5k0TqXHbIwNNm5bO4vm8gqrC-8mdkC8Y9fkrQfcQ8="]
+BLIND_INDEX_KEY = "test-blind-index-key-0123456789abcdef"
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = "memory://"
+
+if REDIS_URL:
+    # Each run gets its own key space so parallel runs and leftovers never collide.
+    CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="hirewall-test")  # noqa: F405
+else:
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "django_ratelimit.E003"]

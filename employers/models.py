@@ -1,0 +1,1 @@
+"""employers models; see DESIGN.md for what arrives here."""

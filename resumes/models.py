@@ -1,0 +1,1 @@
+"""resumes models; see DESIGN.md for what arrives here."""
