@@ -1,0 +1,75 @@
+"""Shared fixtures: API clients, users, and markers for PostgreSQL, Redis and the browser."""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    redis_configured = bool(settings.REDIS_URL)
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL to a PostgreSQL database"))
+        if "redis" in item.keywords and not redis_configured:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
+        if "browser" in item.keywords and not chromium:
+            item.add_marker(pytest.mark.skip(reason="needs Debian's chromium (apt-get install chromium)"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters live in the cache; every test starts from zero.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def recruiter(db):
+    return UserFactory(role="recruiter")
+
+
+@pytest.fixture
+def seeker(db):
+    return UserFactory(role="seeker")
+
+
+@pytest.fixture
+def operator(db):
+    return UserFactory(role="operator", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def recruiter_client(recruiter) -> APIClient:
+    """An API client holding a real knox token of `recruiter`."""
+    from knox.models import AuthToken
+
+    client = APIClient()
+    _, token = AuthToken.objects.create(user=recruiter)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
