@@ -254,3 +254,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
 }
+
+# EMPLOYERS: verification and reveal limits (employers/, read by the reveal service)
+# Reveal limits per plan (DESIGN.md). Operators may set per-organisation
+# overrides, never above "platform_ceiling"; the monthly ceiling is 31 days at
+# the daily ceiling, so it never binds before the daily one does.
+PLAN_QUOTAS = {
+    "standard": {"recruiter_daily": 20, "org_daily": 50, "org_monthly": 600},
+    "member": {"recruiter_daily": 60, "org_daily": 200, "org_monthly": 3000},
+    "platform_ceiling": {"recruiter_daily": 300, "org_daily": 300, "org_monthly": 9300},
+}
+# A verification lasts about six months; afterwards the organisation counts as not verified.
+REVERIFY_AFTER_DAYS = env.int("REVERIFY_AFTER_DAYS", default=183)
+# Business licences: PDF, PNG or JPEG (checked by content), stored under PRIVATE_MEDIA_ROOT.
+LICENCE_MAX_BYTES = 5 * 1024 * 1024
+# The employers' API shares field names ("status", "role") between different choice sets.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "OrganizationStatusEnum": "employers.models.OrganizationStatus",
+        "JobStatusEnum": "employers.models.JobStatus",
+        "SeatRoleEnum": "employers.models.SeatRole",
+    }
+)

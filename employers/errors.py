@@ -1,0 +1,97 @@
+"""The employers' refusals, each with the stable code the API contract names."""
+
+from rest_framework import status
+
+from config.errors import DomainError
+
+
+class InvalidUscc(DomainError):
+    code = "invalid_uscc"
+    default_detail = "This is not a valid Unified Social Credit Code."
+
+
+class UsccTaken(DomainError):
+    code = "uscc_taken"
+    default_detail = "An organisation with this Unified Social Credit Code is already registered."
+
+
+class UsccBlacklisted(DomainError):
+    code = "uscc_blacklisted"
+    default_detail = "This Unified Social Credit Code is on the adverse credit list and cannot register."
+
+
+class NotRecruiter(DomainError):
+    code = "not_recruiter"
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "Only recruiter accounts use the employers' API."
+
+
+class RecruiterInactive(DomainError):
+    code = "recruiter_inactive"
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "This recruiter's seat has been deactivated."
+
+
+class NoOrganization(DomainError):
+    code = "no_organization"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "This recruiter does not belong to an organisation."
+
+
+class AlreadyInOrganization(DomainError):
+    code = "already_in_organization"
+    default_detail = "This recruiter already belongs to an organisation."
+
+
+class NotOrgAdmin(DomainError):
+    code = "not_org_admin"
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "Only an administrator of the organisation may do this."
+
+
+class InvalidFile(DomainError):
+    code = "invalid_file"
+    default_detail = "The file must be a PDF, PNG or JPEG of at most 5 MB."
+
+
+class RecruiterNotFound(DomainError):
+    code = "recruiter_not_found"
+    default_detail = "No active recruiter account has this email address."
+
+
+class RecruiterAlreadySeated(DomainError):
+    code = "recruiter_already_seated"
+    default_detail = "This recruiter already belongs to an organisation."
+
+
+class JobNotFound(DomainError):
+    code = "not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "Not found."
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    default_detail = "The organisation's status does not allow this change."
+
+
+class ReasonRequired(DomainError):
+    code = "reason_required"
+    default_detail = "A reason is required for this change."
+
+
+class NotSeeker(DomainError):
+    code = "not_seeker"
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "Only job seekers apply to jobs."
+
+
+class JobUnavailable(DomainError):
+    code = "job_unavailable"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "This job is not open for applications."
+
+
+class AlreadyApplied(DomainError):
+    code = "already_applied"
+    default_detail = "This seeker has already applied to this job."

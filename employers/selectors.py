@@ -1,0 +1,92 @@
+"""Reads on employers; each read across an access boundary checks access and fetches together."""
+
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Role, User
+
+from . import errors
+from .models import Application, JobPosting, Organization, OrganizationStatus, Seat
+
+
+def ensure_can_register(*, user: User) -> None:
+    """Only a recruiter without any seat registers an organisation; a deactivated one cannot start over."""
+    if user.role != Role.RECRUITER:
+        raise errors.NotRecruiter()
+    seat = Seat.objects.filter(user=user).only("is_active").first()
+    if seat is not None:
+        raise errors.RecruiterInactive() if not seat.is_active else errors.AlreadyInOrganization()
+
+
+def get_active_seat(*, user: User) -> Seat:
+    """The caller's seat, or the refusal that applies: not a recruiter, no organisation, deactivated."""
+    if user.role != Role.RECRUITER:
+        raise errors.NotRecruiter()
+    seat = Seat.objects.select_related("organization", "user").filter(user=user).first()
+    if seat is None:
+        raise errors.NoOrganization()
+    if not seat.is_active:
+        raise errors.RecruiterInactive()
+    return seat
+
+
+def get_admin_seat(*, user: User) -> Seat:
+    seat = get_active_seat(user=user)
+    if not seat.is_admin:
+        raise errors.NotOrgAdmin()
+    return seat
+
+
+def quota_usage(*, seat: Seat) -> dict[str, dict[str, int]]:
+    """Limits in force and what is used of them today / this month.
+
+    Nothing consumes quota until the reveal service exists, so `used` reads 0;
+    the shape is final.
+    """
+    limits = seat.organization.quota_limits()
+    used = dict.fromkeys(limits, 0)
+    return {
+        name: {"limit": limit, "used": used[name], "remaining": max(0, limit - used[name])}
+        for name, limit in limits.items()
+    }
+
+
+def list_jobs_for_recruiter(*, user: User) -> QuerySet[JobPosting]:
+    seat = get_active_seat(user=user)
+    return JobPosting.objects.filter(organization=seat.organization)
+
+
+def get_job_for_recruiter(*, user: User, job_id: int) -> JobPosting:
+    """The job if it is the caller's organisation's; another's is `not_found`, exactly like a missing one."""
+    job = list_jobs_for_recruiter(user=user).filter(pk=job_id).first()
+    if job is None:
+        raise errors.JobNotFound()
+    return job
+
+
+def list_applications_for_recruiter(*, user: User, job_id: int) -> QuerySet[Application]:
+    job = get_job_for_recruiter(user=user, job_id=job_id)
+    return Application.objects.filter(job=job).only("id", "resume_id", "created_at", "job_id")
+
+
+def list_open_jobs_for_seekers(*, category: str | None = None, city: str | None = None) -> QuerySet[JobPosting]:
+    """Open jobs of organisations verified and not past re-verification: all that seekers ever see."""
+    jobs = JobPosting.objects.visible_to_seekers().select_related("organization")
+    if category:
+        jobs = jobs.filter(category=category)
+    if city:
+        jobs = jobs.filter(city=city)
+    return jobs
+
+
+def list_verification_queue() -> QuerySet[Organization]:
+    return Organization.objects.filter(status=OrganizationStatus.PENDING).order_by("created_at", "id")
+
+
+def list_reverification_due(*, within_days: int = 0) -> QuerySet[Organization]:
+    """Verified organisations whose verification has expired, or expires within `within_days`."""
+    return Organization.objects.reverification_overdue(now=timezone.now() + timedelta(days=within_days)).order_by(
+        "reverify_due"
+    )

@@ -1,0 +1,461 @@
+"""Writes on employers: registration, licences, seats, status changes, jobs, applications, adverse credit."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import crypto
+from accounts.models import Role, User
+from audit.services import contains_contact_data, record_event
+
+from . import errors, selectors
+from .models import (
+    AdverseCreditRecord,
+    Application,
+    BusinessLicence,
+    JobPosting,
+    JobStatus,
+    Organization,
+    OrganizationStatus,
+    RegistrationAttempt,
+    RegistrationOutcome,
+    Seat,
+    SeatRole,
+    licence_upload_path,
+    reverification_period,
+)
+from .uscc import InvalidUsccError, validate_uscc
+
+# Leading bytes of the licence formats accepted; the name and the declared type are ignored.
+LICENCE_SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+)
+JOB_EDITABLE_FIELDS = ("title", "description", "city", "category", "status")
+
+
+def private_storage() -> FileSystemStorage:
+    """Files with no public URL: only the admin's staff-checked view reads them."""
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+# Organisations
+
+
+def _record_registration_attempt(
+    *, recruiter: User, uscc: str, legal_name: str, city: str, outcome: str, organization=None, ip, user_agent
+) -> None:
+    with transaction.atomic():
+        attempt = RegistrationAttempt.objects.create(
+            uscc=uscc,
+            legal_name=legal_name,
+            city=city,
+            user=recruiter,
+            organization=organization,
+            outcome=outcome,
+            ip=ip or None,
+            user_agent=(user_agent or "")[:512],
+        )
+        record_event(
+            action="organization.registration",
+            actor=recruiter,
+            organization=organization,
+            target_type="uscc",
+            target_id=uscc,
+            outcome="granted" if outcome == RegistrationOutcome.REGISTERED else "denied",
+            code="" if outcome == RegistrationOutcome.REGISTERED else outcome,
+            ip=ip,
+            user_agent=user_agent,
+            details={"attempt_id": attempt.pk},
+        )
+
+
+def register_organization(
+    *, recruiter: User, legal_name: str, uscc: str, city: str, ip: str | None = None, user_agent: str = ""
+) -> Organization:
+    """Create a pending organisation with the caller as its admin.
+
+    Refused attempts with a well-formed code are kept (RegistrationAttempt and an
+    audit event) even though the registration itself is not: they are evidence.
+    """
+    selectors.ensure_can_register(user=recruiter)
+    try:
+        code = validate_uscc(uscc)
+    except InvalidUsccError as error:
+        raise errors.InvalidUscc(f"This is not a valid Unified Social Credit Code: {error}.") from error
+    legal_name, city = legal_name.strip(), city.strip()
+    attempt = {
+        "recruiter": recruiter,
+        "uscc": code,
+        "legal_name": legal_name,
+        "city": city,
+        "ip": ip,
+        "user_agent": user_agent,
+    }
+
+    if AdverseCreditRecord.objects.filter(uscc=code).exists():
+        _record_registration_attempt(**attempt, outcome=RegistrationOutcome.USCC_BLACKLISTED)
+        raise errors.UsccBlacklisted()
+    if Organization.objects.filter(uscc=code).exists():
+        _record_registration_attempt(**attempt, outcome=RegistrationOutcome.USCC_TAKEN)
+        raise errors.UsccTaken()
+
+    organization = Organization(
+        legal_name=legal_name, uscc=code, city=city, registered_by=recruiter, registered_ip=ip or None
+    )
+    organization.full_clean()
+    try:
+        with transaction.atomic():
+            organization.save()
+            Seat.objects.create(organization=organization, user=recruiter, role=SeatRole.ADMIN, added_by=recruiter)
+            _record_registration_attempt(
+                **attempt,
+                outcome=RegistrationOutcome.REGISTERED,
+                organization=organization,
+            )
+    except IntegrityError as error:
+        # A concurrent request won the race for this code or for this recruiter's seat.
+        if Organization.objects.filter(uscc=code).exists():
+            raise errors.UsccTaken() from error
+        raise errors.AlreadyInOrganization() from error
+    return organization
+
+
+def _sniff_licence(head: bytes) -> tuple[str, str] | None:
+    for signature, content_type, extension in LICENCE_SIGNATURES:
+        if head.startswith(signature):
+            return content_type, extension
+    return None
+
+
+def upload_licence(*, seat: Seat, file: UploadedFile, ip: str | None = None, user_agent: str = "") -> BusinessLicence:
+    """Keep a licence file privately after checking its size and its content (not its name)."""
+    if not seat.is_admin:
+        raise errors.NotOrgAdmin()
+    max_bytes = settings.LICENCE_MAX_BYTES
+    if file.size is None or file.size == 0 or file.size > max_bytes:
+        raise errors.InvalidFile(f"The file must be between 1 byte and {max_bytes // (1024 * 1024)} MB.")
+    content = file.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise errors.InvalidFile()
+    sniffed = _sniff_licence(content[:16])
+    if sniffed is None:
+        raise errors.InvalidFile("The file's content is not a PDF, PNG or JPEG.")
+    content_type, extension = sniffed
+    organization = seat.organization
+    storage = private_storage()
+    storage_name = storage.save(
+        licence_upload_path(organization.pk, secrets.token_hex(16), extension), ContentFile(content)
+    )
+    try:
+        with transaction.atomic():
+            licence = BusinessLicence.objects.create(
+                organization=organization,
+                storage_name=storage_name,
+                content_type=content_type,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                uploaded_by=seat.user,
+                uploaded_ip=ip or None,
+            )
+            record_event(
+                action="organization.licence_uploaded",
+                actor=seat.user,
+                organization=organization,
+                target_type="licence",
+                target_id=licence.pk,
+                ip=ip,
+                user_agent=user_agent,
+                details={"content_type": content_type, "size": len(content), "sha256": licence.sha256},
+            )
+    except Exception:
+        storage.delete(storage_name)
+        raise
+    return licence
+
+
+def open_licence_for_operator(*, operator: User, licence: BusinessLicence, ip: str | None = None):
+    """The file of a licence, for an operator in the admin; each viewing is recorded."""
+    if not (operator.is_active and operator.is_staff):
+        raise PermissionDenied("Only operators view licences.")
+    record_event(
+        action="organization.licence_viewed",
+        actor=operator,
+        organization=licence.organization,
+        target_type="licence",
+        target_id=licence.pk,
+        ip=ip,
+    )
+    return private_storage().open(licence.storage_name, "rb")
+
+
+# Status changes: the only way an organisation's status moves.
+
+_PAST_TENSE = {"verify": "verified", "reject": "rejected", "suspend": "suspended", "reinstate": "reinstated"}
+_ALLOWED_FROM = {
+    "verify": {OrganizationStatus.PENDING, OrganizationStatus.REJECTED, OrganizationStatus.VERIFIED},
+    "reject": {OrganizationStatus.PENDING, OrganizationStatus.VERIFIED},
+    "suspend": {OrganizationStatus.PENDING, OrganizationStatus.VERIFIED},
+    "reinstate": {OrganizationStatus.SUSPENDED},
+}
+
+
+def _clean_reason(reason: str, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise errors.ReasonRequired()
+    if contains_contact_data(reason):
+        raise ValidationError({"reason": ["A reason must not contain contact details such as email addresses."]})
+    return reason
+
+
+def _change_status(
+    *, operation: str, organization: Organization, by: User | None, new_status: str, reason: str, **changes
+) -> Organization:
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        if locked.status not in _ALLOWED_FROM[operation]:
+            raise errors.InvalidTransition(
+                f"An organisation with status {locked.status} cannot be {_PAST_TENSE[operation]}."
+            )
+        previous = locked.status
+        now = timezone.now()
+        locked.status = new_status
+        locked.status_changed_at = now
+        locked.status_changed_by = by
+        locked.status_reason = reason
+        for field, value in changes.items():
+            setattr(locked, field, value(now) if callable(value) else value)
+        locked.save()
+        record_event(
+            action=f"organization.{_PAST_TENSE[operation]}",
+            actor=by,
+            organization=locked,
+            target_type="organization",
+            target_id=locked.pk,
+            details={"from": previous, "to": new_status, "reason": reason},
+        )
+    organization.refresh_from_db()
+    return organization
+
+
+def verify_organization(*, organization: Organization, by: User, reason: str = "") -> Organization:
+    """Verify (or re-verify) for REVERIFY_AFTER_DAYS from now."""
+    return _change_status(
+        operation="verify",
+        organization=organization,
+        by=by,
+        new_status=OrganizationStatus.VERIFIED,
+        reason=_clean_reason(reason, required=False),
+        verified_at=lambda now: now,
+        verified_by=by,
+        reverify_due=lambda now: now + reverification_period(),
+    )
+
+
+def reject_organization(*, organization: Organization, by: User, reason: str) -> Organization:
+    return _change_status(
+        operation="reject",
+        organization=organization,
+        by=by,
+        new_status=OrganizationStatus.REJECTED,
+        reason=_clean_reason(reason, required=True),
+    )
+
+
+def suspend_organization(*, organization: Organization, by: User | None, reason: str) -> Organization:
+    """Stop an organisation at once; `by` None means the platform's detectors did it."""
+    return _change_status(
+        operation="suspend",
+        organization=organization,
+        by=by,
+        new_status=OrganizationStatus.SUSPENDED,
+        reason=_clean_reason(reason, required=True),
+    )
+
+
+def reinstate_organization(*, organization: Organization, by: User, reason: str) -> Organization:
+    """Lift a suspension: back to verified if it had been verified (expiry still applies), else pending."""
+    current = Organization.objects.only("verified_at").get(pk=organization.pk)
+    new_status = OrganizationStatus.VERIFIED if current.verified_at else OrganizationStatus.PENDING
+    return _change_status(
+        operation="reinstate",
+        organization=organization,
+        by=by,
+        new_status=new_status,
+        reason=_clean_reason(reason, required=True),
+    )
+
+
+def update_organization_limits(
+    *, organization: Organization, by: User, plan: str, limits: dict[str, int | None]
+) -> Organization:
+    """An operator sets the plan and per-organisation limits; the model refuses anything above the ceiling."""
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = {"plan": locked.plan, **{name: getattr(locked, f"{name}_limit") for name in limits}}
+        locked.plan = plan
+        for name, value in limits.items():
+            setattr(locked, f"{name}_limit", value)
+        locked.full_clean()
+        locked.save()
+        after = {"plan": locked.plan, **{name: getattr(locked, f"{name}_limit") for name in limits}}
+        if after != before:
+            record_event(
+                action="organization.limits_changed",
+                actor=by,
+                organization=locked,
+                target_type="organization",
+                target_id=locked.pk,
+                details={"before": before, "after": after},
+            )
+    organization.refresh_from_db()
+    return organization
+
+
+# Seats
+
+
+def add_recruiter(*, seat: Seat, email: str, role: str) -> Seat:
+    """An organisation admin gives an existing recruiter account a seat.
+
+    Whether an address belongs to a seeker or to nobody is not told apart: both are
+    `recruiter_not_found`, so this cannot probe who uses the platform.
+    """
+    if not seat.is_admin:
+        raise errors.NotOrgAdmin()
+    if role not in SeatRole.values:
+        raise ValidationError({"role": [f"One of: {', '.join(SeatRole.values)}."]})
+    user = User.objects.filter(email_blind_index=crypto.email_blind_index(email)).first()
+    if user is None or user.role != Role.RECRUITER or not user.is_active:
+        raise errors.RecruiterNotFound()
+    if Seat.objects.filter(user=user).exists():
+        raise errors.RecruiterAlreadySeated()
+    try:
+        with transaction.atomic():
+            new_seat = Seat.objects.create(organization=seat.organization, user=user, role=role, added_by=seat.user)
+            record_event(
+                action="seat.added",
+                actor=seat.user,
+                organization=seat.organization,
+                target_type="user",
+                target_id=user.pk,
+                details={"role": role},
+            )
+    except IntegrityError as error:
+        raise errors.RecruiterAlreadySeated() from error
+    return new_seat
+
+
+def set_seat_active(*, seat: Seat, active: bool, by: User) -> Seat:
+    """Operators deactivate (or reactivate) a seat; a deactivated recruiter can do nothing."""
+    with transaction.atomic():
+        locked = Seat.objects.select_for_update().get(pk=seat.pk)
+        if locked.is_active == active:
+            return locked
+        locked.is_active = active
+        locked.deactivated_at = None if active else timezone.now()
+        locked.save(update_fields=["is_active", "deactivated_at"])
+        record_event(
+            action="seat.reactivated" if active else "seat.deactivated",
+            actor=by,
+            organization=locked.organization,
+            target_type="user",
+            target_id=locked.user_id,
+        )
+    return locked
+
+
+# Jobs and applications
+
+
+def _clean_job(job: JobPosting) -> None:
+    job.title = job.title.strip()
+    job.city = job.city.strip()
+    job.full_clean(exclude=["organization", "created_by"])
+
+
+def create_job(*, seat: Seat, title: str, description: str, city: str, category: str) -> JobPosting:
+    """Any status of organisation may draft jobs; seekers only see a verified one's open jobs."""
+    job = JobPosting(
+        organization=seat.organization,
+        created_by=seat.user,
+        title=title,
+        description=description,
+        city=city,
+        category=category,
+        status=JobStatus.OPEN,
+    )
+    _clean_job(job)
+    job.save()
+    return job
+
+
+def update_job(*, job: JobPosting, **changes) -> JobPosting:
+    unknown = set(changes) - set(JOB_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    for field, value in changes.items():
+        setattr(job, field, value)
+    _clean_job(job)
+    job.save()
+    return job
+
+
+def apply_to_job(*, seeker: User, job: JobPosting, resume_id=None) -> Application:
+    """A seeker applies to an open job of a verified organisation: consent to that organisation for that job."""
+    if seeker.role != Role.SEEKER or not seeker.is_active:
+        raise errors.NotSeeker()
+    if not JobPosting.objects.visible_to_seekers().filter(pk=job.pk).exists():
+        raise errors.JobUnavailable()
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(job=job, seeker=seeker, resume_id=resume_id)
+            record_event(
+                action="application.created",
+                actor=seeker,
+                organization=job.organization,
+                target_type="job",
+                target_id=job.pk,
+                details={"application_id": application.pk},
+            )
+    except IntegrityError as error:
+        raise errors.AlreadyApplied() from error
+    return application
+
+
+# Adverse credit
+
+
+def create_adverse_credit_record(
+    *, uscc: str, reason: str, evidence: str = "", by: User | None, organization: Organization | None = None
+) -> AdverseCreditRecord:
+    """Put a USCC on the adverse credit list: it can never register again."""
+    try:
+        code = validate_uscc(uscc)
+    except InvalidUsccError as error:
+        raise errors.InvalidUscc(f"This is not a valid Unified Social Credit Code: {error}.") from error
+    if organization is not None and organization.uscc != code:
+        raise ValidationError({"uscc": ["This is not the organisation's USCC."]})
+    reason = _clean_reason(reason, required=True)
+    with transaction.atomic():
+        record = AdverseCreditRecord.objects.create(
+            uscc=code, organization=organization, reason=reason, evidence=evidence.strip(), created_by=by
+        )
+        record_event(
+            action="adverse_credit.created",
+            actor=by,
+            organization=organization,
+            target_type="uscc",
+            target_id=code,
+            details={"record_id": record.pk},
+        )
+    return record

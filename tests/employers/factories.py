@@ -1,0 +1,91 @@
+"""factory_boy factories for employers: organisations, seats, jobs, applications, adverse credit."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from employers.categories import JobCategory
+from employers.models import (
+    AdverseCreditRecord,
+    Application,
+    JobPosting,
+    Organization,
+    OrganizationStatus,
+    Seat,
+    SeatRole,
+)
+from employers.uscc import check_character
+from tests.factories import UserFactory
+
+
+def uscc_for(number: int, *, division: str = "310000") -> str:
+    """A valid USCC whose body encodes `number`; used only to make distinct test codes."""
+    body = f"91{division}{number:09d}"
+    return body + check_character(body)
+
+
+class OrganizationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    legal_name = factory.Sequence(lambda n: f"Test Company {n} Ltd")
+    uscc = factory.Sequence(lambda n: uscc_for(500_000 + n))
+    city = "Shanghai"
+    status = OrganizationStatus.PENDING
+
+
+class VerifiedOrganizationFactory(OrganizationFactory):
+    status = OrganizationStatus.VERIFIED
+    verified_at = factory.LazyFunction(timezone.now)
+    reverify_due = factory.LazyFunction(lambda: timezone.now() + timedelta(days=183))
+
+
+class RecruiterFactory(UserFactory):
+    role = "recruiter"
+
+
+class SeekerFactory(UserFactory):
+    role = "seeker"
+
+
+class SeatFactory(DjangoModelFactory):
+    class Meta:
+        model = Seat
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(RecruiterFactory)
+    role = SeatRole.RECRUITER
+    is_active = True
+
+
+class AdminSeatFactory(SeatFactory):
+    role = SeatRole.ADMIN
+
+
+class JobPostingFactory(DjangoModelFactory):
+    class Meta:
+        model = JobPosting
+
+    organization = factory.SubFactory(VerifiedOrganizationFactory)
+    title = factory.Sequence(lambda n: f"Backend engineer {n}")
+    description = "Build and run Django services."
+    city = "Shanghai"
+    category = JobCategory.SOFTWARE_ENGINEERING
+
+
+class ApplicationFactory(DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    job = factory.SubFactory(JobPostingFactory)
+    seeker = factory.SubFactory(SeekerFactory)
+
+
+class AdverseCreditRecordFactory(DjangoModelFactory):
+    class Meta:
+        model = AdverseCreditRecord
+
+    uscc = factory.Sequence(lambda n: uscc_for(800_000 + n))
+    reason = "Bulk harvesting of contact details."
