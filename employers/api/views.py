@@ -1,0 +1,361 @@
+"""Employers' endpoints: organisations, licence, seats, jobs and applications.
+
+Every view translates input, calls one service or selector, and translates output.
+Who may call: an authenticated recruiter (else 403 `not_recruiter`) with a seat
+(else 404 `no_organization`) that is active (else 403 `recruiter_inactive`);
+registering an organisation is the one call made without a seat.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.request_info import client_ip, user_agent
+from config import api_schema
+
+from .. import selectors, services
+from ..categories import JobCategory
+from ..models import CITY_MAX_LENGTH, LEGAL_NAME_MAX_LENGTH, JobStatus, OrganizationStatus, Plan, SeatRole
+from .pagination import PAGINATION_PARAMETERS, NewestFirstPagination, paginated
+from .serializers import JobOutputSerializer, StrictInputSerializer
+
+TAG_ORGANIZATIONS = ["organizations"]
+TAG_JOBS = ["jobs"]
+
+NOT_RECRUITER_OR_INACTIVE = api_schema.error_response(
+    "The caller is not a recruiter, or their seat is deactivated.", "not_recruiter", "recruiter_inactive"
+)
+NO_ORGANIZATION = api_schema.error_response("The caller has no seat in an organisation.", "no_organization")
+JOB_NOT_FOUND = api_schema.error_response(
+    "No seat (`no_organization`), or no such job in the caller's organisation (`not_found`): "
+    "another organisation's job answers exactly like a missing one.",
+    "no_organization",
+    "not_found",
+)
+JOB_ID_PARAMETER = OpenApiParameter("job_id", int, OpenApiParameter.PATH, description="The job's id.")
+
+
+class QuotaLimitSerializer(serializers.Serializer):
+    limit = serializers.IntegerField()
+    used = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+
+
+class QuotaSerializer(serializers.Serializer):
+    recruiter_daily = QuotaLimitSerializer(help_text="Reveals by the calling recruiter today.")
+    org_daily = QuotaLimitSerializer(help_text="Reveals by the organisation today.")
+    org_monthly = QuotaLimitSerializer(help_text="Reveals by the organisation this month.")
+
+
+class OrganizationRegisterApi(APIView):
+    class OrganizationRegisterInputSerializer(StrictInputSerializer):
+        legal_name = serializers.CharField(max_length=LEGAL_NAME_MAX_LENGTH)
+        uscc = serializers.CharField(
+            max_length=64, help_text="Unified Social Credit Code, 18 characters (GB 32100-2015)."
+        )
+        city = serializers.CharField(max_length=CITY_MAX_LENGTH)
+
+    class OrganizationRegisterOutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        status = serializers.ChoiceField(choices=OrganizationStatus.choices)
+        legal_name = serializers.CharField()
+        uscc = serializers.CharField()
+        city = serializers.CharField()
+        plan = serializers.ChoiceField(choices=Plan.choices)
+
+    @extend_schema(
+        operation_id="organizations_register",
+        summary="Register an organisation; the caller becomes its admin",
+        description=(
+            "The organisation starts `pending` and can reveal nothing until an operator verifies it. "
+            "`status`, `plan` and anything undeclared are refused. Attempts with a well-formed code that "
+            "is taken or on the adverse credit list are recorded."
+        ),
+        tags=TAG_ORGANIZATIONS,
+        request=OrganizationRegisterInputSerializer,
+        responses={
+            201: OrganizationRegisterOutputSerializer,
+            400: api_schema.error_response(
+                "The code is not valid, already registered or on the adverse credit list; the caller already "
+                "has a seat; or the body is not valid (`invalid`, with `errors`).",
+                "invalid_uscc",
+                "uscc_taken",
+                "uscc_blacklisted",
+                "already_in_organization",
+                "invalid",
+            ),
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER_OR_INACTIVE,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        selectors.ensure_can_register(user=request.user)
+        serializer = self.OrganizationRegisterInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organization = services.register_organization(
+            recruiter=request.user,
+            **serializer.validated_data,
+            ip=client_ip(request._request),
+            user_agent=user_agent(request._request),
+        )
+        return Response(self.OrganizationRegisterOutputSerializer(organization).data, status=status.HTTP_201_CREATED)
+
+
+class OrganizationMeApi(APIView):
+    class OrganizationMeOutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        legal_name = serializers.CharField()
+        uscc = serializers.CharField()
+        city = serializers.CharField()
+        status = serializers.ChoiceField(choices=OrganizationStatus.choices)
+        plan = serializers.ChoiceField(choices=Plan.choices)
+        is_verified = serializers.BooleanField(
+            source="is_effectively_verified",
+            help_text="Verified and not past `reverify_due`: only then may the organisation reveal contacts.",
+        )
+        reverify_due = serializers.DateTimeField(allow_null=True)
+        seat_role = serializers.ChoiceField(choices=SeatRole.choices, help_text="The caller's role here.")
+        quota = QuotaSerializer()
+
+    @extend_schema(
+        operation_id="organizations_me",
+        summary="The caller's organisation: status, plan and reveal quota",
+        tags=TAG_ORGANIZATIONS,
+        responses={
+            200: OrganizationMeOutputSerializer,
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER_OR_INACTIVE,
+            404: NO_ORGANIZATION,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        seat = selectors.get_active_seat(user=request.user)
+        organization = seat.organization
+        organization.seat_role = seat.role
+        organization.quota = selectors.quota_usage(seat=seat)
+        return Response(self.OrganizationMeOutputSerializer(organization).data)
+
+
+class LicenceUploadApi(APIView):
+    parser_classes = (MultiPartParser,)
+
+    class LicenceUploadInputSerializer(StrictInputSerializer):
+        file = serializers.FileField(help_text="PDF, PNG or JPEG, at most 5 MB; the content decides, not the name.")
+
+    class LicenceUploadOutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        content_type = serializers.CharField()
+        size = serializers.IntegerField()
+        sha256 = serializers.CharField()
+        uploaded_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="organizations_me_licence",
+        summary="Upload the organisation's business licence (admins of the organisation)",
+        description="The file is kept outside any public URL; only operators view it.",
+        tags=TAG_ORGANIZATIONS,
+        request={"multipart/form-data": LicenceUploadInputSerializer},
+        responses={
+            201: LicenceUploadOutputSerializer,
+            400: api_schema.error_response(
+                "Not a PDF, PNG or JPEG by content, empty or over 5 MB (`invalid_file`); no file (`invalid`).",
+                "invalid_file",
+                "invalid",
+            ),
+            401: api_schema.UNAUTHENTICATED,
+            403: api_schema.error_response(
+                "Not a recruiter, deactivated, or not an admin of the organisation.",
+                "not_recruiter",
+                "recruiter_inactive",
+                "not_org_admin",
+            ),
+            404: NO_ORGANIZATION,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        seat = selectors.get_admin_seat(user=request.user)
+        serializer = self.LicenceUploadInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        licence = services.upload_licence(
+            seat=seat,
+            file=serializer.validated_data["file"],
+            ip=client_ip(request._request),
+            user_agent=user_agent(request._request),
+        )
+        return Response(self.LicenceUploadOutputSerializer(licence).data, status=status.HTTP_201_CREATED)
+
+
+class RecruiterAddApi(APIView):
+    class RecruiterAddInputSerializer(StrictInputSerializer):
+        email = serializers.CharField(max_length=254, help_text="The address of an existing recruiter account.")
+        role = serializers.ChoiceField(choices=SeatRole.choices, default=SeatRole.RECRUITER)
+
+    class RecruiterAddOutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField(help_text="The seat's id.")
+        user_id = serializers.UUIDField()
+        role = serializers.ChoiceField(choices=SeatRole.choices)
+        is_active = serializers.BooleanField()
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="organizations_me_recruiters_add",
+        summary="Give an existing recruiter account a seat in the caller's organisation (admins)",
+        description=(
+            "`recruiter_not_found` covers both an unknown address and an account that is not a recruiter, "
+            "so that this call cannot tell who uses the platform. The address is not echoed back."
+        ),
+        tags=TAG_ORGANIZATIONS,
+        request=RecruiterAddInputSerializer,
+        responses={
+            201: RecruiterAddOutputSerializer,
+            400: api_schema.error_response(
+                "No active recruiter account has this address, it already has a seat, or the body is not valid.",
+                "recruiter_not_found",
+                "recruiter_already_seated",
+                "invalid",
+            ),
+            401: api_schema.UNAUTHENTICATED,
+            403: api_schema.error_response(
+                "Not a recruiter, deactivated, or not an admin of the organisation.",
+                "not_recruiter",
+                "recruiter_inactive",
+                "not_org_admin",
+            ),
+            404: NO_ORGANIZATION,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        seat = selectors.get_admin_seat(user=request.user)
+        serializer = self.RecruiterAddInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        new_seat = services.add_recruiter(seat=seat, **serializer.validated_data)
+        return Response(self.RecruiterAddOutputSerializer(new_seat).data, status=status.HTTP_201_CREATED)
+
+
+class JobInputSerializer(StrictInputSerializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20000)
+    city = serializers.CharField(max_length=CITY_MAX_LENGTH)
+    category = serializers.ChoiceField(choices=JobCategory.choices)
+
+
+class JobListCreateApi(APIView):
+    class JobCreateInputSerializer(JobInputSerializer):
+        pass
+
+    @extend_schema(
+        operation_id="jobs_list",
+        summary="The caller's organisation's jobs, newest first",
+        tags=TAG_JOBS,
+        parameters=PAGINATION_PARAMETERS,
+        responses={
+            200: paginated("PaginatedJobList", JobOutputSerializer),
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER_OR_INACTIVE,
+            404: NO_ORGANIZATION,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        jobs = selectors.list_jobs_for_recruiter(user=request.user)
+        paginator = NewestFirstPagination()
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        return paginator.get_paginated_response(JobOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="jobs_create",
+        summary="Post a job; it starts open",
+        description=(
+            "Organisations of any status may draft jobs; seekers see only the open jobs of verified organisations."
+        ),
+        tags=TAG_JOBS,
+        request=JobCreateInputSerializer,
+        responses={
+            201: JobOutputSerializer,
+            400: api_schema.VALIDATION_ERROR,
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER_OR_INACTIVE,
+            404: NO_ORGANIZATION,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        seat = selectors.get_active_seat(user=request.user)
+        serializer = self.JobCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.create_job(seat=seat, **serializer.validated_data)
+        return Response(JobOutputSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+class JobDetailApi(APIView):
+    class JobUpdateInputSerializer(JobInputSerializer):
+        status = serializers.ChoiceField(choices=JobStatus.choices)
+
+    @extend_schema(
+        operation_id="jobs_retrieve",
+        summary="One of the caller's organisation's jobs",
+        tags=TAG_JOBS,
+        parameters=[JOB_ID_PARAMETER],
+        responses={
+            200: JobOutputSerializer,
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER_OR_INACTIVE,
+            404: JOB_NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, job_id: int) -> Response:
+        job = selectors.get_job_for_recruiter(user=request.user, job_id=job_id)
+        return Response(JobOutputSerializer(job).data)
+
+    @extend_schema(
+        operation_id="jobs_update",
+        summary="Change a job's text, city, category or status (open, closed)",
+        tags=TAG_JOBS,
+        parameters=[JOB_ID_PARAMETER],
+        request=JobUpdateInputSerializer(partial=True),
+        responses={
+            200: JobOutputSerializer,
+            400: api_schema.VALIDATION_ERROR,
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER_OR_INACTIVE,
+            404: JOB_NOT_FOUND,
+        },
+    )
+    def patch(self, request: Request, job_id: int) -> Response:
+        job = selectors.get_job_for_recruiter(user=request.user, job_id=job_id)
+        serializer = self.JobUpdateInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        job = services.update_job(job=job, **serializer.validated_data)
+        return Response(JobOutputSerializer(job).data)
+
+
+class JobApplicationsApi(APIView):
+    class ApplicationOutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        resume_id = serializers.UUIDField(
+            allow_null=True,
+            help_text=(
+                "The opaque id of the resume sent with the application; null until resumes are part of the "
+                "platform. The applicant is never named here."
+            ),
+        )
+        applied_at = serializers.DateTimeField(source="created_at")
+
+    @extend_schema(
+        operation_id="jobs_applications_list",
+        summary="Applications to one of the caller's organisation's jobs, newest first (masked)",
+        tags=TAG_JOBS,
+        parameters=[JOB_ID_PARAMETER, *PAGINATION_PARAMETERS],
+        responses={
+            200: paginated("PaginatedApplicationList", ApplicationOutputSerializer),
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER_OR_INACTIVE,
+            404: JOB_NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, job_id: int) -> Response:
+        applications = selectors.list_applications_for_recruiter(user=request.user, job_id=job_id)
+        paginator = NewestFirstPagination()
+        page = paginator.paginate_queryset(applications, request, view=self)
+        return paginator.get_paginated_response(self.ApplicationOutputSerializer(page, many=True).data)
