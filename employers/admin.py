@@ -1,0 +1,474 @@
+"""Operators' admin for employers: the verification queue, status actions, seats, jobs, adverse credit.
+
+Status and USCC change only through the actions, which call the services. No list
+shows a recruiter's or a seeker's name or address: people appear by opaque id.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from accounts.request_info import client_ip
+from audit.models import AuditEvent
+from config.errors import DomainError
+
+from . import services
+from .models import (
+    AdverseCreditRecord,
+    Application,
+    BusinessLicence,
+    JobPosting,
+    Organization,
+    OrganizationStatus,
+    PendingOrganization,
+    RegistrationAttempt,
+    Seat,
+)
+from .uscc import is_valid_uscc
+
+REVERIFY_SOON_DAYS = 30
+HISTORY_ROWS = 20
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReverificationFilter(admin.SimpleListFilter):
+    title = "re-verification"
+    parameter_name = "reverification"
+
+    def lookups(self, request, model_admin):
+        return (("overdue", "Overdue (counts as not verified)"), ("soon", f"Due within {REVERIFY_SOON_DAYS} days"))
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.reverification_overdue(now=now)
+        if self.value() == "soon":
+            return queryset.filter(
+                status=OrganizationStatus.VERIFIED,
+                reverify_due__gt=now,
+                reverify_due__lte=now + timedelta(days=REVERIFY_SOON_DAYS),
+            )
+        return queryset
+
+
+class StatusReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), max_length=2000, required=True)
+
+
+def _status_action(*, operation, title: str, needs_reason: bool):
+    """An admin action calling one status service per selected organisation; asks for a reason first."""
+
+    def action(modeladmin, request, queryset):
+        form = None
+        if needs_reason:
+            form = StatusReasonForm(request.POST if request.POST.get("apply") else None)
+            if not form.is_valid():
+                return TemplateResponse(
+                    request,
+                    "admin/employers/organization/status_reason.html",
+                    {
+                        **modeladmin.admin_site.each_context(request),
+                        "title": title,
+                        "opts": modeladmin.model._meta,
+                        "queryset": queryset,
+                        "form": form,
+                        "action": request.POST.get("action"),
+                        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                    },
+                )
+        reason = form.cleaned_data["reason"] if form else ""
+        changed = 0
+        for organization in queryset:
+            try:
+                operation(organization=organization, by=request.user, reason=reason)
+            except DomainError as error:
+                modeladmin.message_user(request, f"#{organization.pk}: {error.detail}", messages.ERROR)
+            else:
+                changed += 1
+        if changed:
+            modeladmin.message_user(request, f"{title}: {changed} organisation(s).", messages.SUCCESS)
+        return None
+
+    action.__name__ = f"{operation.__name__}_action"
+    return admin.action(description=f"{title} selected organisations")(action)
+
+
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "legal_name",
+        "uscc",
+        "uscc_check",
+        "city",
+        "status",
+        "plan",
+        "is_verified",
+        "reverify_due",
+        "created_at",
+        "licence_link",
+        "same_uscc_attempts",
+        "same_ip_registrations",
+    )
+    list_filter = ("status", "plan", ReverificationFilter)
+    search_fields = ("legal_name", "=uscc")
+    search_help_text = "Part of the legal name, or the exact USCC."
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = (
+        _status_action(operation=services.verify_organization, title="Verify", needs_reason=False),
+        _status_action(operation=services.reject_organization, title="Reject", needs_reason=True),
+        _status_action(operation=services.suspend_organization, title="Suspend", needs_reason=True),
+        _status_action(operation=services.reinstate_organization, title="Reinstate", needs_reason=True),
+    )
+    fieldsets = (
+        (None, {"fields": ("legal_name", "uscc", "uscc_check", "city", "created_at", "registered_ip")}),
+        (
+            "Verification",
+            {
+                "fields": (
+                    "status",
+                    "is_verified",
+                    "verified_at",
+                    "verified_by",
+                    "reverify_due",
+                    "status_changed_at",
+                    "status_changed_by",
+                    "status_reason",
+                    "licence_preview",
+                )
+            },
+        ),
+        ("Evidence", {"fields": ("registration_history", "status_history")}),
+        (
+            "Plan and reveal limits (empty: the plan's default; never above the platform ceiling)",
+            {"fields": ("plan", "recruiter_daily_limit", "org_daily_limit", "org_monthly_limit")},
+        ),
+    )
+    readonly_fields = (
+        "legal_name",
+        "uscc",
+        "uscc_check",
+        "city",
+        "created_at",
+        "registered_ip",
+        "status",
+        "is_verified",
+        "verified_at",
+        "verified_by",
+        "reverify_due",
+        "status_changed_at",
+        "status_changed_by",
+        "status_reason",
+        "licence_preview",
+        "registration_history",
+        "status_history",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False  # organisations register through the API
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # evidence is kept
+
+    def get_queryset(self, request):
+        latest_licence = BusinessLicence.objects.filter(organization=OuterRef("pk")).order_by("-uploaded_at", "-id")
+        attempts = (
+            RegistrationAttempt.objects.filter(uscc=OuterRef("uscc"))
+            .order_by()
+            .values("uscc")
+            .annotate(total=Count("id"))
+            .values("total")
+        )
+        same_ip = (
+            Organization.objects.filter(registered_ip=OuterRef("registered_ip"))
+            .exclude(pk=OuterRef("pk"))
+            .order_by()
+            .values("registered_ip")
+            .annotate(total=Count("id"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                latest_licence_id=Subquery(latest_licence.values("id")[:1]),
+                latest_licence_type=Subquery(latest_licence.values("content_type")[:1]),
+                uscc_attempt_count=Coalesce(Subquery(attempts), 0),
+                same_ip_count=Coalesce(Subquery(same_ip), 0),
+                uscc_blacklisted=Exists(AdverseCreditRecord.objects.filter(uscc=OuterRef("uscc"))),
+            )
+        )
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "licence/<int:licence_id>/",
+                self.admin_site.admin_view(self.licence_view),
+                name="{}_{}_licence".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def licence_view(self, request: HttpRequest, licence_id: int):
+        """Serve a licence file to an operator; there is no other way to reach it."""
+        if not (request.user.is_staff and self.has_view_permission(request)):
+            raise Http404
+        licence = BusinessLicence.objects.select_related("organization").filter(pk=licence_id).first()
+        if licence is None:
+            raise Http404
+        handle = services.open_licence_for_operator(operator=request.user, licence=licence, ip=client_ip(request))
+        extension = licence.storage_name.rsplit(".", 1)[-1]
+        response = FileResponse(handle, content_type=licence.content_type, filename=f"licence-{licence.pk}.{extension}")
+        response["Content-Disposition"] = f'inline; filename="licence-{licence.pk}.{extension}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def _licence_url(self, licence_id: int) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_licence", args=[licence_id])
+
+    @admin.display(description="USCC check")
+    def uscc_check(self, organization: Organization) -> str:
+        if getattr(organization, "uscc_blacklisted", False):
+            return "BLACKLISTED"
+        return "valid" if is_valid_uscc(organization.uscc) else "INVALID"
+
+    @admin.display(description="verified now", boolean=True)
+    def is_verified(self, organization: Organization) -> bool:
+        return organization.is_effectively_verified
+
+    @admin.display(description="licence")
+    def licence_link(self, organization: Organization) -> str:
+        licence_id = getattr(organization, "latest_licence_id", None)
+        if not licence_id:
+            return "none"
+        return format_html('<a href="{}" target="_blank" rel="noopener">view</a>', self._licence_url(licence_id))
+
+    @admin.display(description="attempts with this USCC")
+    def same_uscc_attempts(self, organization: Organization) -> int:
+        return getattr(organization, "uscc_attempt_count", 0)
+
+    @admin.display(description="other orgs from this IP")
+    def same_ip_registrations(self, organization: Organization) -> int:
+        return getattr(organization, "same_ip_count", 0) if organization.registered_ip else 0
+
+    @admin.display(description="licence")
+    def licence_preview(self, organization: Organization) -> str:
+        licences = list(organization.licences.all()[:5])
+        if not licences:
+            return "No licence uploaded yet."
+        latest, *older = licences
+        url = self._licence_url(latest.pk)
+        preview = (
+            format_html('<img src="{}" alt="licence" style="max-width:480px;max-height:480px">', url)
+            if latest.content_type.startswith("image/")
+            else ""
+        )
+        return format_html(
+            '{}<p><a href="{}" target="_blank" rel="noopener">Open the latest licence</a> ({}, {} bytes, '
+            "uploaded {:%Y-%m-%d %H:%M}, sha256 {}…)</p>{}",
+            preview,
+            url,
+            latest.content_type,
+            latest.size,
+            latest.uploaded_at,
+            latest.sha256[:16],
+            format_html_join(
+                "",
+                '<p>Earlier: <a href="{}">licence {}</a> ({:%Y-%m-%d})</p>',
+                ((self._licence_url(old.pk), old.pk, old.uploaded_at) for old in older),
+            ),
+        )
+
+    @admin.display(description="same USCC or same IP")
+    def registration_history(self, organization: Organization) -> str:
+        attempts = RegistrationAttempt.objects.filter(uscc=organization.uscc)
+        if organization.registered_ip:
+            attempts = attempts | RegistrationAttempt.objects.filter(ip=organization.registered_ip)
+        rows = list(attempts.order_by("-created_at")[:HISTORY_ROWS])
+        shared_licences = (
+            BusinessLicence.objects.filter(sha256__in=organization.licences.values("sha256"))
+            .exclude(organization=organization)
+            .values_list("organization_id", flat=True)
+            .distinct()
+        )
+        if not rows:
+            return "No registration attempts recorded."
+        return format_html(
+            "<table><tr><th>when</th><th>USCC</th><th>outcome</th><th>IP</th><th>organisation</th></tr>{}</table>"
+            "<p>Organisations with an identical licence file: {}</p>",
+            format_html_join(
+                "",
+                "<tr><td>{:%Y-%m-%d %H:%M}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (row.created_at, row.uscc, row.get_outcome_display(), row.ip or "", row.organization_id or "")
+                    for row in rows
+                ),
+            ),
+            ", ".join(f"#{pk}" for pk in shared_licences) or "none",
+        )
+
+    @admin.display(description="status history (audit log)")
+    def status_history(self, organization: Organization) -> str:
+        events = AuditEvent.objects.filter(organization_id=organization.pk, action__startswith="organization.")
+        rows = list(events.order_by("-id")[:HISTORY_ROWS])
+        if not rows:
+            return "No events."
+        return format_html(
+            "<table><tr><th>when</th><th>event</th><th>by</th><th>reason</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td>{:%Y-%m-%d %H:%M}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
+                (
+                    (
+                        event.created_at,
+                        event.action,
+                        event.actor_role or "platform",
+                        str(event.actor_id or "")[:8],
+                        event.details.get("reason", ""),
+                    )
+                    for event in rows
+                ),
+            ),
+        )
+
+    def save_model(self, request, obj, form, change):
+        services.update_organization_limits(
+            organization=obj,
+            by=request.user,
+            plan=form.cleaned_data["plan"],
+            limits={
+                name: form.cleaned_data[f"{name}_limit"] for name in ("recruiter_daily", "org_daily", "org_monthly")
+            },
+        )
+
+
+admin.site.register(Organization, OrganizationAdmin)
+
+
+@admin.register(PendingOrganization)
+class VerificationQueueAdmin(OrganizationAdmin):
+    """Pending organisations, oldest first."""
+
+    list_filter = ("plan",)
+    date_hierarchy = None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=OrganizationStatus.PENDING).order_by("created_at", "id")
+
+
+@admin.register(Seat)
+class SeatAdmin(admin.ModelAdmin):
+    list_display = ("id", "organization", "user", "role", "is_active", "created_at", "deactivated_at")
+    list_filter = ("role", "is_active")
+    search_fields = ("=organization__uscc",)
+    search_help_text = "The organisation's exact USCC."
+    list_select_related = ("organization", "user")
+    readonly_fields = ("organization", "user", "role", "is_active", "added_by", "created_at", "deactivated_at")
+    actions = ("deactivate", "reactivate")
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False  # seats are given by organisation admins through the API
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Deactivate selected seats (the recruiter can do nothing)")
+    def deactivate(self, request, queryset):
+        for seat in queryset:
+            services.set_seat_active(seat=seat, active=False, by=request.user)
+        self.message_user(request, "Seats deactivated.", messages.SUCCESS)
+
+    @admin.action(description="Reactivate selected seats")
+    def reactivate(self, request, queryset):
+        for seat in queryset:
+            services.set_seat_active(seat=seat, active=True, by=request.user)
+        self.message_user(request, "Seats reactivated.", messages.SUCCESS)
+
+
+@admin.register(JobPosting)
+class JobPostingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "title", "organization", "category", "city", "status", "created_at")
+    list_filter = ("status", "category")
+    search_fields = ("title", "=organization__uscc")
+    list_select_related = ("organization",)
+    show_full_result_count = False
+    exclude = ("created_by",)
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "job", "seeker", "resume_id", "created_at")
+    list_select_related = ("job", "seeker")
+    show_full_result_count = False
+
+
+@admin.register(RegistrationAttempt)
+class RegistrationAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "uscc", "legal_name", "outcome", "ip", "organization", "user")
+    list_filter = ("outcome",)
+    search_fields = ("=uscc", "legal_name")
+    list_select_related = ("organization", "user")
+    show_full_result_count = False
+
+
+class AdverseCreditRecordForm(forms.ModelForm):
+    class Meta:
+        model = AdverseCreditRecord
+        fields = ("uscc", "organization", "reason", "evidence")
+
+    def clean_uscc(self):
+        from .uscc import InvalidUsccError, validate_uscc
+
+        try:
+            return validate_uscc(self.cleaned_data["uscc"])
+        except InvalidUsccError as error:
+            raise forms.ValidationError(f"Not a valid USCC: {error}.") from error
+
+
+@admin.register(AdverseCreditRecord)
+class AdverseCreditRecordAdmin(admin.ModelAdmin):
+    form = AdverseCreditRecordForm
+    list_display = ("id", "uscc", "organization", "created_at", "created_by")
+    search_fields = ("=uscc",)
+    list_select_related = ("organization", "created_by")
+    raw_id_fields = ("organization",)
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        record = services.create_adverse_credit_record(
+            uscc=form.cleaned_data["uscc"],
+            organization=form.cleaned_data["organization"],
+            reason=form.cleaned_data["reason"],
+            evidence=form.cleaned_data["evidence"],
+            by=request.user,
+        )
+        obj.pk = record.pk
+        obj.__dict__.update(record.__dict__)
