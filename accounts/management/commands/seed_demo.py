@@ -6,6 +6,7 @@ from tqdm import tqdm
 
 from accounts.demo import DemoLogin, demo_email, ensure_user, realistic_name
 from accounts.models import Role
+from employers.demo import seed_employers
 
 DEMO_SEED = 2026
 
@@ -13,7 +14,9 @@ DEMO_SEED = 2026
 class Command(BaseCommand):
     help = (
         "Seed demo data: an operator, recruiters for each organisation and seekers with realistic "
-        "Chinese and English names. Idempotent: existing demo accounts are kept. Prints the demo logins."
+        "Chinese and English names; verified and pending organisations (recruiterNN administers "
+        "organisation NN) with extra seats, open jobs and applications. Idempotent: existing demo "
+        "data is kept. Prints the demo logins."
     )
 
     def add_arguments(self, parser):
@@ -38,12 +41,18 @@ class Command(BaseCommand):
                 email=demo_email(local_part), full_name=realistic_name(faker_zh, faker_en, index), role=role
             )
             created += was_created
+        employers = seed_employers(orgs=orgs, seekers=seekers, faker_zh=faker_zh, faker_en=faker_en)
 
         if orgs:
             logins.append(DemoLogin(Role.RECRUITER, demo_email("recruiter01")))
         if seekers:
             logins.append(DemoLogin(Role.SEEKER, demo_email("seeker001")))
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new accounts)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready ({created} new accounts, {employers.organizations_created} new organisations, "
+                f"{employers.jobs_created} new jobs, {employers.applications_created} new applications)."
+            )
+        )
         self.stdout.write("Demo logins (all share one password):")
         for login in logins:
             self.stdout.write(f"  {login.role:<10} {login.email:<40} {login.password}")
