@@ -25,7 +25,7 @@ install: $(STAMP)
 run: install .env.keys
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@mkdir -p var/celery/queue var/celery/processed
+	@mkdir -p var/celery/queue var/celery/processed var/celery/control
 	@echo "Celery worker with beat: log in var/celery.log"
 	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/celery -A config worker --beat --pool=solo --loglevel=INFO --logfile=var/celery.log \

@@ -1,6 +1,5 @@
 """Shared fixtures: API clients, users, and markers for PostgreSQL, Redis and the browser."""
 
-import os
 import shutil
 
 import pytest
@@ -29,7 +28,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # Rate-limit counters live in the cache; every test starts from zero.
+    # Rate-limit counters live in the cache; every test starts from zero. On Redis this
+    # flushes the whole database REDIS_URL names: give the suite a database of its own.
     cache.clear()
     yield
     cache.clear()
@@ -69,7 +69,3 @@ def recruiter_client(recruiter) -> APIClient:
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
-
-
-# Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

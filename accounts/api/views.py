@@ -19,32 +19,32 @@ class RegisterApi(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
 
-    class InputSerializer(serializers.Serializer):
+    class RegisterInputSerializer(serializers.Serializer):
         email = serializers.CharField(max_length=services.EMAIL_MAX_LENGTH)
         password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
         full_name = serializers.CharField(max_length=services.FULL_NAME_MAX_LENGTH)
 
-    class OutputSerializer(serializers.Serializer):
+    class RegisterOutputSerializer(serializers.Serializer):
         id = serializers.UUIDField()
         email = serializers.EmailField()
 
     @extend_schema(
         operation_id="auth_register",
         summary="Create a recruiter account",
-        request=InputSerializer,
+        request=RegisterInputSerializer,
         responses={
-            201: OutputSerializer,
+            201: RegisterOutputSerializer,
             400: api_schema.VALIDATION_ERROR,
             429: api_schema.RATE_LIMITED,
         },
     )
     def post(self, request: Request) -> Response:
         enforce_rate_limit(request, name="register_per_ip", key="ip")
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.RegisterInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.register_user(**serializer.validated_data, role=Role.RECRUITER)
         body = {"id": user.id, "email": crypto.normalise_email(serializer.validated_data["email"])}
-        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
+        return Response(self.RegisterOutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 def _email_rate_key(group: str, request: Request) -> str:
@@ -56,11 +56,11 @@ class LoginApi(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
 
-    class InputSerializer(serializers.Serializer):
+    class LoginInputSerializer(serializers.Serializer):
         email = serializers.CharField(max_length=services.EMAIL_MAX_LENGTH)
         password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
 
-    OutputSerializer = inline_serializer(
+    LoginOutputSerializer = inline_serializer(
         "LoginResult",
         fields={"token": serializers.CharField(), "expiry": serializers.DateTimeField()},
     )
@@ -68,9 +68,9 @@ class LoginApi(APIView):
     @extend_schema(
         operation_id="auth_login",
         summary="Exchange a recruiter's email and password for an expiring API token",
-        request=InputSerializer,
+        request=LoginInputSerializer,
         responses={
-            200: OutputSerializer,
+            200: LoginOutputSerializer,
             400: api_schema.error_response(
                 "Wrong email or password, or the body is not valid.", "invalid_credentials", "invalid"
             ),
@@ -78,7 +78,7 @@ class LoginApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.LoginInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             enforce_rate_limit(request, name="login_per_ip", key="ip")

@@ -9,8 +9,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-# Local field keys that `make run` generates once (see accounts/crypto.py); never committed.
-env.read_env(BASE_DIR / ".env.keys", overwrite=False)
+# An optional .env file for deployments that prefer one; real environment variables win.
 env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # GENERAL
@@ -232,11 +231,14 @@ CELERY_TIMEZONE = TIME_ZONE
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
 else:
+    # Worker, beat and web processes on one machine share a folder as the queue.
+    CELERY_FILESYSTEM_BROKER_DIR = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "celery")))
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(VAR_DIR / "celery" / "queue"),
-        "data_folder_out": str(VAR_DIR / "celery" / "queue"),
-        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "data_folder_in": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
+        "processed_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "control"),
         "store_processed": False,
     }
 # The jobs here report through the database (flags, audit), not through results.

@@ -1,9 +1,16 @@
 """Development settings: `make run` on SQLite, nothing else installed."""
 
+from pathlib import Path
+
+import environ
 from django.core.management.utils import get_random_secret_key
 
-from .base import *  # noqa: F403
-from .base import BASE_DIR, REDIS_URL, SILENCED_SYSTEM_CHECKS, env
+# Development secrets that `make run` generates once (manage.py generate_local_keys);
+# read before base.py so that it finds them. Only local settings ever read this file.
+environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env.keys", overwrite=False)
+
+from .base import *  # noqa: E402, F403
+from .base import BASE_DIR, REDIS_URL, SILENCED_SYSTEM_CHECKS, env  # noqa: E402
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or get_random_secret_key()

@@ -14,6 +14,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Static files come from the app folders; the suite never runs collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 
 # Fixed test keys: ciphertext in tests is real Fernet, with keys no deployment uses.
 FIELD_ENCRYPTION_KEYS = ["Aq5k0TqXHbIwNNm5bO4vm8gqrC-8mdkC8Y9fkrQfcQ8="]
