@@ -1,1 +1,294 @@
-"""resumes models; see DESIGN.md for what arrives here."""
+"""Resumes with encrypted contact details, seekers' privacy choices, contact requests, reveals, relay contacts."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts import crypto
+from employers.categories import CATEGORY_MAX_LENGTH, JobCategory
+
+from .contact import ContactDetails
+from .search_text import search_text
+
+CONTACT_REQUEST_LIFETIME = timedelta(days=14)
+
+
+def contact_request_expiry():
+    return timezone.now() + CONTACT_REQUEST_LIFETIME
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public: searchable; employers may reveal my contact within their limits"
+    ON_REQUEST = "on_request", "On request: searchable; I approve each organisation first"
+    APPLIED_ONLY = "applied_only", "Applied only: not searchable; only organisations I applied to"
+    HIDDEN = "hidden", "Hidden: nobody sees my resume"
+
+
+SEARCHABLE_VISIBILITIES = (Visibility.PUBLIC, Visibility.ON_REQUEST)
+
+
+class RelayPreference(models.TextChoices):
+    RELAY_ONLY = "relay_only", "Always give employers a relay contact"
+    DIRECT_WHEN_APPROVED = "direct_when_approved", "Direct contact for organisations I approve or apply to"
+
+
+class Resume(models.Model):
+    """One per seeker. The masked part is searchable; the contact part is ciphertext only."""
+
+    # Opaque and non-sequential: the id employers see and cite.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    seeker = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resume")
+
+    headline = models.CharField(max_length=200)
+    summary = models.TextField(max_length=5000, blank=True)
+    skills = models.JSONField(default=list, blank=True, help_text="A list of short skill names.")
+    city = models.CharField(max_length=64, blank=True)
+    category = models.CharField(max_length=CATEGORY_MAX_LENGTH, choices=JobCategory.choices)
+    years_experience = models.PositiveSmallIntegerField(default=0)
+
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.ON_REQUEST, db_index=True
+    )
+    relay_preference = models.CharField(
+        max_length=24, choices=RelayPreference.choices, default=RelayPreference.RELAY_ONLY
+    )
+
+    # Contact-grade, encrypted with accounts.crypto; phone (E.164) and email also blind-indexed.
+    full_name_ciphertext = models.TextField(blank=True, editable=False)
+    phone_ciphertext = models.TextField(blank=True, editable=False)
+    phone_blind_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    email_ciphertext = models.TextField(blank=True, editable=False)
+    email_blind_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    birth_date_ciphertext = models.TextField(blank=True, editable=False)
+    address_ciphertext = models.TextField(blank=True, editable=False)
+    photo_ciphertext = models.TextField(blank=True, editable=False, help_text="Base64 of the image, encrypted.")
+    photo_content_type = models.CharField(max_length=32, blank=True, editable=False)
+
+    # Tokens for full-text search (search_text.py); PostgreSQL also keeps a weighted tsvector
+    # of them in a generated column with a GIN index (migration 0002).
+    search_primary = models.TextField(blank=True, editable=False)
+    search_secondary = models.TextField(blank=True, editable=False)
+
+    is_canary = models.BooleanField(default=False, help_text="A synthetic seeker whose reveal is evidence.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    encrypted_fields = (
+        "full_name_ciphertext",
+        "phone_ciphertext",
+        "email_ciphertext",
+        "birth_date_ciphertext",
+        "address_ciphertext",
+        "photo_ciphertext",
+    )
+    blind_indexed_fields = {"phone_blind_index": "phone_ciphertext", "email_blind_index": "email_ciphertext"}
+
+    class Meta:
+        ordering = ["-updated_at", "id"]
+        indexes = [models.Index(fields=["visibility", "category", "city"], name="resume_visibility_cat_city")]
+
+    def __str__(self) -> str:
+        return f"resume {str(self.id)[:8]}"
+
+    def set_contact_details(
+        self, *, full_name: str, phone_e164: str, email: str, birth_date: str = "", address: str = ""
+    ) -> None:
+        """Store already validated values (phone in E.164) as ciphertext, phone and email also blind-indexed."""
+        normalised_email = crypto.normalise_email(email) if email else ""
+        self.full_name_ciphertext = crypto.encrypt(full_name.strip())
+        self.phone_ciphertext = crypto.encrypt(phone_e164)
+        self.phone_blind_index = crypto.blind_index(phone_e164)
+        self.email_ciphertext = crypto.encrypt(normalised_email)
+        self.email_blind_index = crypto.blind_index(normalised_email)
+        self.birth_date_ciphertext = crypto.encrypt(birth_date)
+        self.address_ciphertext = crypto.encrypt(address.strip())
+
+    def decrypt_contact_details(self) -> ContactDetails:
+        """Only for the seeker's own pages and export, relay forwarding and reveal_contact."""
+        return ContactDetails(
+            full_name=crypto.decrypt(self.full_name_ciphertext),
+            phone=crypto.decrypt(self.phone_ciphertext),
+            email=crypto.decrypt(self.email_ciphertext),
+            birth_date=crypto.decrypt(self.birth_date_ciphertext),
+            address=crypto.decrypt(self.address_ciphertext),
+        )
+
+    def erase_contact_details(self) -> None:
+        for field in self.encrypted_fields:
+            setattr(self, field, "")
+        self.phone_blind_index = self.email_blind_index = self.photo_content_type = ""
+
+    def refresh_search_text(self) -> None:
+        """Recompute the search tokens from the masked fields; call before saving an edit."""
+        self.search_primary = search_text(self.headline, " ".join(self.skills or []))
+        titles = [entry.title for entry in self.experience_entries.all()] if self.pk and not self._state.adding else []
+        self.search_secondary = search_text(self.summary, *titles)
+
+    @property
+    def is_searchable(self) -> bool:
+        return self.visibility in SEARCHABLE_VISIBILITIES
+
+
+class ExperienceEntry(models.Model):
+    resume = models.ForeignKey(Resume, on_delete=models.CASCADE, related_name="experience_entries")
+    title = models.CharField(max_length=200)
+    industry = models.CharField(max_length=100, blank=True)
+    # Naming the employer narrows a person down: it is kept out of the masked view.
+    employer_name = models.CharField(max_length=200, blank=True)
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True, help_text="Empty while current.")
+
+    class Meta:
+        ordering = ["-start", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EducationEntry(models.Model):
+    resume = models.ForeignKey(Resume, on_delete=models.CASCADE, related_name="education_entries")
+    degree = models.CharField(max_length=100)
+    field = models.CharField(max_length=100, blank=True)
+    start_year = models.PositiveSmallIntegerField()
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start_year", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.degree} {self.field}".strip()
+
+
+class BlockedOrganization(models.Model):
+    """An organisation (the current employer, say) that never sees this resume at all."""
+
+    resume = models.ForeignKey(Resume, on_delete=models.CASCADE, related_name="blocks")
+    organization = models.ForeignKey("employers.Organization", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["resume", "organization"], name="block_once_per_org")]
+
+    def __str__(self) -> str:
+        return f"block of organisation {self.organization_id}"
+
+
+class DirectContactGrant(models.Model):
+    """The seeker allows this organisation their real contact instead of a relay."""
+
+    resume = models.ForeignKey(Resume, on_delete=models.CASCADE, related_name="direct_contact_grants")
+    organization = models.ForeignKey("employers.Organization", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["resume", "organization"], name="direct_grant_once_per_org")]
+
+    def __str__(self) -> str:
+        return f"direct contact for organisation {self.organization_id}"
+
+
+class ContactRequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+
+
+class ContactRequest(models.Model):
+    """An organisation asks an `on_request` seeker for their contact, citing a job."""
+
+    resume = models.ForeignKey(Resume, on_delete=models.CASCADE, related_name="contact_requests")
+    organization = models.ForeignKey("employers.Organization", on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey("employers.JobPosting", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=ContactRequestStatus.choices, default=ContactRequestStatus.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=contact_request_expiry)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "resume", "-created_at"], name="request_org_resume_idx")]
+
+    def __str__(self) -> str:
+        return f"contact request {self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ContactRequestStatus.PENDING and timezone.now() < self.expires_at
+
+
+class RelayContact(models.Model):
+    """An email alias and a virtual phone extension unique to one organisation and one seeker."""
+
+    resume = models.ForeignKey(Resume, on_delete=models.CASCADE, related_name="relay_contacts")
+    organization = models.ForeignKey("employers.Organization", on_delete=models.CASCADE, related_name="+")
+    email_alias = models.CharField(max_length=254, unique=True)
+    phone_number = models.CharField(max_length=32)
+    phone_extension = models.CharField(max_length=8)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["resume", "organization"], name="relay_once_per_org_and_seeker"),
+            models.UniqueConstraint(fields=["phone_number", "phone_extension"], name="relay_extension_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"relay contact {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class RevealKind(models.TextChoices):
+    RELAY = "relay", "Relay contact"
+    DIRECT = "direct", "Direct contact"
+
+
+class Reveal(models.Model):
+    """A granted reveal of a seeker's contact to an organisation: what the seeker's access log lists."""
+
+    resume = models.ForeignKey(Resume, on_delete=models.CASCADE, related_name="reveals")
+    organization = models.ForeignKey("employers.Organization", on_delete=models.PROTECT, related_name="+")
+    recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey("employers.JobPosting", null=True, on_delete=models.SET_NULL, related_name="+")
+    relay_contact = models.ForeignKey(RelayContact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=8, choices=RevealKind.choices)
+    charged = models.BooleanField()
+    credited_back_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "resume", "-created_at"], name="reveal_org_resume_idx")]
+
+    def __str__(self) -> str:
+        return f"reveal {self.pk}"
+
+
+class Notification(models.Model):
+    """A message to a seeker in the web UI (a reveal, a contact request, a revoked alias...)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32)
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"notification {self.pk} ({self.kind})"

@@ -1,0 +1,37 @@
+"""Search text for resumes: CJK runs become overlapping character bigrams, as Lucene's CJK analyzer does.
+
+Chinese has no spaces between words, so a word-based index would treat a whole
+sentence as one token. Indexing "Python工程师" as "python 工程 程师" lets the
+query "工程师" (which becomes "工程 程师") find it, on PostgreSQL and SQLite alike.
+"""
+
+import re
+import unicodedata
+
+# Han ideographs (with extension A and compatibility), kana, hangul: scripts written without spaces.
+_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+(?:[+#.][^\W_{_CJK}]*)*[+#]*", re.UNICODE)
+_CJK_RUN = re.compile(rf"^[{_CJK}]+$")
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased tokens: words for spaced scripts, bigrams (or a lone character) for CJK runs."""
+    normalised = unicodedata.normalize("NFKC", text or "").lower()
+    result: list[str] = []
+    for match in _TOKEN.finditer(normalised):
+        token = match.group(0).strip(".")
+        if not token:
+            continue
+        if _CJK_RUN.match(token):
+            if len(token) == 1:
+                result.append(token)
+            else:
+                result.extend(token[index : index + 2] for index in range(len(token) - 1))
+        else:
+            result.append(token)
+    return result
+
+
+def search_text(*parts: str) -> str:
+    """The space-joined tokens of all parts: what the index stores."""
+    return " ".join(token for part in parts for token in tokens(part))
