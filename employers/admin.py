@@ -9,6 +9,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest
@@ -37,6 +38,10 @@ from .uscc import is_valid_uscc
 
 REVERIFY_SOON_DAYS = 30
 HISTORY_ROWS = 20
+
+
+def _when(moment) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
 
 
 class ReadOnlyAdminMixin:
@@ -102,6 +107,8 @@ def _status_action(*, operation, title: str, needs_reason: bool):
                 operation(organization=organization, by=request.user, reason=reason)
             except DomainError as error:
                 modeladmin.message_user(request, f"#{organization.pk}: {error.detail}", messages.ERROR)
+            except ValidationError as error:
+                modeladmin.message_user(request, f"#{organization.pk}: {' '.join(error.messages)}", messages.ERROR)
             else:
                 changed += 1
         if changed:
@@ -286,17 +293,17 @@ class OrganizationAdmin(admin.ModelAdmin):
         )
         return format_html(
             '{}<p><a href="{}" target="_blank" rel="noopener">Open the latest licence</a> ({}, {} bytes, '
-            "uploaded {:%Y-%m-%d %H:%M}, sha256 {}…)</p>{}",
+            "uploaded {}, sha256 {}…)</p>{}",
             preview,
             url,
             latest.content_type,
             latest.size,
-            latest.uploaded_at,
+            _when(latest.uploaded_at),
             latest.sha256[:16],
             format_html_join(
                 "",
-                '<p>Earlier: <a href="{}">licence {}</a> ({:%Y-%m-%d})</p>',
-                ((self._licence_url(old.pk), old.pk, old.uploaded_at) for old in older),
+                '<p>Earlier: <a href="{}">licence {}</a> ({})</p>',
+                ((self._licence_url(old.pk), old.pk, _when(old.uploaded_at)) for old in older),
             ),
         )
 
@@ -319,9 +326,15 @@ class OrganizationAdmin(admin.ModelAdmin):
             "<p>Organisations with an identical licence file: {}</p>",
             format_html_join(
                 "",
-                "<tr><td>{:%Y-%m-%d %H:%M}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 (
-                    (row.created_at, row.uscc, row.get_outcome_display(), row.ip or "", row.organization_id or "")
+                    (
+                        _when(row.created_at),
+                        row.uscc,
+                        row.get_outcome_display(),
+                        row.ip or "",
+                        row.organization_id or "",
+                    )
                     for row in rows
                 ),
             ),
@@ -338,10 +351,10 @@ class OrganizationAdmin(admin.ModelAdmin):
             "<table><tr><th>when</th><th>event</th><th>by</th><th>reason</th></tr>{}</table>",
             format_html_join(
                 "",
-                "<tr><td>{:%Y-%m-%d %H:%M}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
                 (
                     (
-                        event.created_at,
+                        _when(event.created_at),
                         event.action,
                         event.actor_role or "platform",
                         str(event.actor_id or "")[:8],

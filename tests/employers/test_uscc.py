@@ -10,11 +10,7 @@ REAL_CODES = ["91350100M000100Y43", "91110000802100433B", "91440300708461136T"]
 
 def reference_check_character(first_17: str) -> str:
     """A second, deliberately different implementation: weights by repeated multiplication, explicit table."""
-    table = {}
-    value = 0
-    for character in "0123456789ABCDEFGHJKLMNPQRTUWXY":
-        table[character] = value
-        value += 1
+    table = {character: value for value, character in enumerate("0123456789ABCDEFGHJKLMNPQRTUWXY")}
     total, weight = 0, 1
     for character in first_17:
         total += table[character] * weight
@@ -77,7 +73,7 @@ def test_every_single_character_corruption_is_rejected(code):
         "91350100M000100Z43",
         "91A50100M000100Y43",  # division code must be digits
         "9135010-M000100Y43",
-        "91350100M000100Y4３",  # a full-width digit
+        "91350100M000100Y4\uff13",  # a full-width digit three
     ],
 )
 def test_malformed_codes_are_rejected(text):
