@@ -11,7 +11,7 @@ from accounts import crypto
 from employers.categories import CATEGORY_MAX_LENGTH, JobCategory
 
 from .contact import ContactDetails
-from .search_text import search_text
+from .search_text import search_text, skill_keys
 
 CONTACT_REQUEST_LIFETIME = timedelta(days=14)
 
@@ -71,6 +71,8 @@ class Resume(models.Model):
     # of them in a generated column with a GIN index (migration 0002).
     search_primary = models.TextField(blank=True, editable=False)
     search_secondary = models.TextField(blank=True, editable=False)
+    # "|python|c++|" : normalised skills between bars, for exact skill filters on any database.
+    skill_keys = models.TextField(blank=True, editable=False)
 
     is_canary = models.BooleanField(default=False, help_text="A synthetic seeker whose reveal is evidence.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -124,6 +126,7 @@ class Resume(models.Model):
     def refresh_search_text(self) -> None:
         """Recompute the search tokens from the masked fields; call before saving an edit."""
         self.search_primary = search_text(self.headline, " ".join(self.skills or []))
+        self.skill_keys = skill_keys(self.skills or [])
         titles = [entry.title for entry in self.experience_entries.all()] if self.pk and not self._state.adding else []
         self.search_secondary = search_text(self.summary, *titles)
 

@@ -35,3 +35,14 @@ def tokens(text: str) -> list[str]:
 def search_text(*parts: str) -> str:
     """The space-joined tokens of all parts: what the index stores."""
     return " ".join(token for part in parts for token in tokens(part))
+
+
+def normalise_skill(skill: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", skill).lower().replace("|", " ").split())
+
+
+def skill_keys(skills: list[str]) -> str:
+    """Skills between bars ("|python|c++|"), so that one skill matches exactly with a substring test."""
+    keys = [normalise_skill(skill) for skill in skills]
+    keys = [key for key in keys if key]
+    return f"|{'|'.join(keys)}|" if keys else ""
