@@ -124,6 +124,7 @@ def register_organization(
     except IntegrityError as error:
         # A concurrent request won the race for this code or for this recruiter's seat.
         if Organization.objects.filter(uscc=code).exists():
+            _record_registration_attempt(**attempt, outcome=RegistrationOutcome.USCC_TAKEN)
             raise errors.UsccTaken() from error
         raise errors.AlreadyInOrganization() from error
     return organization
