@@ -7,6 +7,7 @@ from .errors import not_found
 urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("employers.api.urls")),
+    path("", include("resumes.api.urls")),
     # Unknown API paths answer JSON even with DEBUG on (Django's debug 404 page is HTML).
     re_path(r"^.*$", not_found),
 ]

@@ -218,6 +218,10 @@ RATELIMITS = {
     "login_per_ip": env.str("RATELIMIT_LOGIN_PER_IP", default="30/m"),
     "login_per_email": env.str("RATELIMIT_LOGIN_PER_EMAIL", default="5/m"),
     "register_per_ip": env.str("RATELIMIT_REGISTER_PER_IP", default="10/h"),
+    "search_per_user": env.str("RATELIMIT_SEARCH_PER_USER", default="60/m"),
+    "search_per_ip": env.str("RATELIMIT_SEARCH_PER_IP", default="120/m"),
+    "resume_detail_per_user": env.str("RATELIMIT_RESUME_DETAIL_PER_USER", default="120/m"),
+    "resume_detail_per_ip": env.str("RATELIMIT_RESUME_DETAIL_PER_IP", default="240/m"),
 }
 SILENCED_SYSTEM_CHECKS = [
     # Django's own RedisCache increments atomically (INCR); django-ratelimit only

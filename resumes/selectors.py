@@ -1,0 +1,128 @@
+"""Recruiter-facing reads of resumes: access check and fetch together, masked by construction."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import connections
+from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
+
+from accounts.models import User
+from employers import selectors as employer_selectors
+from employers.models import Application, Organization, OrganizationStatus, Seat
+
+from . import errors
+from .models import SEARCHABLE_VISIBILITIES, BlockedOrganization, Resume, Visibility
+from .search_text import normalise_skill, tokens
+
+# The masked view reads only these columns; contact-grade ciphertext is never even loaded.
+MASKED_FIELDS = ("id", "headline", "summary", "skills", "city", "category", "years_experience", "updated_at")
+MAX_QUERY_TOKENS = 32
+
+
+@dataclass(frozen=True)
+class ResumeSearchFilters:
+    q: str = ""
+    city: str = ""
+    category: str = ""
+    skills: list[str] = field(default_factory=list)
+    min_years: int | None = None
+    max_years: int | None = None
+
+    def as_log_details(self) -> dict:
+        """What the activity log keeps of a search: the filters, never a result's content."""
+        return {key: value for key, value in self.__dict__.items() if value not in ("", None, [])}
+
+
+def get_searching_seat(*, user: User) -> Seat:
+    """An active seat in an organisation that is verified now; the refusal otherwise."""
+    seat = employer_selectors.get_active_seat(user=user)
+    organization = seat.organization
+    if organization.status == OrganizationStatus.SUSPENDED:
+        raise errors.OrgSuspended()
+    if not organization.is_effectively_verified:
+        raise errors.OrgNotVerified()
+    return seat
+
+
+def _not_blocking(organization: Organization) -> Exists:
+    return ~Exists(BlockedOrganization.objects.filter(resume=OuterRef("pk"), organization=organization))
+
+
+def _with_entries(resumes: QuerySet[Resume]) -> QuerySet[Resume]:
+    return resumes.only(*MASKED_FIELDS).prefetch_related("experience_entries", "education_entries")
+
+
+def searchable_resumes_for(*, organization: Organization) -> QuerySet[Resume]:
+    """Public and on-request resumes of active seekers, less those that block this organisation."""
+    return Resume.objects.filter(visibility__in=SEARCHABLE_VISIBILITIES, seeker__is_active=True).filter(
+        _not_blocking(organization)
+    )
+
+
+def search_masked_resumes(*, user: User, filters: ResumeSearchFilters) -> QuerySet[Resume]:
+    """Ranked by relevance when `q` is given (PostgreSQL full text), else newest first."""
+    organization = get_searching_seat(user=user).organization
+    resumes = searchable_resumes_for(organization=organization)
+    if filters.city:
+        resumes = resumes.filter(city__iexact=filters.city.strip())
+    if filters.category:
+        resumes = resumes.filter(category=filters.category)
+    for skill in filters.skills:
+        resumes = resumes.filter(skill_keys__contains=f"|{normalise_skill(skill)}|")
+    if filters.min_years is not None:
+        resumes = resumes.filter(years_experience__gte=filters.min_years)
+    if filters.max_years is not None:
+        resumes = resumes.filter(years_experience__lte=filters.max_years)
+    query_tokens = tokens(filters.q)[:MAX_QUERY_TOKENS]
+    if query_tokens:
+        resumes = _full_text(resumes, query_tokens)
+    return _with_entries(resumes)
+
+
+def _full_text(resumes: QuerySet[Resume], query_tokens: list[str]) -> QuerySet[Resume]:
+    if connections[resumes.db].vendor == "postgresql":
+        # The generated search_vector column (migration 0002) and its GIN index.
+        query = " ".join(query_tokens)
+        matches = RawSQL(
+            "resumes_resume.search_vector @@ plainto_tsquery('simple', %s)", [query], output_field=BooleanField()
+        )
+        rank = RawSQL(
+            "ts_rank(resumes_resume.search_vector, plainto_tsquery('simple', %s))", [query], output_field=FloatField()
+        )
+        return resumes.alias(matches=matches).filter(matches=True).annotate(rank=rank)
+    # SQLite: every token must appear as a whole token in the search text; no ranking.
+    resumes = resumes.annotate(
+        padded_search=Concat(
+            Value(" "), "search_primary", Value(" "), "search_secondary", Value(" "), output_field=TextField()
+        )
+    )
+    condition = Q()
+    for token in query_tokens:
+        condition &= Q(padded_search__contains=f" {token} ")
+    return resumes.filter(condition).annotate(rank=Value(0.0, output_field=FloatField()))
+
+
+def get_masked_resume_for_recruiter(*, user: User, resume_id: str) -> Resume:
+    """A resume the caller's organisation may see: searchable, or applied to one of its jobs; never if blocked."""
+    organization = get_searching_seat(user=user).organization
+    try:
+        resume_uuid = uuid.UUID(str(resume_id))
+    except ValueError:
+        raise errors.ResumeNotFound() from None
+    applied_here = Exists(Application.objects.filter(seeker=OuterRef("seeker"), job__organization=organization))
+    resume = (
+        _with_entries(Resume.objects.filter(pk=resume_uuid, seeker__is_active=True))
+        .filter(_not_blocking(organization))
+        .filter(Q(visibility__in=SEARCHABLE_VISIBILITIES) | (Q(visibility=Visibility.APPLIED_ONLY) & applied_here))
+        .first()
+    )
+    if resume is None:
+        raise errors.ResumeNotFound()
+    return resume
+
+
+def is_ranked(resumes: QuerySet[Resume]) -> bool:
+    """True when the database ranked a full-text query, so relevance should order the results."""
+    return "rank" in resumes.query.annotations and connections[resumes.db].vendor == "postgresql"
