@@ -1,58 +1,77 @@
-"""factory_boy factories for resumes; contact details are plain inputs turned into ciphertext."""
+"""factory_boy factories for resumes: resumes with encrypted contact, entries, requests, relays, reveals."""
 
-import datetime as dt
+from datetime import date
 
 import factory
 from factory.django import DjangoModelFactory
 
 from employers.categories import JobCategory
-from resumes.contact import normalise_phone
-from resumes.models import EducationEntry, ExperienceEntry, Resume, Visibility
-from tests.factories import UserFactory
+from resumes.models import (
+    BlockedOrganization,
+    ContactRequest,
+    EducationEntry,
+    ExperienceEntry,
+    Notification,
+    RelayContact,
+    Resume,
+    Reveal,
+    RevealKind,
+    Visibility,
+)
+from tests.employers.factories import (
+    JobPostingFactory,
+    RecruiterFactory,
+    SeekerFactory,
+    VerifiedOrganizationFactory,
+)
 
 
 class ResumeFactory(DjangoModelFactory):
-    """A resume with contact details; pass `experience_titles=[...]` to add experience entries."""
+    """A resume; `full_name`, `phone_e164` and `contact_email` are plain inputs stored encrypted."""
 
     class Meta:
         model = Resume
         skip_postgeneration_save = True
 
-    # Plain inputs, consumed by _create.
-    full_name = factory.Faker("name")
-    phone = factory.Sequence(lambda n: f"+86139{n:08d}")
-    email = factory.Sequence(lambda n: f"seeker{n}@mail.example.test")
-    experience_titles: list[str] = []
-
-    seeker = factory.SubFactory(UserFactory, role="seeker")
-    headline = factory.Sequence(lambda n: f"Experienced professional {n}")
-    summary = "Reliable, curious and kind."
-    skills = factory.LazyFunction(lambda: ["Python", "SQL"])
+    seeker = factory.SubFactory(SeekerFactory)
+    headline = factory.Sequence(lambda n: f"Python backend engineer {n}")
+    summary = "Builds Django services; 后端开发工程师。"
+    skills = factory.LazyFunction(lambda: ["Python", "Django", "PostgreSQL"])
     city = "Shanghai"
     category = JobCategory.SOFTWARE_ENGINEERING
     years_experience = 5
     visibility = Visibility.PUBLIC
 
+    full_name = factory.Faker("name")
+    phone_e164 = factory.Sequence(lambda n: f"+86139{n % 100_000_000:08d}")
+    contact_email = factory.Sequence(lambda n: f"seeker.contact{n}@example.test")
+
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         full_name = kwargs.pop("full_name")
-        phone = kwargs.pop("phone")
-        email = kwargs.pop("email")
-        titles = kwargs.pop("experience_titles")
+        phone = kwargs.pop("phone_e164")
+        email = kwargs.pop("contact_email")
         resume = model_class(*args, **kwargs)
-        resume.set_contact_details(full_name=full_name, phone_e164=normalise_phone(phone), email=email)
-        resume.save()
-        for index, title in enumerate(titles):
-            ExperienceEntry.objects.create(
-                resume=resume,
-                title=title,
-                industry="Internet",
-                employer_name=f"Employer {index}",
-                start=dt.date(2018 + index, 1, 1),
+        if phone:
+            resume.set_contact_details(
+                full_name=full_name, phone_e164=phone, email=email, birth_date="1990-05-17", address="上海市徐汇区"
             )
+        resume.save()
         resume.refresh_search_text()
         resume.save()
         return resume
+
+
+class ExperienceEntryFactory(DjangoModelFactory):
+    class Meta:
+        model = ExperienceEntry
+
+    resume = factory.SubFactory(ResumeFactory)
+    title = "Backend engineer"
+    industry = "Internet"
+    employer_name = "Previous Employer Co"
+    start = date(2019, 3, 1)
+    end = None
 
 
 class EducationEntryFactory(DjangoModelFactory):
@@ -60,7 +79,62 @@ class EducationEntryFactory(DjangoModelFactory):
         model = EducationEntry
 
     resume = factory.SubFactory(ResumeFactory)
-    degree = "Bachelor"
+    degree = "BSc"
     field = "Computer science"
     start_year = 2012
     end_year = 2016
+
+
+class BlockedOrganizationFactory(DjangoModelFactory):
+    class Meta:
+        model = BlockedOrganization
+
+    resume = factory.SubFactory(ResumeFactory)
+    organization = factory.SubFactory(VerifiedOrganizationFactory)
+
+
+class ContactRequestFactory(DjangoModelFactory):
+    class Meta:
+        model = ContactRequest
+
+    resume = factory.SubFactory(ResumeFactory, visibility=Visibility.ON_REQUEST)
+    job = factory.SubFactory(JobPostingFactory)
+    organization = factory.SelfAttribute("job.organization")
+    requested_by = factory.SubFactory(RecruiterFactory)
+
+
+class RelayContactFactory(DjangoModelFactory):
+    class Meta:
+        model = RelayContact
+
+    resume = factory.SubFactory(ResumeFactory)
+    organization = factory.SubFactory(VerifiedOrganizationFactory)
+    email_alias = factory.Sequence(lambda n: f"r{n:06d}@relay.hirewall.test")
+    phone_number = "+864001234567"
+    phone_extension = factory.Sequence(lambda n: f"{n:06d}")
+
+
+class RevealFactory(DjangoModelFactory):
+    class Meta:
+        model = Reveal
+
+    resume = factory.SubFactory(ResumeFactory)
+    job = factory.SubFactory(JobPostingFactory)
+    organization = factory.SelfAttribute("job.organization")
+    recruiter = factory.SubFactory(RecruiterFactory)
+    relay_contact = factory.SubFactory(
+        RelayContactFactory,
+        resume=factory.SelfAttribute("..resume"),
+        organization=factory.SelfAttribute("..organization"),
+    )
+    kind = RevealKind.RELAY
+    charged = True
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(SeekerFactory)
+    kind = "reveal"
+    message = "An organisation received your relay contact."
