@@ -44,3 +44,35 @@ HEALTH_RESPONSE = inline_serializer(
         "checks": serializers.DictField(child=serializers.ChoiceField(choices=["ok", "down"])),
     },
 )
+
+
+def consent_required_response() -> OpenApiResponse:
+    return OpenApiResponse(
+        response=inline_serializer(
+            "ConsentRequired",
+            fields={
+                "code": serializers.ChoiceField(choices=["consent_required"]),
+                "detail": serializers.CharField(),
+                "contact_request_id": serializers.IntegerField(),
+            },
+        ),
+        description="The seeker approves each organisation first: a contact request was made (or is pending).",
+    )
+
+
+def quota_exhausted_response() -> OpenApiResponse:
+    return OpenApiResponse(
+        response=inline_serializer(
+            "QuotaExhausted",
+            fields={
+                "code": serializers.ChoiceField(choices=["quota_exhausted", "rate_limited"]),
+                "detail": serializers.CharField(),
+                "limit": serializers.ChoiceField(
+                    choices=["recruiter_daily", "org_daily", "org_monthly", "platform_ceiling"],
+                    required=False,
+                    help_text="With quota_exhausted: the limit reached.",
+                ),
+            },
+        ),
+        description="`quota_exhausted` with the `limit` reached, or `rate_limited` with a `Retry-After` header.",
+    )

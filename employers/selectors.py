@@ -40,17 +40,11 @@ def get_admin_seat(*, user: User) -> Seat:
 
 
 def quota_usage(*, seat: Seat) -> dict[str, dict[str, int]]:
-    """Limits in force and what is used of them today / this month.
+    """Limits in force and what the reveal service has used of them today / this month."""
+    # Imported here: the reveal quotas (resumes) build on the employers' models.
+    from resumes import quota
 
-    Nothing consumes quota until the reveal service exists, so `used` reads 0;
-    the shape is final.
-    """
-    limits = seat.organization.quota_limits()
-    used = dict.fromkeys(limits, 0)
-    return {
-        name: {"limit": limit, "used": used[name], "remaining": max(0, limit - used[name])}
-        for name, limit in limits.items()
-    }
+    return quota.usage(recruiter=seat.user, organization=seat.organization)
 
 
 def list_jobs_for_recruiter(*, user: User) -> QuerySet[JobPosting]:

@@ -21,3 +21,33 @@ class ResumeNotFound(DomainError):
     code = "not_found"
     status_code = status.HTTP_404_NOT_FOUND
     default_detail = "Not found."
+
+
+class JobInvalid(DomainError):
+    code = "job_invalid"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "The job cited is not an open job of your organisation."
+
+
+class ResumeUnavailable(DomainError):
+    code = "resume_unavailable"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "This resume is not available to your organisation."
+
+
+class BlockedBySeeker(DomainError):
+    code = "blocked_by_seeker"
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "The seeker does not allow your organisation to contact them."
+
+
+class ConsentRequired(DomainError):
+    code = "consent_required"
+    status_code = status.HTTP_202_ACCEPTED
+    default_detail = "The seeker approves each organisation first; they have been asked."
+
+
+class QuotaExhausted(DomainError):
+    code = "quota_exhausted"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "A reveal limit is reached; see `limit`."

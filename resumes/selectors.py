@@ -13,7 +13,7 @@ from employers import selectors as employer_selectors
 from employers.models import Application, Organization, OrganizationStatus, Seat
 
 from . import errors
-from .models import SEARCHABLE_VISIBILITIES, BlockedOrganization, Resume, Visibility
+from .models import SEARCHABLE_VISIBILITIES, BlockedOrganization, ContactRequest, Resume, Reveal, Visibility
 from .search_text import normalise_skill, tokens
 
 # The masked view reads only these columns; contact-grade ciphertext is never even loaded.
@@ -126,3 +126,14 @@ def get_masked_resume_for_recruiter(*, user: User, resume_id: str) -> Resume:
 def is_ranked(resumes: QuerySet[Resume]) -> bool:
     """True when the database ranked a full-text query, so relevance should order the results."""
     return "rank" in resumes.query.annotations and connections[resumes.db].vendor == "postgresql"
+
+
+def list_reveals_for_recruiter(*, user: User) -> QuerySet[Reveal]:
+    """The caller's organisation's reveals (any recruiter of it), newest first."""
+    organization = employer_selectors.get_active_seat(user=user).organization
+    return Reveal.objects.filter(organization=organization).select_related("recruiter")
+
+
+def list_contact_requests_for_recruiter(*, user: User) -> QuerySet[ContactRequest]:
+    organization = employer_selectors.get_active_seat(user=user).organization
+    return ContactRequest.objects.filter(organization=organization)

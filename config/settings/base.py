@@ -222,6 +222,8 @@ RATELIMITS = {
     "search_per_ip": env.str("RATELIMIT_SEARCH_PER_IP", default="120/m"),
     "resume_detail_per_user": env.str("RATELIMIT_RESUME_DETAIL_PER_USER", default="120/m"),
     "resume_detail_per_ip": env.str("RATELIMIT_RESUME_DETAIL_PER_IP", default="240/m"),
+    "reveal_per_user": env.str("RATELIMIT_REVEAL_PER_USER", default="30/m"),
+    "reveal_per_ip": env.str("RATELIMIT_REVEAL_PER_IP", default="60/m"),
 }
 SILENCED_SYSTEM_CHECKS = [
     # Django's own RedisCache increments atomically (INCR); django-ratelimit only
@@ -282,3 +284,16 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "SeatRoleEnum": "employers.models.SeatRole",
     }
 )
+
+# RESUMES: the reveal service, relay contacts and their webhooks (resumes/)
+# Re-revealing a seeker the organisation revealed this recently is free and returns the same contact.
+FREE_REREVEAL_DAYS = 30
+# A declined contact request cannot be sent again for this long.
+DECLINED_REQUEST_COOLDOWN_DAYS = 30
+RELAY_EMAIL_DOMAIN = env.str("RELAY_EMAIL_DOMAIN", default="relay.hirewall.example")
+# Virtual numbers of the telephony provider; each relay contact is one of them plus an extension.
+RELAY_PHONE_NUMBERS = env.list("RELAY_PHONE_NUMBERS", default=["+864001234567", "+864007654321"])
+# Shared secret of the relay provider's webhooks (HMAC-SHA256 over the body); required in production.
+RELAY_WEBHOOK_SECRET = env.str("RELAY_WEBHOOK_SECRET", default="")
+# Webhooks older or newer than this (seconds) are refused, and a signature is accepted once.
+RELAY_WEBHOOK_TOLERANCE_SECONDS = 300

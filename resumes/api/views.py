@@ -13,11 +13,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.request_info import client_ip, user_agent
 from config import api_schema
 from config.ratelimit import enforce_rate_limit
+from employers.api.pagination import PAGINATION_PARAMETERS, NewestFirstPagination, paginated
+from employers.api.views import QuotaSerializer
 from employers.categories import JobCategory
 
 from .. import selectors
+from ..models import ContactRequestStatus, RevealKind
+from ..reveal import reveal_contact
 from .serializers import MaskedResumeSerializer
 
 MAX_YEARS = 80
@@ -125,3 +130,132 @@ class ResumeDetailApi(APIView):
         enforce_rate_limit(request, name="resume_detail_per_ip", key="ip")
         resume = selectors.get_masked_resume_for_recruiter(user=request.user, resume_id=resume_id)
         return Response(MaskedResumeSerializer(resume).data)
+
+
+class RevealContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.CharField(help_text="A relay alias unless the seeker allowed direct contact.")
+    phone = serializers.CharField(help_text='A relay number and extension ("+864001234567,01234") or E.164.')
+    kind = serializers.ChoiceField(choices=RevealKind.choices)
+
+
+class RevealApi(APIView):
+    class RevealInputSerializer(serializers.Serializer):
+        job_id = serializers.IntegerField(min_value=1, help_text="An open job of your organisation, cited.")
+
+    class RevealOutputSerializer(serializers.Serializer):
+        reveal_id = serializers.IntegerField()
+        resume_id = serializers.UUIDField()
+        contact = RevealContactSerializer()
+        charged = serializers.BooleanField(
+            help_text="False for an applicant to this job or a re-reveal within 30 days."
+        )
+        quota = QuotaSerializer()
+
+    @extend_schema(
+        operation_id="resumes_reveal",
+        summary="Reveal one seeker's contact, citing an open job (audited, quota-limited)",
+        tags=TAGS,
+        request=RevealInputSerializer,
+        parameters=[OpenApiParameter("resume_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        responses={
+            200: RevealOutputSerializer,
+            202: api_schema.consent_required_response(),
+            400: api_schema.VALIDATION_ERROR,
+            401: api_schema.UNAUTHENTICATED,
+            403: api_schema.error_response(
+                "Refused by policy.",
+                "not_recruiter",
+                "recruiter_inactive",
+                "org_not_verified",
+                "org_suspended",
+                "blocked_by_seeker",
+            ),
+            404: api_schema.error_response(
+                "Nothing to reveal here.", "no_organization", "resume_unavailable", "job_invalid"
+            ),
+            429: api_schema.quota_exhausted_response(),
+        },
+    )
+    def post(self, request: Request, resume_id: str) -> Response:
+        enforce_rate_limit(request, name="reveal_per_user", key="user")
+        enforce_rate_limit(request, name="reveal_per_ip", key="ip")
+        serializer = self.RevealInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = reveal_contact(
+            recruiter=request.user,
+            resume=resume_id,
+            job=serializer.validated_data["job_id"],
+            ip=client_ip(request),
+            user_agent=user_agent(request),
+        )
+        body = {
+            "reveal_id": result.reveal.pk,
+            "resume_id": result.reveal.resume_id,
+            "contact": result.contact,
+            "charged": result.charged,
+            "quota": result.quota,
+        }
+        return Response(self.RevealOutputSerializer(body).data)
+
+
+class RevealHistoryOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    resume_id = serializers.UUIDField()
+    recruiter_email = serializers.SerializerMethodField()
+    job_id = serializers.IntegerField(allow_null=True)
+    kind = serializers.ChoiceField(choices=RevealKind.choices)
+    charged = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+    def get_recruiter_email(self, reveal) -> str | None:
+        # The organisation's own staff member, not a seeker.
+        return reveal.recruiter.decrypt_email() if reveal.recruiter is not None else None
+
+
+class RevealListApi(APIView):
+    @extend_schema(
+        operation_id="reveals_list",
+        summary="Your organisation's reveals, newest first",
+        tags=TAGS,
+        parameters=PAGINATION_PARAMETERS,
+        responses={
+            200: paginated("PaginatedRevealList", RevealHistoryOutputSerializer),
+            401: api_schema.UNAUTHENTICATED,
+            403: api_schema.error_response("Not an active recruiter.", "not_recruiter", "recruiter_inactive"),
+            404: api_schema.error_response("No seat in an organisation.", "no_organization"),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        reveals = selectors.list_reveals_for_recruiter(user=request.user)
+        paginator = NewestFirstPagination()
+        page = paginator.paginate_queryset(reveals, request, view=self)
+        return paginator.get_paginated_response(RevealHistoryOutputSerializer(page, many=True).data)
+
+
+class ContactRequestOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    resume_id = serializers.UUIDField()
+    job_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ContactRequestStatus.choices)
+    created_at = serializers.DateTimeField()
+
+
+class ContactRequestListApi(APIView):
+    @extend_schema(
+        operation_id="contact_requests_list",
+        summary="Your organisation's contact requests, newest first",
+        tags=TAGS,
+        parameters=PAGINATION_PARAMETERS,
+        responses={
+            200: paginated("PaginatedContactRequestList", ContactRequestOutputSerializer),
+            401: api_schema.UNAUTHENTICATED,
+            403: api_schema.error_response("Not an active recruiter.", "not_recruiter", "recruiter_inactive"),
+            404: api_schema.error_response("No seat in an organisation.", "no_organization"),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        requests = selectors.list_contact_requests_for_recruiter(user=request.user)
+        paginator = NewestFirstPagination()
+        page = paginator.paginate_queryset(requests, request, view=self)
+        return paginator.get_paginated_response(ContactRequestOutputSerializer(page, many=True).data)

@@ -45,18 +45,29 @@ class ResumeFactory(DjangoModelFactory):
     full_name = factory.Faker("name")
     phone_e164 = factory.Sequence(lambda n: f"+86139{n % 100_000_000:08d}")
     contact_email = factory.Sequence(lambda n: f"seeker.contact{n}@example.test")
+    # Titles of experience entries to add (they feed the search text).
+    experience_titles = factory.LazyFunction(list)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         full_name = kwargs.pop("full_name")
         phone = kwargs.pop("phone_e164")
         email = kwargs.pop("contact_email")
+        titles = kwargs.pop("experience_titles")
         resume = model_class(*args, **kwargs)
         if phone:
             resume.set_contact_details(
                 full_name=full_name, phone_e164=phone, email=email, birth_date="1990-05-17", address="上海市徐汇区"
             )
         resume.save()
+        for index, title in enumerate(titles):
+            ExperienceEntry.objects.create(
+                resume=resume,
+                title=title,
+                industry="Internet",
+                employer_name=f"Employer {index}",
+                start=date(2018, 1, 1),
+            )
         resume.refresh_search_text()
         resume.save()
         return resume

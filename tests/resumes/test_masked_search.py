@@ -172,7 +172,7 @@ class TestMaskedShape:
             {"title": "Backend engineer", "industry": "Internet", "start": "2018-01-01", "end": None}
         ]
         assert body["education"] == [
-            {"degree": "Bachelor", "field": "Computer science", "start_year": 2012, "end_year": 2016}
+            {"degree": "BSc", "field": "Computer science", "start_year": 2012, "end_year": 2016}
         ]
 
     def test_ids_are_opaque_uuids(self, client):
@@ -194,8 +194,8 @@ class TestNoContactLeaks:
             email = f"planted.{index:03d}.xq@leak.example.test"
             resume = ResumeFactory(
                 full_name=name,
-                phone=phone,
-                email=email,
+                phone_e164=phone,
+                contact_email=email,
                 visibility=[Visibility.PUBLIC, Visibility.ON_REQUEST, Visibility.APPLIED_ONLY][index % 3],
                 experience_titles=["工程师", "Python developer"],
             )

@@ -1,0 +1,130 @@
+"""Reveal quotas: limits per plan and override, capped by the platform ceiling, consumed atomically.
+
+Periods are calendar days and months in settings.PLAN_TIME_ZONE. Consumption
+takes the counters in one fixed order (recruiter day, organisation day,
+organisation month) with `UPDATE ... SET used = used + 1 WHERE used < limit`:
+under any interleaving of concurrent reveals no limit is exceeded, and a
+refusal rolls back the counters already taken (the caller's savepoint).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from employers.models import QUOTA_LIMIT_NAMES, Organization
+
+from .models import QuotaCounter
+
+PLATFORM_CEILING = "platform_ceiling"
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str  # recruiter_daily, org_daily or org_monthly
+    subject: str
+    period: str
+    value: int  # in force: the plan's or the override, capped by the ceiling
+    capped_by_ceiling: bool  # the ceiling, not the plan or override, is what binds
+
+    @property
+    def refusal_name(self) -> str:
+        """The `limit` a quota_exhausted refusal names."""
+        return PLATFORM_CEILING if self.capped_by_ceiling else self.name
+
+
+class QuotaExhausted(Exception):
+    def __init__(self, limit_name: str) -> None:
+        super().__init__(limit_name)
+        self.limit_name = limit_name
+
+
+def platform_today(now: dt.datetime | None = None) -> dt.date:
+    return (now or timezone.now()).astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE)).date()
+
+
+def limits_for(*, recruiter: User, organization: Organization, now: dt.datetime | None = None) -> list[Limit]:
+    """The three limits that a reveal by `recruiter` now would count against, in consumption order."""
+    today = platform_today(now)
+    defaults = settings.PLAN_QUOTAS[organization.plan]
+    ceiling = settings.PLAN_QUOTAS[PLATFORM_CEILING]
+    subjects = {
+        "recruiter_daily": (f"recruiter:{recruiter.pk}", today.isoformat()),
+        "org_daily": (f"organization:{organization.pk}", today.isoformat()),
+        "org_monthly": (f"organization:{organization.pk}", today.strftime("%Y-%m")),
+    }
+    limits = []
+    for name in QUOTA_LIMIT_NAMES:
+        override = getattr(organization, f"{name}_limit")
+        configured = override if override is not None else defaults[name]
+        subject, period = subjects[name]
+        limits.append(
+            Limit(
+                name=name,
+                subject=subject,
+                period=period,
+                value=min(configured, ceiling[name]),
+                capped_by_ceiling=configured >= ceiling[name],
+            )
+        )
+    return limits
+
+
+def _ensure_counters(limits: list[Limit]) -> None:
+    # Creating a missing row must not race: ON CONFLICT DO NOTHING, then everyone updates the one row.
+    QuotaCounter.objects.bulk_create(
+        [QuotaCounter(limit_name=limit.name, subject=limit.subject, period=limit.period) for limit in limits],
+        ignore_conflicts=True,
+    )
+
+
+def _counter(limit: Limit):
+    return QuotaCounter.objects.filter(limit_name=limit.name, subject=limit.subject, period=limit.period)
+
+
+def consume(*, recruiter: User, organization: Organization) -> None:
+    """Take one unit of every limit, or raise QuotaExhausted naming the first that is full.
+
+    Must run inside a transaction (savepoint) that the caller rolls back on refusal.
+    """
+    limits = limits_for(recruiter=recruiter, organization=organization)
+    _ensure_counters(limits)
+    for limit in limits:
+        taken = _counter(limit).filter(used__lt=limit.value).update(used=F("used") + 1)
+        if not taken:
+            raise QuotaExhausted(limit.refusal_name)
+
+
+def give_back(*, recruiter: User | None, organization: Organization, charged_at: dt.datetime) -> None:
+    """Return one unit to the counters a reveal was charged to (never below zero)."""
+    recruiter_subject = f"recruiter:{recruiter.pk}" if recruiter is not None else None
+    day = platform_today(charged_at)
+    for name, subject, period in (
+        ("recruiter_daily", recruiter_subject, day.isoformat()),
+        ("org_daily", f"organization:{organization.pk}", day.isoformat()),
+        ("org_monthly", f"organization:{organization.pk}", day.strftime("%Y-%m")),
+    ):
+        if subject is not None:
+            QuotaCounter.objects.filter(limit_name=name, subject=subject, period=period, used__gt=0).update(
+                used=F("used") - 1
+            )
+
+
+def usage(*, recruiter: User, organization: Organization) -> dict[str, dict[str, int]]:
+    """{limit name: {limit, used, remaining}} as GET organizations/me and a granted reveal show it."""
+    limits = limits_for(recruiter=recruiter, organization=organization)
+    used = {
+        (counter.limit_name, counter.subject, counter.period): counter.used
+        for counter in QuotaCounter.objects.filter(
+            subject__in={limit.subject for limit in limits}, period__in={limit.period for limit in limits}
+        )
+    }
+    result = {}
+    for limit in limits:
+        spent = used.get((limit.name, limit.subject, limit.period), 0)
+        result[limit.name] = {"limit": limit.value, "used": spent, "remaining": max(0, limit.value - spent)}
+    return result

@@ -1,0 +1,310 @@
+"""The reveal service: the one door through which a seeker's contact reaches anyone but the seeker.
+
+`reveal_contact` runs in one transaction: policy checks in DESIGN.md's order,
+quota, relay contact, audit event, result. Denials are audited too: the checks
+and the quota run in a savepoint that a denial rolls back, while its audit
+event (and, for consent, the contact request) is kept. If the audit append
+fails, the whole reveal fails: no contact without its audit event.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from audit.services import record_event
+from config.errors import DomainError
+from employers import selectors as employer_selectors
+from employers.models import Application, JobPosting, JobStatus, Organization, OrganizationStatus
+
+from . import errors, quota
+from .models import (
+    ContactRequest,
+    ContactRequestStatus,
+    DirectContactGrant,
+    Notification,
+    RelayContact,
+    RelayPreference,
+    Resume,
+    Reveal,
+    RevealKind,
+    Visibility,
+)
+from .relay import relay_contact_for
+
+REVEAL_GRANTED = "reveal.granted"
+REVEAL_DENIED = "reveal.denied"
+CONTACT_REQUESTED = "contact_request.created"
+
+
+@dataclass(frozen=True)
+class RevealResult:
+    reveal: Reveal
+    contact: dict[str, str]
+    charged: bool
+    quota: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class _Context:
+    recruiter: User
+    organization: Organization | None
+    resume_id: str
+    job_id: int | None
+    ip: str | None
+    user_agent: str
+
+
+def reveal_contact(
+    *, recruiter: User, resume: Resume | str, job: JobPosting | int | None, ip: str | None = None, user_agent: str = ""
+) -> RevealResult:
+    """Hand the seeker's contact (relay by default) to `recruiter`, or raise a DomainError with its code.
+
+    `resume` and `job` may be instances or ids (an id that does not resolve is refused
+    with `resume_unavailable` / `job_invalid`, audited like any refusal).
+    """
+    context = _Context(
+        recruiter=recruiter,
+        organization=None,
+        resume_id=str(getattr(resume, "pk", resume)),
+        job_id=getattr(job, "pk", job),
+        ip=ip,
+        user_agent=user_agent,
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                return _grant(context)
+        except DomainError as refusal:
+            organization = _organization_of(recruiter)
+            if isinstance(refusal, _NewConsentRequest):
+                refusal = _create_contact_request(**refusal.pending, ip=ip, user_agent=user_agent)
+            details = {"job_id": context.job_id}
+            if isinstance(refusal, errors.ConsentRequired):
+                details["contact_request_id"] = refusal.fields["contact_request_id"]
+            if isinstance(refusal, errors.QuotaExhausted):
+                details["limit"] = refusal.fields["limit"]
+            record_event(
+                action=REVEAL_DENIED,
+                actor=recruiter,
+                organization=organization,
+                target_type="resume",
+                target_id=context.resume_id[:64],
+                outcome="denied",
+                code=refusal.code,
+                ip=ip,
+                user_agent=user_agent,
+                details=details,
+            )
+            denial = refusal
+    raise denial
+
+
+def _organization_of(recruiter: User) -> Organization | None:
+    seat = getattr(recruiter, "seat", None)
+    return seat.organization if seat is not None else None
+
+
+def _grant(context: _Context) -> RevealResult:
+    recruiter = context.recruiter
+    # 1. recruiter_inactive (and no seat / not a recruiter)
+    organization = employer_selectors.get_active_seat(user=recruiter).organization
+    # 2. org_not_verified / org_suspended
+    if organization.status == OrganizationStatus.SUSPENDED:
+        raise errors.OrgSuspended()
+    if not organization.is_effectively_verified:
+        raise errors.OrgNotVerified()
+    # 3. job_invalid: the organisation's own open job
+    job = JobPosting.objects.filter(pk=context.job_id, organization=organization, status=JobStatus.OPEN).first()
+    if job is None:
+        raise errors.JobInvalid()
+    # 4. resume_unavailable
+    resume = _find_resume(context.resume_id)
+    applied_to_this_job = Application.objects.filter(job=job, seeker_id=resume.seeker_id).exists() if resume else False
+    applied_here = (
+        Application.objects.filter(job__organization=organization, seeker_id=resume.seeker_id).exists()
+        if resume
+        else False
+    )
+    if resume is None or resume.visibility == Visibility.HIDDEN:
+        raise errors.ResumeUnavailable()
+    if resume.visibility == Visibility.APPLIED_ONLY and not applied_here:
+        raise errors.ResumeUnavailable()
+    # 5. blocked_by_seeker: a block, or a relay contact the seeker (or an operator) revoked
+    if resume.blocks.filter(organization=organization).exists():
+        raise errors.BlockedBySeeker()
+    relay = RelayContact.objects.filter(resume=resume, organization=organization).first()
+    if relay is not None and not relay.is_active:
+        raise errors.BlockedBySeeker("Access to this seeker's relay contact was revoked.")
+    # 6. consent_required: on_request seekers approve each organisation (an application is consent)
+    approved_request = None
+    if resume.visibility == Visibility.ON_REQUEST and not applied_to_this_job:
+        approved_request = _approved_request(resume=resume, organization=organization)
+        if approved_request is None:
+            _ask_for_consent(resume=resume, organization=organization, job=job, recruiter=recruiter)
+    # 7. quota: free for the applicant of this job and for a recent re-reveal by this organisation
+    recent = _recent_reveal(resume=resume, organization=organization)
+    charged = not applied_to_this_job and recent is None
+    if charged:
+        try:
+            quota.consume(recruiter=recruiter, organization=organization)
+        except quota.QuotaExhausted as exhausted:
+            raise errors.QuotaExhausted(limit=exhausted.limit_name) from None
+    # 8. relay contact, or the real one where the seeker opted in for this organisation
+    direct = _direct_contact_allowed(
+        resume=resume, organization=organization, applied_here=applied_here, approved=approved_request is not None
+    )
+    relay = None if direct else relay_contact_for(resume=resume, organization=organization)
+    reveal = Reveal.objects.create(
+        resume=resume,
+        organization=organization,
+        recruiter=recruiter,
+        job=job,
+        relay_contact=relay,
+        kind=RevealKind.DIRECT if direct else RevealKind.RELAY,
+        charged=charged,
+    )
+    # 9. the audit event, in this transaction: if it fails, nothing is revealed
+    record_event(
+        action=REVEAL_GRANTED,
+        actor=recruiter,
+        organization=organization,
+        target_type="resume",
+        target_id=str(resume.pk),
+        outcome="granted",
+        ip=context.ip,
+        user_agent=context.user_agent,
+        details={
+            "job_id": job.pk,
+            "reveal_id": reveal.pk,
+            "kind": reveal.kind,
+            "charged": charged,
+            "free_because": "" if charged else ("applicant" if applied_to_this_job else "recent_reveal"),
+        },
+    )
+    _tell_seeker(resume=resume, organization=organization, job=job)
+    return RevealResult(
+        reveal=reveal,
+        contact=_contact(resume=resume, relay=relay),
+        charged=charged,
+        quota=quota.usage(recruiter=recruiter, organization=organization),
+    )
+
+
+def _find_resume(resume_id: str) -> Resume | None:
+    try:
+        resume_uuid = uuid.UUID(resume_id)
+    except ValueError:
+        return None  # a malformed id is just a resume that is not there
+    return Resume.objects.select_related("seeker").filter(pk=resume_uuid, seeker__is_active=True).first()
+
+
+def _approved_request(*, resume: Resume, organization: Organization) -> ContactRequest | None:
+    return ContactRequest.objects.filter(
+        resume=resume, organization=organization, status=ContactRequestStatus.APPROVED
+    ).first()
+
+
+def _ask_for_consent(*, resume: Resume, organization: Organization, job: JobPosting, recruiter: User) -> None:
+    """Raise ConsentRequired, naming the open (or recently declined) request; creates one if none."""
+    now = timezone.now()
+    existing = (
+        ContactRequest.objects.filter(resume=resume, organization=organization)
+        .filter(
+            status__in=(ContactRequestStatus.PENDING, ContactRequestStatus.DECLINED),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    cooldown = dt.timedelta(days=settings.DECLINED_REQUEST_COOLDOWN_DAYS)
+    if existing is not None and existing.status == ContactRequestStatus.PENDING and existing.expires_at > now:
+        raise errors.ConsentRequired(contact_request_id=existing.pk)
+    if (
+        existing is not None
+        and existing.status == ContactRequestStatus.DECLINED
+        and (existing.decided_at or existing.created_at) > now - cooldown
+    ):
+        # A declined request cannot be sent again for a while; the organisation sees it declined.
+        raise errors.ConsentRequired(contact_request_id=existing.pk)
+    # Created outside the refused savepoint: see reveal_contact.
+    raise _NewConsentRequest(resume=resume, organization=organization, job=job, recruiter=recruiter)
+
+
+def _create_contact_request(
+    *, resume: Resume, organization: Organization, job: JobPosting, requested_by: User, ip, user_agent
+) -> errors.ConsentRequired:
+    request = ContactRequest.objects.create(
+        resume=resume, organization=organization, job=job, requested_by=requested_by
+    )
+    record_event(
+        action=CONTACT_REQUESTED,
+        actor=requested_by,
+        organization=organization,
+        target_type="resume",
+        target_id=str(resume.pk),
+        outcome="pending",
+        ip=ip,
+        user_agent=user_agent,
+        details={"job_id": job.pk, "contact_request_id": request.pk},
+    )
+    message = f"{organization.legal_name} asks for your contact details for the job “{job.title}”."
+    Notification.objects.create(user=resume.seeker, kind="contact_request", message=message[:500])
+    return errors.ConsentRequired(contact_request_id=request.pk)
+
+
+class _NewConsentRequest(errors.ConsentRequired):
+    """A consent refusal whose contact request still has to be created (after the savepoint is rolled back)."""
+
+    def __init__(self, *, resume, organization, job, recruiter) -> None:
+        super().__init__(contact_request_id=None)
+        self.pending = {"resume": resume, "organization": organization, "job": job, "requested_by": recruiter}
+
+
+def _recent_reveal(*, resume: Resume, organization: Organization) -> Reveal | None:
+    since = timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS)
+    return Reveal.objects.filter(resume=resume, organization=organization, created_at__gte=since).first()
+
+
+def _direct_contact_allowed(*, resume: Resume, organization: Organization, applied_here: bool, approved: bool) -> bool:
+    if resume.relay_preference != RelayPreference.DIRECT_WHEN_APPROVED:
+        return False
+    granted = DirectContactGrant.objects.filter(resume=resume, organization=organization).exists()
+    return granted or applied_here or approved
+
+
+def _contact(*, resume: Resume, relay: RelayContact | None) -> dict[str, str]:
+    details = resume.decrypt_contact_details()
+    if relay is None:
+        return {"name": details.full_name, "email": details.email, "phone": details.phone, "kind": RevealKind.DIRECT}
+    return {
+        "name": details.full_name,
+        "email": relay.email_alias,
+        "phone": f"{relay.phone_number},{relay.phone_extension}",
+        "kind": RevealKind.RELAY,
+    }
+
+
+def _tell_seeker(*, resume: Resume, organization: Organization, job: JobPosting) -> None:
+    message = f"{organization.legal_name} received your contact details for the job “{job.title}”."
+    Notification.objects.create(user=resume.seeker, kind="reveal", message=message[:500])
+    seeker_id = resume.seeker_id
+    transaction.on_commit(lambda: _email_seeker(seeker_id=seeker_id, message=message))
+
+
+def _email_seeker(*, seeker_id, message: str) -> None:
+    seeker = User.objects.filter(pk=seeker_id, is_active=True).first()
+    if seeker is None:
+        return
+    # Decrypted for the seeker's own use: the notice goes to their own address.
+    send_mail(
+        "Hirewall: an employer received your contact details",
+        f"{message}\n\nSee every access in your access log.",
+        None,
+        [seeker.decrypt_email()],
+        fail_silently=True,
+    )
