@@ -1,0 +1,91 @@
+"""Parallel reveals on PostgreSQL: no interleaving spends more than a limit, and every attempt is audited."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import close_old_connections, connections
+
+from audit.models import AuditEvent
+from config.errors import DomainError
+from resumes.models import QuotaCounter, Reveal
+from resumes.reveal import reveal_contact
+from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
+from tests.resumes.factories import ResumeFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def reveal_in_parallel(attempts: list[tuple]) -> Counter:
+    """Run reveal_contact(recruiter, resume, job) for every attempt at once, each in its own thread and connection."""
+    barrier = threading.Barrier(len(attempts))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(recruiter, resume, job):
+        close_old_connections()
+        try:
+            barrier.wait(timeout=30)
+            try:
+                reveal_contact(recruiter=recruiter, resume=resume, job=job)
+                outcome = "granted"
+            except DomainError as refusal:
+                outcome = f"{refusal.code}:{refusal.fields.get('limit', '')}"
+            with lock:
+                outcomes.append(outcome)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=args) for args in attempts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == len(attempts), "a reveal thread did not finish"
+    return Counter(outcomes)
+
+
+def test_recruiter_daily_limit_holds_under_parallel_reveals():
+    organization = VerifiedOrganizationFactory(recruiter_daily_limit=5)
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resumes = [ResumeFactory() for _ in range(16)]
+
+    outcomes = reveal_in_parallel([(seat.user, resume, job) for resume in resumes])
+
+    assert outcomes == Counter({"granted": 5, "quota_exhausted:recruiter_daily": 11})
+    assert Reveal.objects.filter(charged=True).count() == 5
+    assert QuotaCounter.objects.get(limit_name="recruiter_daily").used == 5
+    assert QuotaCounter.objects.get(limit_name="org_daily").used == 5
+    assert AuditEvent.objects.filter(action="reveal.granted").count() == 5
+    assert AuditEvent.objects.filter(action="reveal.denied", code="quota_exhausted").count() == 11
+
+
+def test_org_daily_limit_holds_across_recruiters():
+    organization = VerifiedOrganizationFactory(org_daily_limit=6)
+    seats = [SeatFactory(organization=organization) for _ in range(4)]
+    job = JobPostingFactory(organization=organization)
+    attempts = [(seats[index % 4].user, ResumeFactory(), job) for index in range(16)]
+
+    outcomes = reveal_in_parallel(attempts)
+
+    assert outcomes == Counter({"granted": 6, "quota_exhausted:org_daily": 10})
+    assert QuotaCounter.objects.get(limit_name="org_daily").used == 6
+    assert sum(QuotaCounter.objects.filter(limit_name="recruiter_daily").values_list("used", flat=True)) == 6
+    assert AuditEvent.objects.filter(action__in=["reveal.granted", "reveal.denied"]).count() == 16
+
+
+def test_platform_ceiling_holds_across_recruiters(settings):
+    settings.PLAN_QUOTAS = {
+        **settings.PLAN_QUOTAS,
+        "platform_ceiling": {"recruiter_daily": 300, "org_daily": 4, "org_monthly": 9300},
+    }
+    organization = VerifiedOrganizationFactory(plan="member")
+    seats = [SeatFactory(organization=organization) for _ in range(3)]
+    job = JobPostingFactory(organization=organization)
+    attempts = [(seats[index % 3].user, ResumeFactory(), job) for index in range(12)]
+
+    outcomes = reveal_in_parallel(attempts)
+
+    assert outcomes == Counter({"granted": 4, "quota_exhausted:platform_ceiling": 8})
+    assert Reveal.objects.count() == 4
