@@ -87,7 +87,10 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # https://docs.djangoproject.com/en/5.2/topics/auth/customizing/
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
-LOGIN_URL = "admin:login"
+# The seekers' web UI (accounts/urls.py); operators log in at the admin's own page.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "resumes:dashboard"
+LOGOUT_REDIRECT_URL = "home"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -105,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "accounts.middleware.DeviceIdCookieMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -224,6 +228,9 @@ RATELIMITS = {
     "resume_detail_per_ip": env.str("RATELIMIT_RESUME_DETAIL_PER_IP", default="240/m"),
     "reveal_per_user": env.str("RATELIMIT_REVEAL_PER_USER", default="30/m"),
     "reveal_per_ip": env.str("RATELIMIT_REVEAL_PER_IP", default="60/m"),
+    # The seekers' web login form (accounts/views.py); the API login has its own pair above.
+    "web_login_per_ip": env.str("RATELIMIT_WEB_LOGIN_PER_IP", default="30/m"),
+    "web_login_per_email": env.str("RATELIMIT_WEB_LOGIN_PER_EMAIL", default="5/m"),
 }
 SILENCED_SYSTEM_CHECKS = [
     # Django's own RedisCache increments atomically (INCR); django-ratelimit only
@@ -260,6 +267,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-api-tokens": {
         "task": "accounts.tasks.purge_expired_api_tokens",
         "schedule": timedelta(hours=1),
+    },
+    # Pending contact requests lapse after 14 days (resumes.models.CONTACT_REQUEST_LIFETIME).
+    "expire-contact-requests": {
+        "task": "resumes.tasks.expire_contact_requests",
+        "schedule": timedelta(minutes=15),
     },
 }
 

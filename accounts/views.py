@@ -1,0 +1,81 @@
+"""The web UI's account pages: sign up, log in (rate-limited), log out, password reset."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from config.errors import RateLimited
+from config.ratelimit import enforce_rate_limit
+
+from . import crypto
+from .forms import BlindIndexPasswordResetForm, EmailAuthenticationForm, SignupForm
+
+
+def rate_limited_response(request: HttpRequest, error: RateLimited) -> HttpResponse:
+    response = render(request, "accounts/rate_limited.html", {"retry_after": error.retry_after}, status=429)
+    for header, value in error.headers.items():
+        response[header] = value
+    return response
+
+
+def _email_key(group: str, request: HttpRequest) -> str:
+    # Count attempts per account without keeping the address itself in the cache key.
+    typed = request.POST.get("username", "")
+    return crypto.email_blind_index(typed) if typed.strip() else "none"
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailAuthenticationForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        try:
+            enforce_rate_limit(request, name="web_login_per_ip", key="ip")
+            enforce_rate_limit(request, name="web_login_per_email", key=_email_key)
+        except RateLimited as error:
+            return rate_limited_response(request, error)
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(auth_views.LogoutView):
+    template_name = "accounts/logged_out.html"
+
+
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            enforce_rate_limit(request, name="register_per_ip", key="ip")
+        except RateLimited as error:
+            return rate_limited_response(request, error)
+        if form.is_valid():
+            try:
+                user = form.save()
+            except ValidationError:
+                pass
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Welcome to Hirewall. Start with your resume."))
+                return redirect("resumes:resume")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = BlindIndexPasswordResetForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")

@@ -1,0 +1,190 @@
+"""Web forms of the seekers' pages; views pass their cleaned data to resumes.services."""
+
+import re
+
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import labels
+from .contact import InvalidPhoneNumber, normalise_phone
+from .models import EducationEntry, ExperienceEntry, Resume
+from .services import ADDRESS_MAX_LENGTH, EMAIL_MAX_LENGTH, FULL_NAME_MAX_LENGTH, SKILLS_MAX
+
+# Skills are typed as a list separated by commas (also the Chinese comma), semicolons or lines.
+_SKILL_SEPARATORS = re.compile("[,;\n\uff0c\uff1b\u3001]+")
+YEARS_EXPERIENCE_MAX = 60
+ENTRY_FORMS_EXTRA = 1
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def split_skills(text: str) -> list[str]:
+    return [part.strip() for part in _SKILL_SEPARATORS.split(text or "") if part.strip()]
+
+
+class ResumeForm(forms.Form):
+    headline = forms.CharField(
+        label=_("Headline"), max_length=200, help_text=_("For example: Python backend engineer, 5 years")
+    )
+    summary = forms.CharField(
+        label=_("Summary"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    skills = forms.CharField(
+        label=_("Skills"),
+        required=False,
+        max_length=2000,
+        help_text=_("Separate skills with commas."),
+    )
+    city = forms.CharField(label=_("City"), max_length=64, required=False)
+    category = forms.ChoiceField(label=_("Field of work"), choices=labels.choices("category"))
+    years_experience = forms.IntegerField(
+        label=_("Years of experience"), min_value=0, max_value=YEARS_EXPERIENCE_MAX, initial=0
+    )
+
+    def clean_skills(self) -> list[str]:
+        skills = split_skills(self.cleaned_data["skills"])
+        if len(skills) > SKILLS_MAX:
+            raise forms.ValidationError(_("At most %(count)d skills.") % {"count": SKILLS_MAX})
+        return skills
+
+    @classmethod
+    def initial_for(cls, resume: Resume | None) -> dict:
+        if resume is None:
+            return {}
+        return {
+            "headline": resume.headline,
+            "summary": resume.summary,
+            "skills": ", ".join(resume.skills or []),
+            "city": resume.city,
+            "category": resume.category,
+            "years_experience": resume.years_experience,
+        }
+
+
+class ExperienceForm(forms.ModelForm):
+    class Meta:
+        model = ExperienceEntry
+        fields = ("title", "industry", "employer_name", "start", "end")
+        labels = {
+            "title": _("Job title"),
+            "industry": _("Industry"),
+            "employer_name": _("Employer"),
+            "start": _("Start"),
+            "end": _("End"),
+        }
+        help_texts = {
+            "employer_name": _("Never shown to employers searching."),
+            "end": _("Leave empty while current."),
+        }
+        widgets = {"start": DateInput(), "end": DateInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end cannot be before the start."))
+        return cleaned
+
+
+class EducationForm(forms.ModelForm):
+    class Meta:
+        model = EducationEntry
+        fields = ("degree", "field", "start_year", "end_year")
+        labels = {
+            "degree": _("Degree"),
+            "field": _("Field of study"),
+            "start_year": _("First year"),
+            "end_year": _("Last year"),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_year"), cleaned.get("end_year")
+        if start and end and end < start:
+            self.add_error("end_year", _("The last year cannot be before the first."))
+        return cleaned
+
+
+ExperienceFormSet = inlineformset_factory(
+    Resume, ExperienceEntry, form=ExperienceForm, extra=ENTRY_FORMS_EXTRA, can_delete=True, max_num=20
+)
+EducationFormSet = inlineformset_factory(
+    Resume, EducationEntry, form=EducationForm, extra=ENTRY_FORMS_EXTRA, can_delete=True, max_num=20
+)
+
+
+def kept_entries(formset) -> list[dict]:
+    """The cleaned data of the filled forms not marked for deletion (untouched extra forms clean to {})."""
+    return [form.cleaned_data for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+
+class ContactDetailsForm(forms.Form):
+    """Checks what the service checks, so that every error shows at once in the seeker's language."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=FULL_NAME_MAX_LENGTH)
+    phone = forms.CharField(
+        label=_("Mobile phone"), max_length=32, help_text=_("Numbers without a country code are read as Chinese.")
+    )
+    email = forms.EmailField(label=_("Email"), max_length=EMAIL_MAX_LENGTH)
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
+    address = forms.CharField(
+        label=_("Address"), max_length=ADDRESS_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"]
+        try:
+            normalise_phone(phone)
+        except InvalidPhoneNumber as error:
+            raise forms.ValidationError(_("This is not a valid phone number.")) from error
+        return phone
+
+    def clean_birth_date(self):
+        birth_date = self.cleaned_data["birth_date"]
+        if birth_date is not None and birth_date > timezone.localdate():
+            raise forms.ValidationError(_("A birth date cannot be in the future."))
+        return birth_date
+
+
+class PrivacyForm(forms.Form):
+    visibility = forms.ChoiceField(
+        label=_("Who may find my resume"), choices=labels.choices("visibility"), widget=forms.RadioSelect
+    )
+    relay_preference = forms.ChoiceField(
+        label=_("What employers receive"), choices=labels.choices("relay_preference"), widget=forms.RadioSelect
+    )
+
+
+class OrganizationSearchForm(forms.Form):
+    q = forms.CharField(label=_("Organisation name"), min_length=2, max_length=100)
+
+
+class JobFilterForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("Field of work"), required=False, choices=[("", _("Any")), *labels.choices("category")]
+    )
+    city = forms.CharField(label=_("City"), required=False, max_length=64)
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    confirm = forms.BooleanField(label=_("I understand that this cannot be undone."))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password
