@@ -661,3 +661,16 @@ def test_pages_are_served_in_simplified_chinese(seeker_client):
 def test_the_home_page_and_login_in_chinese(client):
     assert "登录" in client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
     assert "注册" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+
+def test_every_string_has_a_chinese_translation_and_the_catalogue_is_compiled():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
+    entries = (folder / "django.po").read_text(encoding="utf-8").split("\n\n")[1:]
+    untranslated = [entry for entry in entries if 'msgstr ""' in entry and 'msgstr ""\n"' not in entry]
+    untranslated += [entry for entry in entries if 'msgstr[0] ""' in entry]
+    assert untranslated == []
+    assert (folder / "django.mo").stat().st_mtime >= (folder / "django.po").stat().st_mtime - 1
