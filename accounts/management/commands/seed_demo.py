@@ -7,6 +7,7 @@ from tqdm import tqdm
 from accounts.demo import DemoLogin, demo_email, ensure_user, realistic_name
 from accounts.models import Role
 from employers.demo import seed_employers
+from resumes.demo import seed_resumes
 
 DEMO_SEED = 2026
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
     help = (
         "Seed demo data: an operator, recruiters for each organisation and seekers with realistic "
         "Chinese and English names; verified and pending organisations (recruiterNN administers "
-        "organisation NN) with extra seats, open jobs and applications. Idempotent: existing demo "
+        "organisation NN) with extra seats, open jobs and applications; Chinese and English resumes "
+        "with encrypted +86 contact details and every visibility setting. Idempotent: existing demo "
         "data is kept. Prints the demo logins."
     )
 
@@ -42,6 +44,7 @@ class Command(BaseCommand):
             )
             created += was_created
         employers = seed_employers(orgs=orgs, seekers=seekers, faker_zh=faker_zh, faker_en=faker_en)
+        resumes = seed_resumes(seekers=seekers)
 
         if orgs:
             logins.append(DemoLogin(Role.RECRUITER, demo_email("recruiter01")))
@@ -50,7 +53,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({created} new accounts, {employers.organizations_created} new organisations, "
-                f"{employers.jobs_created} new jobs, {employers.applications_created} new applications)."
+                f"{employers.jobs_created} new jobs, {employers.applications_created} new applications, "
+                f"{resumes.resumes_created} new resumes)."
             )
         )
         self.stdout.write("Demo logins (all share one password):")
