@@ -7,19 +7,48 @@ import uuid
 from django.contrib import admin
 from django.db.models import Q
 
-from .models import AuditEvent
+from .models import ActivityEvent, AuditDigest, AuditEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Nobody adds, changes or deletes these rows, not even a superuser."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OrganizationIdFilter(admin.SimpleListFilter):
+    title = "organisation id"
+    parameter_name = "organization_id"
+
+    def lookups(self, request, model_admin):
+        ids = model_admin.get_queryset(request).exclude(organization_id=None).values_list("organization_id", flat=True)
+        return [(str(value), str(value)) for value in sorted(set(ids[:5000]))[:100]]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(organization_id=int(self.value())) if self.value() else queryset
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("id", "created_at", "action", "outcome", "code", "actor_role", "actor_id", "organization_id", "ip")
-    list_filter = ("action", "outcome", "actor_role")
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "seq", "created_at", "action", "outcome", "code", "actor_role", "actor_id", "organization_id", "job_id", "ip",
+    )  # fmt: skip
+    list_filter = ("action", "outcome", "actor_role", OrganizationIdFilter)
     search_fields = ("target_id",)
     search_help_text = "Exact organisation id, actor id, target id or IP address."
     date_hierarchy = "created_at"
     show_full_result_count = False
     readonly_fields = (
-        "id",
+        "seq",
+        "prev_hash",
+        "hash",
         "created_at",
         "action",
         "actor_id",
@@ -27,6 +56,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         "organization_id",
         "target_type",
         "target_id",
+        "job_id",
         "outcome",
         "code",
         "ip",
@@ -48,11 +78,16 @@ class AuditEventAdmin(admin.ModelAdmin):
             condition |= Q(ip=str(ipaddress.ip_address(term)))
         return queryset.filter(condition), False
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(AuditDigest)
+class AuditDigestAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "seq", "hash")
+    date_hierarchy = "created_at"
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+
+@admin.register(ActivityEvent)
+class ActivityEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "actor_id", "organization_id", "resume_id", "result_count", "ip")
+    list_filter = ("kind", OrganizationIdFilter)
+    date_hierarchy = "created_at"
+    show_full_result_count = False

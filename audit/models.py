@@ -1,7 +1,8 @@
-"""The audit log: one append-only row per security-relevant event.
+"""The audit log: an append-only, hash-chained row per security-relevant event, and the light activity log.
 
-Rows are written only through `audit.services.record_event`; a later issue
-chains them with sha256 (seq, prev_hash, hash) without changing its callers.
+Rows are written only through `audit.services.record_event`, which appends to the
+chain: each event stores `prev_hash` and `hash = sha256(prev_hash || canonical JSON)`
+(audit/chain.py). On PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE.
 People, organisations and resumes are named by opaque ids, never by contact data.
 """
 
@@ -22,6 +23,9 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
+    seq = models.PositiveBigIntegerField(unique=True, editable=False, help_text="Position in the chain, from 1.")
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     action = models.CharField(max_length=64, db_index=True, editable=False)
     # Opaque ids, not foreign keys: erasing a person or an organisation leaves the log whole.
@@ -30,6 +34,7 @@ class AuditEvent(models.Model):
     organization_id = models.BigIntegerField(null=True, blank=True, db_index=True, editable=False)
     target_type = models.CharField(max_length=32, blank=True, editable=False)
     target_id = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    job_id = models.BigIntegerField(null=True, blank=True, editable=False, help_text="The job cited, if any.")
     outcome = models.CharField(max_length=16, blank=True, editable=False)
     code = models.CharField(max_length=64, blank=True, editable=False)
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True, editable=False)
@@ -39,11 +44,11 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-id"]
+        ordering = ["-seq"]
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
 
     def __str__(self) -> str:
-        return f"{self.action} #{self.pk}"
+        return f"{self.action} #{self.seq}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
@@ -52,3 +57,52 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events cannot be deleted")
+
+
+class AuditChainHead(models.Model):
+    """One row: the last event of the chain. Appends lock it, so they serialise."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"chain head #{self.seq}"
+
+
+class AuditDigest(models.Model):
+    """The chain head written out daily: operators copy these elsewhere as an external anchor."""
+
+    seq = models.PositiveBigIntegerField(editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"digest #{self.seq} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ActivityKind(models.TextChoices):
+    SEARCH = "search", "Resume search"
+    VIEW = "view", "Masked resume view"
+
+
+class ActivityEvent(models.Model):
+    """Searches and masked views: high-volume, append-only, no chain and no lock; detectors read them."""
+
+    kind = models.CharField(max_length=8, choices=ActivityKind.choices)
+    actor_id = models.UUIDField(db_index=True)
+    organization_id = models.BigIntegerField(db_index=True)
+    resume_id = models.UUIDField(null=True, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    result_count = models.PositiveIntegerField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization_id", "created_at"], name="activity_org_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {str(self.actor_id)[:8]}"

@@ -1,11 +1,20 @@
 """The one entry point that writes the audit log."""
 
+import ipaddress
+import json
 import re
+from pathlib import Path
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
 
-from .models import AuditEvent
+from .chain import GENESIS_HASH, event_hash
+from .models import ActivityEvent, AuditChainHead, AuditDigest, AuditEvent
+
+# The single row of AuditChainHead, created by migration 0002.
+CHAIN_HEAD_ID = 1
 
 # Keys that would name contact-grade values; details carry ids, codes and counts instead.
 CONTACT_GRADE_KEYS = frozenset(
@@ -37,29 +46,103 @@ def record_event(
     organization: models.Model | None = None,
     target_type: str = "",
     target_id: str | int = "",
+    job: models.Model | int | None = None,
     outcome: str = "",
     code: str = "",
     ip: str | None = None,
     user_agent: str = "",
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction; `actor` None means the platform itself.
+    """Append one event to the hash chain in the caller's transaction; `actor` None means the platform.
+
+    If the append fails, the caller's transaction fails with it: nothing that needs
+    its audit event happens without one.
 
     Raises ContactDataInAuditDetails rather than store a name, an email or a phone.
     """
-    details = dict(details or {})
+    # A JSON round trip now, so the hash covers exactly what the database gives back later.
+    details = json.loads(json.dumps(details or {}, default=str))
     if contains_contact_data(details):
         raise ContactDataInAuditDetails(f"audit details of {action!r} must not hold contact-grade values")
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         action=action,
         actor_id=actor.pk if actor is not None else None,
         actor_role=getattr(actor, "role", "") if actor is not None else "",
         organization_id=organization.pk if organization is not None else None,
         target_type=target_type,
         target_id=str(target_id),
+        job_id=getattr(job, "pk", job),
         outcome=outcome,
         code=code,
-        ip=ip or None,
+        ip=_normalised_ip(ip),
         user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH],
         details=details,
+        created_at=timezone.now(),
     )
+    with transaction.atomic():
+        # The head row lock serialises appends until the caller's transaction ends.
+        head = _locked_chain_head()
+        event.seq = head.seq + 1
+        event.prev_hash = head.hash
+        event.hash = event_hash(event)
+        event.save(force_insert=True)
+        AuditChainHead.objects.filter(pk=CHAIN_HEAD_ID).update(seq=event.seq, hash=event.hash)
+    return event
+
+
+def _locked_chain_head() -> AuditChainHead:
+    heads = AuditChainHead.objects.select_for_update()
+    try:
+        return heads.get(pk=CHAIN_HEAD_ID)
+    except AuditChainHead.DoesNotExist:
+        # Migration 0002 creates the head; an emptied database (tests) starts a new chain.
+        # If events remained, seq 1 would collide with them and the append would fail: fail closed.
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(pk=CHAIN_HEAD_ID, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True
+        )
+        return heads.get(pk=CHAIN_HEAD_ID)
+
+
+def _normalised_ip(ip: str | None) -> str | None:
+    if not ip:
+        return None
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return None
+
+
+def record_activity(
+    *,
+    kind: str,
+    actor: models.Model,
+    organization: models.Model,
+    resume_id=None,
+    filters: dict[str, Any] | None = None,
+    result_count: int | None = None,
+    ip: str | None = None,
+) -> None:
+    """One search or masked view, for the detectors: a plain insert, no chain, no lock."""
+    ActivityEvent.objects.create(
+        kind=kind,
+        actor_id=actor.pk,
+        organization_id=organization.pk,
+        resume_id=resume_id,
+        filters=json.loads(json.dumps(filters or {}, default=str)),
+        result_count=result_count,
+        ip=_normalised_ip(ip),
+    )
+
+
+def write_chain_digest() -> AuditDigest:
+    """Write the chain head (seq, hash, time) to the digest table and append it to the digest file.
+
+    Operators copy the file elsewhere: a later rewrite of the chain cannot match it.
+    """
+    head = AuditChainHead.objects.get(pk=CHAIN_HEAD_ID)
+    digest = AuditDigest.objects.create(seq=head.seq, hash=head.hash)
+    path = Path(settings.AUDIT_DIGEST_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as digest_file:
+        digest_file.write(f"{digest.created_at.isoformat()} seq={digest.seq} sha256={digest.hash}\n")
+    return digest

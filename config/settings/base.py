@@ -309,3 +309,11 @@ RELAY_PHONE_NUMBERS = env.list("RELAY_PHONE_NUMBERS", default=["+864001234567", 
 RELAY_WEBHOOK_SECRET = env.str("RELAY_WEBHOOK_SECRET", default="")
 # Webhooks older or newer than this (seconds) are refused, and a signature is accepted once.
 RELAY_WEBHOOK_TOLERANCE_SECONDS = 300
+
+# AUDIT (audit/)
+# The daily digest of the chain head is appended here too; operators copy it elsewhere.
+AUDIT_DIGEST_FILE = env.str("AUDIT_DIGEST_FILE", default=str(VAR_DIR / "audit-digests.log"))
+CELERY_BEAT_SCHEDULE["write-audit-chain-digest"] = {
+    "task": "audit.tasks.write_chain_digest",
+    "schedule": timedelta(days=1),
+}

@@ -1,5 +1,8 @@
 """Test settings: the suite runs on DATABASE_URL (PostgreSQL in CI) or SQLite."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import REDIS_URL, SILENCED_SYSTEM_CHECKS, env
 
@@ -21,6 +24,13 @@ WHITENOISE_USE_FINDERS = True
 # Fixed test keys: ciphertext in tests is real Fernet, with keys no deployment uses.
 FIELD_ENCRYPTION_KEYS = ["Aq5k0TqXHbIwNNm5bO4vm8gqrC-8mdkC8Y9fkrQfcQ8="]
 BLIND_INDEX_KEY = "test-blind-index-key-0123456789abcdef"
+
+# The append-only triggers refuse TRUNCATE unless this is on (audit/migrations/0003);
+# the test runner empties tables with TRUNCATE between transactional tests.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c hirewall.allow_audit_truncate=on"  # noqa: F405
+
+AUDIT_DIGEST_FILE = str(Path(tempfile.gettempdir()) / "hirewall-test-audit-digests.log")
 
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.request_info import client_ip, user_agent
+from audit.models import ActivityKind
+from audit.services import record_activity
 from config import api_schema
 from config.ratelimit import enforce_rate_limit
 from employers.api.pagination import PAGINATION_PARAMETERS, NewestFirstPagination, paginated
@@ -104,6 +106,14 @@ class ResumeSearchApi(APIView):
         self.ranked = selectors.is_ranked(resumes)
         paginator = ResumeSearchPagination()
         page = paginator.paginate_queryset(resumes, request, view=self)
+        record_activity(
+            kind=ActivityKind.SEARCH,
+            actor=request.user,
+            organization=request.user.seat.organization,
+            filters={**filters.as_log_details(), "cursor": bool(request.query_params.get("cursor"))},
+            result_count=len(page),
+            ip=client_ip(request),
+        )
         return paginator.get_paginated_response(MaskedResumeSerializer(page, many=True).data)
 
 
@@ -129,6 +139,13 @@ class ResumeDetailApi(APIView):
         enforce_rate_limit(request, name="resume_detail_per_user", key="user")
         enforce_rate_limit(request, name="resume_detail_per_ip", key="ip")
         resume = selectors.get_masked_resume_for_recruiter(user=request.user, resume_id=resume_id)
+        record_activity(
+            kind=ActivityKind.VIEW,
+            actor=request.user,
+            organization=request.user.seat.organization,
+            resume_id=resume.pk,
+            ip=client_ip(request),
+        )
         return Response(MaskedResumeSerializer(resume).data)
 
 

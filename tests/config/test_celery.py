@@ -54,9 +54,7 @@ def test_worker_with_beat_runs_tasks_on_the_serverless_local_broker(tmp_path):
     )
     for folder in ("queue", "processed", "control"):
         (tmp_path / "celery" / folder).mkdir(parents=True)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"], cwd=PROJECT_ROOT, env=env, check=True, timeout=120
-    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=PROJECT_ROOT, env=env, check=True, timeout=120)
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(  # noqa: S603
         [

@@ -400,3 +400,26 @@ class TestHistory:
             "created_at": results[0]["created_at"],
         }
         assert "Li Revealed" not in str(results)
+
+
+class TestFailClosed:
+    def test_no_contact_without_its_audit_event(self, client, job, resume):
+        from audit.models import AuditChainHead
+        from audit.models import AuditEvent as Event
+
+        # A chain whose head disagrees with its events: the append collides on seq and fails.
+        reveal(client, ResumeFactory(), job)
+        Reveal.objects.all().delete()
+        QuotaCounter.objects.all().delete()
+        AuditChainHead.objects.all().delete()
+        events_before = Event.objects.count()
+        client.raise_request_exception = False
+
+        response = reveal(client, resume, job)
+
+        assert response.status_code == 500
+        assert response.json()["code"] == "server_error"
+        assert "Li Revealed" not in response.content.decode()
+        assert not Reveal.objects.exists()
+        assert not QuotaCounter.objects.filter(used__gt=0).exists()
+        assert Event.objects.count() == events_before

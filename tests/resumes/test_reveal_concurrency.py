@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from django.db import close_old_connections, connections
 
+from audit import selectors as audit_selectors
 from audit.models import AuditEvent
 from config.errors import DomainError
 from resumes.models import QuotaCounter, Reveal
@@ -59,6 +60,7 @@ def test_recruiter_daily_limit_holds_under_parallel_reveals():
     assert QuotaCounter.objects.get(limit_name="org_daily").used == 5
     assert AuditEvent.objects.filter(action="reveal.granted").count() == 5
     assert AuditEvent.objects.filter(action="reveal.denied", code="quota_exhausted").count() == 11
+    assert audit_selectors.walk_chain().ok
 
 
 def test_org_daily_limit_holds_across_recruiters():
@@ -73,6 +75,7 @@ def test_org_daily_limit_holds_across_recruiters():
     assert QuotaCounter.objects.get(limit_name="org_daily").used == 6
     assert sum(QuotaCounter.objects.filter(limit_name="recruiter_daily").values_list("used", flat=True)) == 6
     assert AuditEvent.objects.filter(action__in=["reveal.granted", "reveal.denied"]).count() == 16
+    assert audit_selectors.walk_chain().ok
 
 
 def test_platform_ceiling_holds_across_recruiters(settings):
@@ -89,3 +92,4 @@ def test_platform_ceiling_holds_across_recruiters(settings):
 
     assert outcomes == Counter({"granted": 4, "quota_exhausted:platform_ceiling": 8})
     assert Reveal.objects.count() == 4
+    assert audit_selectors.walk_chain().ok
