@@ -6,6 +6,8 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from resumes import webhooks as relay_webhooks
+
 from .health import healthz
 
 urlpatterns = [
@@ -17,6 +19,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("relay/email/inbound", relay_webhooks.inbound_email, name="relay-email-inbound"),
+    path("relay/voice/resolve", relay_webhooks.resolve_voice, name="relay-voice-resolve"),
     path("", include("resumes.urls")),
 ]
 

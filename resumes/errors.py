@@ -51,3 +51,31 @@ class QuotaExhausted(DomainError):
     code = "quota_exhausted"
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = "A reveal limit is reached; see `limit`."
+
+
+class InvalidSignature(DomainError):
+    code = "invalid_signature"
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "The webhook signature does not verify."
+
+
+class StaleTimestamp(DomainError):
+    code = "stale_timestamp"
+    default_detail = "The webhook's timestamp is too far from now."
+
+
+class Replayed(DomainError):
+    code = "replayed"
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This webhook was already accepted."
+
+
+class RelayInactive(DomainError):
+    code = "not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "No active relay contact answers to this address or extension."
+
+
+class WebhookInvalid(DomainError):
+    code = "invalid"
+    default_detail = "The webhook body is not valid."

@@ -316,3 +316,13 @@ class QuotaCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.limit_name} {self.subject} {self.period}: {self.used}"
+
+
+class RelayWebhookReceipt(models.Model):
+    """One accepted provider webhook, by a digest of its signature: the same message is accepted once."""
+
+    signature_digest = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"webhook receipt {self.signature_digest[:12]}"

@@ -1,13 +1,21 @@
 """Relay contacts: an email alias and a virtual phone extension unique to one organisation and one seeker."""
 
+import hashlib
+import hmac
+import json
 import secrets
+import time
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 
+from accounts import crypto
+from audit.services import record_event
 from employers.models import Organization
 
-from .models import RelayContact, Resume
+from . import errors
+from .models import RelayContact, RelayWebhookReceipt, Resume
 
 ALIAS_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no look-alikes (l, 1, o, 0)
 ALIAS_LENGTH = 12
@@ -46,3 +54,133 @@ def relay_contact_for(*, resume: Resume, organization: Organization) -> RelayCon
         except IntegrityError:
             continue
     raise RuntimeError("could not issue a unique relay contact")
+
+
+# Provider webhooks: signed, fresh, accepted once.
+
+SIGNATURE_HEADER = "HTTP_X_HIREWALL_SIGNATURE"
+
+
+def sign_webhook_body(body: bytes) -> str:
+    """The signature a provider sends: "sha256=" + hex HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(settings.RELAY_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def accept_webhook(*, body: bytes, signature: str, required: tuple[str, ...]) -> dict:
+    """Check signature, freshness and single use; return the JSON payload. Call inside a transaction."""
+    if not settings.RELAY_WEBHOOK_SECRET or not hmac.compare_digest(sign_webhook_body(body), signature or ""):
+        raise errors.InvalidSignature()
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise errors.WebhookInvalid("The body is not JSON.") from None
+    if not isinstance(payload, dict):
+        raise errors.WebhookInvalid("The body is not a JSON object.")
+    missing = [field for field in (*required, "timestamp") if not isinstance(payload.get(field), str | int)]
+    if missing:
+        raise errors.WebhookInvalid(f"Missing or malformed: {', '.join(missing)}.")
+    try:
+        sent_at = int(payload["timestamp"])
+    except (TypeError, ValueError):
+        raise errors.WebhookInvalid("timestamp must be seconds since the epoch.") from None
+    if abs(time.time() - sent_at) > settings.RELAY_WEBHOOK_TOLERANCE_SECONDS:
+        raise errors.StaleTimestamp()
+    digest = hashlib.sha256(signature.encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            RelayWebhookReceipt.objects.create(signature_digest=digest)
+    except IntegrityError:
+        raise errors.Replayed() from None
+    return payload
+
+
+def _active_relay(queryset) -> RelayContact | None:
+    relay = queryset.select_related("resume__seeker", "organization").first()
+    if relay is None or not relay.is_active or not relay.resume.seeker.is_active:
+        return None
+    return relay
+
+
+def forward_inbound_email(*, alias: str, sender: str, subject: str, body: str) -> str:
+    """Forward a message to an alias: an employer's to the seeker, the seeker's reply to the recruiter.
+
+    A reply from the seeker is the sign of a real conversation: the reveal's quota unit comes back.
+    Returns "to_seeker" or "to_recruiter"; raises RelayInactive for a revoked or unknown alias.
+    """
+    from .reveal import credit_back
+
+    relay = _active_relay(RelayContact.objects.filter(email_alias=crypto.normalise_email(alias)))
+    sender_index = crypto.email_blind_index(sender)
+    audit_common = {"target_type": "relay_contact", "details": {"sender_index": sender_index[:16]}}
+    if relay is None:
+        record_event(action="relay.email.refused", outcome="denied", code="not_found", **audit_common)
+        raise errors.RelayInactive()
+    resume, organization = relay.resume, relay.organization
+    audit_common = {**audit_common, "organization": organization, "target_id": relay.pk}
+    seeker_addresses = {resume.email_blind_index, resume.seeker.email_blind_index} - {""}
+    if sender_index in seeker_addresses:
+        recruiter_email = _recruiter_address(resume=resume, organization=organization)
+        _send_on_commit(subject=subject, body=body, to=recruiter_email, sender=relay.email_alias, reply_to=None)
+        reveal = credit_back(resume=resume, organization=organization, reason="seeker_replied")
+        record_event(
+            action="relay.email.seeker_reply",
+            outcome="forwarded",
+            **{
+                **audit_common,
+                "details": {**audit_common["details"], "credited_reveal_id": getattr(reveal, "pk", None)},
+            },
+        )
+        return "to_recruiter"
+    details = resume.decrypt_contact_details()  # relay forwarding: for the seeker's own inbox
+    seeker_email = details.email or resume.seeker.decrypt_email()
+    _send_on_commit(
+        subject=f"[Hirewall] {subject}",
+        body=f"{body}\n\n-- \nForwarded by Hirewall from {organization.legal_name}. "
+        "Reply to this message to answer through your relay address; revoke it in your account at any time.",
+        to=seeker_email,
+        sender=None,
+        reply_to=relay.email_alias,
+    )
+    record_event(action="relay.email.forwarded", outcome="forwarded", **audit_common)
+    return "to_seeker"
+
+
+def _recruiter_address(*, resume: Resume, organization: Organization) -> str | None:
+    from .models import Reveal
+
+    reveal = (
+        Reveal.objects.filter(resume=resume, organization=organization, recruiter__is_active=True)
+        .select_related("recruiter")
+        .order_by("-created_at")
+        .first()
+    )
+    return reveal.recruiter.decrypt_email() if reveal is not None else None
+
+
+def _send_on_commit(*, subject: str, body: str, to: str | None, sender: str | None, reply_to: str | None) -> None:
+    if not to:
+        return
+    message = EmailMessage(
+        subject=subject[:200], body=body, from_email=sender, to=[to], reply_to=[reply_to] if reply_to else None
+    )
+    transaction.on_commit(lambda: message.send(fail_silently=False))
+
+
+def resolve_voice_call(*, number: str, extension: str) -> str:
+    """The number to bridge a call to a relay extension to, or RelayInactive."""
+    relay = _active_relay(RelayContact.objects.filter(phone_number=number, phone_extension=extension))
+    if relay is None:
+        record_event(action="relay.voice.refused", outcome="denied", code="not_found", target_type="relay_contact")
+        raise errors.RelayInactive()
+    phone = relay.resume.decrypt_contact_details().phone  # relay forwarding: the seeker's own phone
+    if not phone:
+        record_event(action="relay.voice.refused", outcome="denied", code="no_phone", target_type="relay_contact")
+        raise errors.RelayInactive("The seeker has no phone number to bridge to.")
+    record_event(
+        action="relay.voice.bridged",
+        organization=relay.organization,
+        target_type="relay_contact",
+        target_id=relay.pk,
+        outcome="forwarded",
+    )
+    return phone

@@ -106,6 +106,36 @@ def reveal_contact(
     raise denial
 
 
+def credit_back(*, resume: Resume, organization: Organization, reason: str) -> Reveal | None:
+    """Return the quota unit of the organisation's latest charged reveal of this seeker, once.
+
+    Called when the seeker answers (a reply through the relay, or approving a request):
+    reveals that lead to real conversations are cheap, harvesting is not.
+    """
+    with transaction.atomic():
+        reveal = (
+            Reveal.objects.select_for_update()
+            .filter(resume=resume, organization=organization, charged=True, credited_back_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if reveal is None:
+            return None
+        reveal.credited_back_at = timezone.now()
+        reveal.save(update_fields=["credited_back_at"])
+        quota.give_back(recruiter=reveal.recruiter, organization=organization, charged_at=reveal.created_at)
+        record_event(
+            action="reveal.credited_back",
+            organization=organization,
+            target_type="resume",
+            target_id=str(resume.pk),
+            job=reveal.job_id,
+            outcome="credited",
+            details={"reveal_id": reveal.pk, "reason": reason},
+        )
+    return reveal
+
+
 def _organization_of(recruiter: User) -> Organization | None:
     seat = getattr(recruiter, "seat", None)
     return seat.organization if seat is not None else None

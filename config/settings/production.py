@@ -16,6 +16,9 @@ BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
 if not FIELD_ENCRYPTION_KEYS or not BLIND_INDEX_KEY:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY must be set in production.")
 
+# The relay provider's webhooks are refused unless signed with this shared secret.
+RELAY_WEBHOOK_SECRET = env.str("RELAY_WEBHOOK_SECRET")
+
 # Rate limits and the Celery broker must be shared between processes and hosts.
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production.")

@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "BLIND_INDEX_KEY": "production-like-blind-index-key",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "RELAY_WEBHOOK_SECRET": "production-like-relay-secret",
 }
 
 
@@ -41,7 +42,9 @@ def test_production_without_secret_key_fails_fast():
     assert "started" not in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "REDIS_URL", "RELAY_WEBHOOK_SECRET"]
+)
 def test_production_without_keys_or_redis_fails_fast(missing):
     result = run_django("print('started')", **{**PRODUCTION_ENV, missing: None})
 

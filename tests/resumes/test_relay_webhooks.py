@@ -1,0 +1,191 @@
+"""The relay provider's webhooks: signatures, freshness, replays, forwarding both ways, credit back, revocation."""
+
+import json
+import time
+
+import pytest
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from resumes.models import QuotaCounter, Reveal
+from resumes.relay import sign_webhook_body
+from tests.employers.conftest import client_for
+from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
+from tests.resumes.factories import ResumeFactory
+
+pytestmark = pytest.mark.django_db
+
+EMAIL_URL = "/relay/email/inbound"
+VOICE_URL = "/relay/voice/resolve"
+
+
+def post_signed(client, url, payload, *, signature=None):
+    body = json.dumps(payload).encode()
+    return client.post(
+        url,
+        body,
+        content_type="application/json",
+        HTTP_X_HIREWALL_SIGNATURE=signature if signature is not None else sign_webhook_body(body),
+    )
+
+
+@pytest.fixture
+def revealed(django_capture_on_commit_callbacks):
+    """A seeker revealed (charged) by an organisation through the API: the relay contact exists."""
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(contact_email="seeker.inbox@mail.example.test", phone_e164="+8613911112222")
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+    assert response.status_code == 200
+    return {"seat": seat, "resume": resume, "contact": response.json()["contact"], "organization": organization}
+
+
+def email_payload(alias, sender="hr@company.example.test", **overrides):
+    return {
+        "alias": alias,
+        "sender": sender,
+        "subject": "Interview next week",
+        "body": "Would Tuesday suit you?",
+        "timestamp": int(time.time()),
+        **overrides,
+    }
+
+
+class TestEmail:
+    def test_employer_mail_reaches_the_seeker_with_the_alias_to_reply_to(
+        self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        alias = revealed["contact"]["email"]
+        mailoutbox.clear()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signed(client, EMAIL_URL, email_payload(alias))
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "forwarded", "direction": "to_seeker"}
+        (message,) = mailoutbox
+        assert message.to == ["seeker.inbox@mail.example.test"]
+        assert message.reply_to == [alias]
+        assert "Would Tuesday suit you?" in message.body
+        assert AuditEvent.objects.filter(action="relay.email.forwarded").count() == 1
+
+    def test_the_seekers_reply_reaches_the_recruiter_and_returns_the_quota_unit_once(
+        self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        alias = revealed["contact"]["email"]
+        mailoutbox.clear()
+        reply = email_payload(alias, sender="Seeker.Inbox@mail.example.test", subject="Re: Interview")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signed(client, EMAIL_URL, reply)
+        second = post_signed(client, EMAIL_URL, {**reply, "body": "And Wednesday?"})
+
+        assert response.json()["direction"] == "to_recruiter"
+        assert mailoutbox[0].to == [revealed["seat"].user.decrypt_email()]
+        assert mailoutbox[0].from_email == alias  # the recruiter answers through the relay too
+        assert second.status_code == 200
+        assert Reveal.objects.get().credited_back_at is not None
+        assert set(QuotaCounter.objects.values_list("used", flat=True)) == {0}
+        assert AuditEvent.objects.filter(action="reveal.credited_back").count() == 1
+        quota = client_for(revealed["seat"].user).get("/api/v1/organizations/me").json()["quota"]
+        assert quota["org_daily"]["used"] == 0
+
+    def test_a_revoked_alias_forwards_nothing_ever(self, client, revealed, mailoutbox):
+        relay = revealed["resume"].relay_contacts.get()
+        relay.revoked_at = timezone.now()
+        relay.save()
+        mailoutbox.clear()
+
+        response = post_signed(client, EMAIL_URL, email_payload(revealed["contact"]["email"]))
+
+        assert (response.status_code, response.json()["code"]) == (404, "not_found")
+        assert mailoutbox == []
+        assert AuditEvent.objects.filter(action="relay.email.refused").count() == 1
+
+    def test_unknown_alias_is_not_found(self, client):
+        response = post_signed(client, EMAIL_URL, email_payload("nobody@relay.hirewall.example"))
+
+        assert response.status_code == 404
+
+
+class TestSigning:
+    def test_a_wrong_signature_is_refused(self, client, revealed, mailoutbox):
+        mailoutbox.clear()
+
+        response = post_signed(client, EMAIL_URL, email_payload(revealed["contact"]["email"]), signature="sha256=00")
+
+        assert (response.status_code, response.json()["code"]) == (401, "invalid_signature")
+        assert mailoutbox == []
+
+    def test_a_body_changed_after_signing_is_refused(self, client, revealed):
+        body = json.dumps(email_payload(revealed["contact"]["email"])).encode()
+        signature = sign_webhook_body(body)
+
+        response = client.post(
+            EMAIL_URL, body.replace(b"Tuesday", b"Friday"), content_type="application/json",
+            HTTP_X_HIREWALL_SIGNATURE=signature,
+        )  # fmt: skip
+
+        assert response.status_code == 401
+
+    def test_stale_timestamps_are_refused(self, client, revealed):
+        payload = email_payload(revealed["contact"]["email"], timestamp=int(time.time()) - 3600)
+
+        response = post_signed(client, EMAIL_URL, payload)
+
+        assert (response.status_code, response.json()["code"]) == (400, "stale_timestamp")
+
+    def test_a_replay_is_refused(self, client, revealed):
+        payload = email_payload(revealed["contact"]["email"])
+        assert post_signed(client, EMAIL_URL, payload).status_code == 200
+
+        replay = post_signed(client, EMAIL_URL, payload)
+
+        assert (replay.status_code, replay.json()["code"]) == (409, "replayed")
+
+    @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"alias": "x"}'])
+    def test_malformed_bodies_are_invalid(self, client, body):
+        response = client.post(
+            EMAIL_URL, body, content_type="application/json", HTTP_X_HIREWALL_SIGNATURE=sign_webhook_body(body)
+        )
+
+        assert (response.status_code, response.json()["code"]) == (400, "invalid")
+
+    def test_without_a_configured_secret_nothing_is_accepted(self, client, revealed, settings):
+        payload = email_payload(revealed["contact"]["email"])
+        body = json.dumps(payload).encode()
+        signature = sign_webhook_body(body)
+        settings.RELAY_WEBHOOK_SECRET = ""
+
+        response = client.post(EMAIL_URL, body, content_type="application/json", HTTP_X_HIREWALL_SIGNATURE=signature)
+
+        assert response.status_code == 401
+
+    def test_get_is_not_allowed(self, client):
+        assert client.get(EMAIL_URL).status_code == 405
+
+
+class TestVoice:
+    def test_an_active_extension_bridges_to_the_seekers_phone(self, client, revealed):
+        number, extension = revealed["contact"]["phone"].split(",")
+
+        response = post_signed(
+            client, VOICE_URL, {"number": number, "extension": extension, "timestamp": int(time.time())}
+        )
+
+        assert response.json() == {"bridge_to": "+8613911112222"}
+        assert AuditEvent.objects.filter(action="relay.voice.bridged").count() == 1
+
+    def test_a_revoked_extension_is_404(self, client, revealed):
+        number, extension = revealed["contact"]["phone"].split(",")
+        relay = revealed["resume"].relay_contacts.get()
+        relay.revoked_at = timezone.now()
+        relay.save()
+
+        response = post_signed(
+            client, VOICE_URL, {"number": number, "extension": extension, "timestamp": int(time.time())}
+        )
+
+        assert (response.status_code, response.json()["code"]) == (404, "not_found")
+        assert "+8613911112222" not in response.content.decode()
