@@ -1,8 +1,10 @@
-"""Writes on resumes by their seeker: the resume, contact details, privacy, requests, relays, export, deletion.
+"""Writes on resumes: the reveal service, and the seeker's own resume, contact details, privacy,
+requests, relays, export and deletion.
 
-The reveal service (reveal_contact) joins this module in the next issue. Every
-function here acts only on the calling seeker's own data and owns its
-transaction; the ones DESIGN.md lists among chained events write their audit event.
+`reveal_contact` (resumes/reveal.py) is the one door through which contact details
+reach anyone but their seeker. Every other function here acts only on the calling
+seeker's own data and owns its transaction; the ones DESIGN.md lists among chained
+events write their audit event.
 """
 
 import uuid
@@ -38,6 +40,8 @@ from .models import (
     Reveal,
     Visibility,
 )
+from .reveal import credit_back
+from .reveal import reveal_contact as reveal_contact  # the reveal service, reached as resumes.services.reveal_contact
 
 SKILLS_MAX = 30
 SKILL_MAX_LENGTH = 50
@@ -376,6 +380,9 @@ def _decide_contact_request(*, seeker: User, request_id: int, status: str) -> Co
         )
         if status == ContactRequestStatus.APPROVED and resume.relay_preference == RelayPreference.DIRECT_WHEN_APPROVED:
             _grant(seeker=seeker, resume=resume, organization=contact_request.organization)
+        if status == ContactRequestStatus.APPROVED:
+            # The seeker answered: an earlier charged reveal by this organisation costs it nothing.
+            credit_back(resume=resume, organization=contact_request.organization, reason="seeker_approved")
     return contact_request
 
 

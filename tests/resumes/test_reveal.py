@@ -423,3 +423,31 @@ class TestFailClosed:
         assert not Reveal.objects.exists()
         assert not QuotaCounter.objects.filter(used__gt=0).exists()
         assert Event.objects.count() == events_before
+
+
+class TestCreditBack:
+    def test_the_seeker_approving_a_request_returns_an_earlier_charged_unit_once(self, client, seat, job, resume):
+        from resumes.services import approve_contact_request
+
+        reveal(client, resume, job)  # charged while the resume was public
+        resume.visibility = Visibility.ON_REQUEST
+        resume.save()
+        asked = reveal(client, resume, job)
+        assert asked.status_code == 202
+
+        approve_contact_request(seeker=resume.seeker, request_id=asked.json()["contact_request_id"])
+
+        assert Reveal.objects.get().credited_back_at is not None
+        assert set(QuotaCounter.objects.values_list("used", flat=True)) == {0}
+        assert AuditEvent.objects.filter(action="reveal.credited_back").count() == 1
+        # Approving again is impossible, and nothing is credited twice.
+        granted = reveal(client, resume, job)
+        assert granted.status_code == 200
+        assert granted.json()["quota"]["org_daily"]["used"] == 0
+
+
+def test_reveal_contact_is_reached_through_resumes_services():
+    from resumes import reveal as reveal_module
+    from resumes import services
+
+    assert services.reveal_contact is reveal_module.reveal_contact
