@@ -1,5 +1,7 @@
 """Shared fixtures: API clients, users, and markers for PostgreSQL, Redis and the browser."""
 
+import logging
+import re
 import shutil
 
 import pytest
@@ -11,6 +13,43 @@ from rest_framework.test import APIClient
 from tests.factories import UserFactory
 
 TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+# Values the factories plant (tests/factories.py, tests/resumes/factories.py). No log line of
+# the whole run may carry one: contact-grade data never reaches the logs.
+PLANTED_IN_LOGS = re.compile(r"Plantedname|Plantedseeker|planted\.user|planted\.seeker|植入|\+8613900\d{6}")
+
+
+class _LogLeakCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        if PLANTED_IN_LOGS.search(text):
+            self.leaks.append(f"{record.name}: {text[:300]}")
+
+
+_log_leaks = _LogLeakCollector()
+
+
+def pytest_configure(config):
+    logging.getLogger().addHandler(_log_leaks)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    logging.getLogger().removeHandler(_log_leaks)
+    if _log_leaks.leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("")
+            reporter.write_line("Contact-grade test values reached the logs:", red=True)
+            for leak in _log_leaks.leaks[:20]:
+                reporter.write_line(f"  {leak}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(config, items):

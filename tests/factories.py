@@ -16,8 +16,9 @@ class UserFactory(DjangoModelFactory):
         skip_postgeneration_save = True
 
     # Plain inputs, turned into ciphertext and a password hash by _create.
-    email = factory.Sequence(lambda n: f"user{n}@example.test")
-    full_name = factory.Faker("name")
+    # Planted, recognisable values: the suite fails if any reaches a log line (tests/conftest.py).
+    email = factory.Sequence(lambda n: f"planted.user{n}@example.test")
+    full_name = factory.Sequence(lambda n: f"Plantedname{n} 植入者{n}")
     password = DEFAULT_PASSWORD
     role = "seeker"
 

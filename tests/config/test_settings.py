@@ -42,9 +42,7 @@ def test_production_without_secret_key_fails_fast():
     assert "started" not in result.stdout
 
 
-@pytest.mark.parametrize(
-    "missing", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "REDIS_URL", "RELAY_WEBHOOK_SECRET"]
-)
+@pytest.mark.parametrize("missing", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "REDIS_URL", "RELAY_WEBHOOK_SECRET"])
 def test_production_without_keys_or_redis_fails_fast(missing):
     result = run_django("print('started')", **{**PRODUCTION_ENV, missing: None})
 

@@ -42,9 +42,10 @@ class ResumeFactory(DjangoModelFactory):
     years_experience = 5
     visibility = Visibility.PUBLIC
 
-    full_name = factory.Faker("name")
-    phone_e164 = factory.Sequence(lambda n: f"+86139{n % 100_000_000:08d}")
-    contact_email = factory.Sequence(lambda n: f"seeker.contact{n}@example.test")
+    # Planted, recognisable values: the suite fails if any reaches a log line (tests/conftest.py).
+    full_name = factory.Sequence(lambda n: f"Plantedseeker{n} 植入{n}")
+    phone_e164 = factory.Sequence(lambda n: f"+8613900{n % 1_000_000:06d}")
+    contact_email = factory.Sequence(lambda n: f"planted.seeker{n}@example.test")
     # Titles of experience entries to add (they feed the search text).
     experience_titles = factory.LazyFunction(list)
 
