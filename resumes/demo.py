@@ -234,3 +234,50 @@ def seed_resumes(*, seekers: int) -> ResumesSeedResult:
         _seed_resume(seeker=seeker, index=index)
         result.resumes_created += 1
     return result
+
+
+DEMO_REVEALS_PER_ORGANIZATION = 3
+
+
+def link_applications_to_resumes() -> int:
+    """Applications seeded before their seeker's resume existed get its id; returns how many."""
+    from employers.models import Application
+
+    linked = 0
+    for application in Application.objects.filter(resume_id=None).select_related("seeker__resume"):
+        resume = getattr(application.seeker, "resume", None)
+        if resume is not None:
+            Application.objects.filter(pk=application.pk).update(resume_id=resume.pk)
+            linked += 1
+    return linked
+
+
+def seed_reveals() -> int:
+    """A few reveals by each verified demo organisation, through the real reveal service (audited, charged).
+
+    Seekers then find entries in their access log. An organisation that already
+    revealed someone is left alone, so seeding twice changes nothing.
+    """
+    from config.errors import DomainError
+    from employers.models import JobStatus, Organization, Seat, SeatRole
+
+    from .models import Reveal
+    from .reveal import reveal_contact
+    from .selectors import searchable_resumes_for
+
+    made = 0
+    for organization in Organization.objects.effectively_verified().order_by("pk"):
+        if Reveal.objects.filter(organization=organization).exists():
+            continue
+        seat = Seat.objects.filter(organization=organization, role=SeatRole.ADMIN, is_active=True).first()
+        job = organization.jobs.filter(status=JobStatus.OPEN).order_by("pk").first()
+        if seat is None or job is None:
+            continue
+        candidates = searchable_resumes_for(organization=organization).order_by("id")
+        for resume in candidates[:DEMO_REVEALS_PER_ORGANIZATION]:
+            try:
+                reveal_contact(recruiter=seat.user, resume=resume, job=job, user_agent="seed_demo")
+            except DomainError:
+                continue  # an on-request seeker is asked instead: a contact request, as in real use
+            made += 1
+    return made

@@ -7,7 +7,7 @@ from tqdm import tqdm
 from accounts.demo import DemoLogin, demo_email, ensure_user, realistic_name
 from accounts.models import Role
 from employers.demo import seed_employers
-from resumes.demo import seed_resumes
+from resumes.demo import link_applications_to_resumes, seed_resumes, seed_reveals
 
 DEMO_SEED = 2026
 
@@ -45,6 +45,8 @@ class Command(BaseCommand):
             created += was_created
         employers = seed_employers(orgs=orgs, seekers=seekers, faker_zh=faker_zh, faker_en=faker_en)
         resumes = seed_resumes(seekers=seekers)
+        link_applications_to_resumes()
+        reveals = seed_reveals()
 
         if orgs:
             logins.append(DemoLogin(Role.RECRUITER, demo_email("recruiter01")))
@@ -54,7 +56,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo data ready ({created} new accounts, {employers.organizations_created} new organisations, "
                 f"{employers.jobs_created} new jobs, {employers.applications_created} new applications, "
-                f"{resumes.resumes_created} new resumes)."
+                f"{resumes.resumes_created} new resumes, {reveals} new reveals)."
             )
         )
         self.stdout.write("Demo logins (all share one password):")
