@@ -5,17 +5,26 @@ import re
 from django import forms
 from django.forms import inlineformset_factory
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import labels
 from .contact import InvalidPhoneNumber, normalise_phone
 from .models import EducationEntry, ExperienceEntry, Resume
-from .services import ADDRESS_MAX_LENGTH, EMAIL_MAX_LENGTH, FULL_NAME_MAX_LENGTH, SKILLS_MAX
+from .services import (
+    ADDRESS_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    FULL_NAME_MAX_LENGTH,
+    PHOTO_MAX_BYTES,
+    SKILLS_MAX,
+    sniff_photo_type,
+)
 
 # Skills are typed as a list separated by commas (also the Chinese comma), semicolons or lines.
 _SKILL_SEPARATORS = re.compile("[,;\n\uff0c\uff1b\u3001]+")
 YEARS_EXPERIENCE_MAX = 60
 ENTRY_FORMS_EXTRA = 1
+PHOTO_MAX_MB = PHOTO_MAX_BYTES // (1024 * 1024)
 
 
 class DateInput(forms.DateInput):
@@ -137,6 +146,30 @@ class ContactDetailsForm(forms.Form):
     address = forms.CharField(
         label=_("Address"), max_length=ADDRESS_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        help_text=format_lazy(
+            _("Optional. A PNG or JPEG image of at most {size} MB, shown to nobody but you."), size=PHOTO_MAX_MB
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_photo = forms.BooleanField(label=_("Remove my photo"), required=False)
+
+    def clean_photo(self) -> bytes | None:
+        """The photo's bytes once its size and content (not its name) are checked; None when none was sent."""
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        if upload.size is None or upload.size == 0 or upload.size > PHOTO_MAX_BYTES:
+            raise forms.ValidationError(_("A photo has at most %(size)d MB.") % {"size": PHOTO_MAX_MB})
+        content = upload.read(PHOTO_MAX_BYTES + 1)
+        if len(content) > PHOTO_MAX_BYTES:
+            raise forms.ValidationError(_("A photo has at most %(size)d MB.") % {"size": PHOTO_MAX_MB})
+        if sniff_photo_type(content) is None:
+            raise forms.ValidationError(_("A photo must be a PNG or JPEG image."))
+        return content
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"]

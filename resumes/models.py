@@ -1,5 +1,6 @@
 """Resumes with encrypted contact details, seekers' privacy choices, contact requests, reveals, relay contacts."""
 
+import base64
 import uuid
 from datetime import timedelta
 
@@ -117,6 +118,17 @@ class Resume(models.Model):
             birth_date=crypto.decrypt(self.birth_date_ciphertext),
             address=crypto.decrypt(self.address_ciphertext),
         )
+
+    def set_photo(self, *, content: bytes, content_type: str) -> None:
+        """Store an already checked image as encrypted base64, with its sniffed content type."""
+        self.photo_ciphertext = crypto.encrypt(base64.b64encode(content).decode("ascii"))
+        self.photo_content_type = content_type
+
+    def decrypt_photo(self) -> bytes | None:
+        """The image bytes, or None; only for the seeker's own page and export."""
+        if not self.photo_ciphertext:
+            return None
+        return base64.b64decode(crypto.decrypt(self.photo_ciphertext))
 
     def erase_contact_details(self) -> None:
         for field in self.encrypted_fields:

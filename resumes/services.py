@@ -7,6 +7,7 @@ seeker's own data and owns its transaction; the ones DESIGN.md lists among chain
 events write their audit event.
 """
 
+import base64
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -51,6 +52,12 @@ ADDRESS_MAX_LENGTH = 300
 EMAIL_MAX_LENGTH = 254
 DELETED_EMAIL_INDEX_PREFIX = "deleted:"
 EXPORT_FORMAT_VERSION = 1
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+# Leading bytes of the photo formats accepted; the file's name and declared type are ignored.
+PHOTO_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
 
 
 class NotSeeker(DomainError):
@@ -458,11 +465,53 @@ def mark_notifications_read(*, seeker: User, notification_ids: list[int] | None 
         return unread.update(read_at=timezone.now())
 
 
+# The photo (contact-grade: stored encrypted, shown to the seeker alone)
+
+
+def sniff_photo_type(content: bytes) -> str | None:
+    """The content type, "image/png" or "image/jpeg", judged by the leading bytes; None for anything else."""
+    for signature, content_type in PHOTO_SIGNATURES:
+        if content.startswith(signature):
+            return content_type
+    return None
+
+
+def set_photo(*, seeker: User, content: bytes) -> Resume:
+    """Store a PNG or JPEG photo of at most PHOTO_MAX_BYTES, encrypted; its type comes from its bytes."""
+    if not content or len(content) > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": [f"A photo has at most {PHOTO_MAX_BYTES // (1024 * 1024)} MB."]})
+    content_type = sniff_photo_type(content)
+    if content_type is None:
+        raise ValidationError({"photo": ["A photo must be a PNG or JPEG image."]})
+    with transaction.atomic():
+        resume = _own_resume(seeker, lock=True)
+        resume.set_photo(content=content, content_type=content_type)
+        resume.updated_at = timezone.now()
+        resume.save(update_fields=["photo_ciphertext", "photo_content_type", "updated_at"])
+    return resume
+
+
+def remove_photo(*, seeker: User) -> Resume:
+    with transaction.atomic():
+        resume = _own_resume(seeker, lock=True)
+        resume.photo_ciphertext = resume.photo_content_type = ""
+        resume.updated_at = timezone.now()
+        resume.save(update_fields=["photo_ciphertext", "photo_content_type", "updated_at"])
+    return resume
+
+
 # Export and deletion
 
 
 def _when(value) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _exported_photo(resume: Resume) -> dict[str, str] | None:
+    photo = resume.decrypt_photo()
+    if photo is None:
+        return None
+    return {"content_type": resume.photo_content_type, "base64": base64.b64encode(photo).decode("ascii")}
 
 
 def export_seeker_data(*, seeker: User, ip: str | None = None, user_agent: str = "") -> dict[str, Any]:
@@ -538,6 +587,7 @@ def export_seeker_data(*, seeker: User, ip: str | None = None, user_agent: str =
                 "birth_date": contact.birth_date,
                 "address": contact.address,
             },
+            "photo": _exported_photo(resume),
         }
         data["experience"] = [
             {

@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/", views.dashboard, name="dashboard"),
     path("me/resume/", views.resume_editor, name="resume"),
     path("me/contact/", views.contact_details, name="contact"),
+    path("me/contact/photo", views.contact_photo, name="contact_photo"),
     path("me/privacy/", views.privacy, name="privacy"),
     path("me/privacy/block/", views.block, name="block"),
     path("me/privacy/unblock/<int:organization_id>/", views.unblock, name="unblock"),

@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -163,10 +164,17 @@ def contact_details(request: HttpRequest) -> HttpResponse:
     if resume is None:
         return _needs_resume(request)
     if request.method == "POST":
-        form = ContactDetailsForm(request.POST)
+        form = ContactDetailsForm(request.POST, request.FILES)
         if form.is_valid():
+            details = dict(form.cleaned_data)
+            photo, remove_photo = details.pop("photo"), details.pop("remove_photo")
             try:
-                services.update_contact_details(seeker=request.user, **form.cleaned_data)
+                with transaction.atomic():  # the details and the photo are saved together or not at all
+                    services.update_contact_details(seeker=request.user, **details)
+                    if photo is not None:
+                        services.set_photo(seeker=request.user, content=photo)
+                    elif remove_photo:
+                        services.remove_photo(seeker=request.user)
             except ValidationError as error:
                 _form_errors_from(error, form)
             else:
@@ -184,7 +192,22 @@ def contact_details(request: HttpRequest) -> HttpResponse:
                 "address": details.address,
             }
         )
-    return render(request, "resumes/contact_form.html", {"form": form})
+    return render(request, "resumes/contact_form.html", {"form": form, "has_photo": bool(resume.photo_ciphertext)})
+
+
+@require_GET
+@seeker_required
+def contact_photo(request: HttpRequest) -> HttpResponse:
+    """The seeker's own photo, decrypted for them alone; there is no URL to anyone else's."""
+    resume = _resume_of(request)
+    photo = resume.decrypt_photo() if resume is not None else None
+    if photo is None:
+        raise Http404
+    response = HttpResponse(photo, content_type=resume.photo_content_type)
+    response["Content-Disposition"] = 'inline; filename="photo"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # Privacy
