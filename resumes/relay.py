@@ -184,3 +184,57 @@ def resolve_voice_call(*, number: str, extension: str) -> str:
         outcome="forwarded",
     )
     return phone
+
+
+# Operators revoke by organisation.
+
+RELAY_REVOKED_NOTIFICATION = "relay_revoked"
+
+
+def revoke_relay_contacts_of_organization(*, organization: Organization, by, reason: str) -> int:
+    """An operator cuts every active relay contact the organisation holds; returns how many.
+
+    One audit event carries the count and the relay ids (never an alias), and each
+    affected seeker is told. Revoking again revokes nothing more but is audited too.
+    """
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from audit.services import contains_contact_data
+    from employers.errors import ReasonRequired
+
+    from .models import Notification
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    if contains_contact_data(reason):
+        raise ValidationError({"reason": ["A reason must not contain contact details such as email addresses."]})
+    with transaction.atomic():
+        relays = list(
+            RelayContact.objects.select_for_update(of=("self",))
+            .filter(organization=organization, revoked_at__isnull=True)
+            .select_related("resume")
+            .order_by("id")
+        )
+        now = timezone.now()
+        RelayContact.objects.filter(pk__in=[relay.pk for relay in relays]).update(revoked_at=now, revoked_by=by)
+        record_event(
+            action="relay.revoked_by_operator",
+            actor=by,
+            organization=organization,
+            target_type="organization",
+            target_id=organization.pk,
+            outcome="revoked",
+            details={"count": len(relays), "relay_contact_ids": [relay.pk for relay in relays], "reason": reason},
+        )
+        message = (
+            f"Hirewall revoked the relay contact that {organization.legal_name} held for you: "
+            "it forwards nothing any more."
+        )[:500]
+        # One relay per organisation and seeker: one notice per affected seeker.
+        Notification.objects.bulk_create(
+            Notification(user_id=relay.resume.seeker_id, kind=RELAY_REVOKED_NOTIFICATION, message=message)
+            for relay in relays
+        )
+    return len(relays)

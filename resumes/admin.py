@@ -1,0 +1,233 @@
+"""Operators' admin for resumes: read-mostly, and blind to contact-grade data.
+
+No list, change page or search shows a name, phone, email, photo, birth date or
+address, nor their ciphertext: a resume is found by its exact id, people appear
+by role and short id. The one write is revoking an organisation's relay contacts,
+through resumes.relay.revoke_relay_contacts_of_organization.
+"""
+
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+
+from config.errors import DomainError
+from employers.models import Organization
+
+from .models import ContactRequest, RelayContact, Resume, Reveal
+from .relay import revoke_relay_contacts_of_organization
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Operators look; nobody adds, changes or deletes here."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Resume)
+class ResumeAdmin(ReadOnlyAdmin):
+    list_display = ("short_id", "visibility", "category", "city", "years_experience", "is_canary", "updated_at")
+    list_filter = ("visibility", "category", "is_canary")
+    search_fields = ("=id",)
+    search_help_text = "The exact resume id (a UUID)."
+    # Only the masked resume; the ciphertext fields and blind indexes are never listed.
+    fields = (
+        "id",
+        "seeker",
+        "headline",
+        "summary",
+        "skills",
+        "city",
+        "category",
+        "years_experience",
+        "visibility",
+        "relay_preference",
+        "is_canary",
+        "contact_on_file",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="resume", ordering="id")
+    def short_id(self, resume: Resume) -> str:
+        return str(resume.pk)[:8]
+
+    @admin.display(description="contact details on file", boolean=True)
+    def contact_on_file(self, resume: Resume) -> bool:
+        return bool(resume.phone_ciphertext or resume.email_ciphertext)
+
+    def get_search_results(self, request, queryset, search_term):
+        # No plaintext to search: an exact id, or nothing.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(pk=uuid.UUID(term)), False
+        except ValueError:
+            return queryset.none(), False
+
+
+@admin.register(Reveal)
+class RevealAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "organization",
+        "recruiter_id_display",
+        "job_number",
+        "kind",
+        "charged",
+        "credited_back_at",
+    )
+    list_filter = ("kind", "charged")
+    date_hierarchy = "created_at"
+    list_select_related = ("organization", "recruiter")
+    fields = (
+        "created_at",
+        "resume",
+        "organization",
+        "recruiter_id_display",
+        "job_number",
+        "relay_contact",
+        "kind",
+        "charged",
+        "credited_back_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="recruiter")
+    def recruiter_id_display(self, reveal: Reveal) -> str:
+        return str(reveal.recruiter) if reveal.recruiter_id else "-"
+
+    @admin.display(description="job id", ordering="job_id")
+    def job_number(self, reveal: Reveal) -> str:
+        return str(reveal.job_id or "-")
+
+
+@admin.register(ContactRequest)
+class ContactRequestAdmin(ReadOnlyAdmin):
+    list_display = ("id", "created_at", "organization", "job_number", "status", "expires_at", "decided_at")
+    list_filter = ("status",)
+    list_select_related = ("organization",)
+    fields = (
+        "id",
+        "resume",
+        "organization",
+        "job_number",
+        "requester",
+        "status",
+        "created_at",
+        "expires_at",
+        "decided_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="job id", ordering="job_id")
+    def job_number(self, contact_request: ContactRequest) -> str:
+        return str(contact_request.job_id)
+
+    @admin.display(description="requested by")
+    def requester(self, contact_request: ContactRequest) -> str:
+        return str(contact_request.requested_by) if contact_request.requested_by_id else "-"
+
+
+class ActiveRelayFilter(admin.SimpleListFilter):
+    title = "active"
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Active"), ("no", "Revoked"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(revoked_at__isnull=self.value() == "yes")
+        return queryset
+
+
+class RevocationReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), max_length=2000, required=True)
+
+
+@admin.register(RelayContact)
+class RelayContactAdmin(ReadOnlyAdmin):
+    # The alias and extension identify the relay, not the seeker; still, they stay off the list.
+    list_display = ("id", "organization", "created_at", "revoked_at", "active")
+    list_filter = (ActiveRelayFilter,)
+    list_select_related = ("organization",)
+    search_fields = ("=organization__uscc",)
+    search_help_text = "The organisation's exact USCC."
+    fields = (
+        "id",
+        "resume",
+        "organization",
+        "email_alias",
+        "phone_number",
+        "phone_extension",
+        "created_at",
+        "revoked_at",
+        "revoked_by_display",
+    )
+    readonly_fields = fields
+    actions = ("revoke_organizations_relays",)
+
+    @admin.display(description="active", boolean=True)
+    def active(self, relay: RelayContact) -> bool:
+        return relay.is_active
+
+    @admin.display(description="revoked by")
+    def revoked_by_display(self, relay: RelayContact) -> str:
+        return str(relay.revoked_by) if relay.revoked_by_id else "-"
+
+    @admin.action(description="Revoke every relay contact of these organisations")
+    def revoke_organizations_relays(self, request, queryset):
+        organizations = list(
+            Organization.objects.filter(pk__in=queryset.values("organization_id")).order_by("legal_name", "id")
+        )
+        form = RevocationReasonForm(request.POST if request.POST.get("apply") else None)
+        if not form.is_valid():
+            active_counts = {
+                organization.pk: RelayContact.objects.filter(organization=organization, revoked_at__isnull=True).count()
+                for organization in organizations
+            }
+            return TemplateResponse(
+                request,
+                "resumes/admin_revoke_relays.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Revoke every relay contact of these organisations",
+                    "opts": self.model._meta,
+                    "organizations": [(org, active_counts[org.pk]) for org in organizations],
+                    "selected": queryset,
+                    "form": form,
+                    "action": request.POST.get("action"),
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                },
+            )
+        for organization in organizations:
+            try:
+                count = revoke_relay_contacts_of_organization(
+                    organization=organization, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                self.message_user(request, f"#{organization.pk}: {error.detail}", messages.ERROR)
+            except ValidationError as error:
+                self.message_user(request, f"#{organization.pk}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"#{organization.pk} {organization.legal_name}: {count} relay contact(s) revoked.",
+                    messages.SUCCESS,
+                )
+        return None
