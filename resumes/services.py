@@ -693,6 +693,8 @@ def delete_seeker_account(*, seeker: User, ip: str | None = None, user_agent: st
             resume.save()
             resume.delete()
         Notification.objects.filter(user=user).delete()
+        # Login events stay for the detectors, without the index that would find them by the address.
+        LoginEvent.objects.filter(user=user).update(attempted_email_index="")
         user.email_ciphertext = ""
         user.full_name_ciphertext = ""
         user.email_blind_index = f"{DELETED_EMAIL_INDEX_PREFIX}{uuid.uuid4().hex}"

@@ -12,6 +12,7 @@ from django.db import connection
 
 from accounts import crypto
 from accounts.models import LoginEvent, User
+from audit import selectors as audit_selectors
 from audit.models import AuditEvent
 from employers.models import Application
 from resumes import services, tasks
@@ -424,7 +425,14 @@ def planted_seeker() -> Resume:
     ContactRequestFactory(resume=resume, job=reveal.job)
     Application.objects.create(job=reveal.job, seeker=seeker, resume_id=resume.pk)
     NotificationFactory(user=seeker, message="Planted notification")
-    LoginEvent.objects.create(user=seeker, success=True, channel="web", ip="203.0.113.9", device_id="dev-planted")
+    LoginEvent.objects.create(
+        user=seeker,
+        attempted_email_index=crypto.email_blind_index(PLANTED_EMAIL),
+        success=True,
+        channel="web",
+        ip="203.0.113.9",
+        device_id="dev-planted",
+    )
     return resume
 
 
@@ -505,7 +513,8 @@ def test_delete_seeker_account_erases_contact_data_and_keeps_the_audit_log():
     )
     for planted in (PLANTED_NAME, PLANTED_PHONE, PLANTED_EMAIL, "Planted Employer Ltd", "上海市徐汇区"):
         assert planted not in stored
-    assert crypto.email_blind_index(PLANTED_EMAIL) not in raw_rows(User._meta.db_table)
+    assert crypto.email_blind_index(PLANTED_EMAIL) not in raw_rows(User._meta.db_table, LoginEvent._meta.db_table)
+    assert audit_selectors.walk_chain().ok
     assert crypto.blind_index(PLANTED_PHONE) not in raw_rows(Resume._meta.db_table)
     # The address is free again and the old password opens nothing.
     assert authenticate(username=PLANTED_EMAIL, password="correct-horse-battery-staple") is None
