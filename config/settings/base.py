@@ -228,6 +228,8 @@ RATELIMITS = {
     "resume_detail_per_ip": env.str("RATELIMIT_RESUME_DETAIL_PER_IP", default="240/m"),
     "reveal_per_user": env.str("RATELIMIT_REVEAL_PER_USER", default="30/m"),
     "reveal_per_ip": env.str("RATELIMIT_REVEAL_PER_IP", default="60/m"),
+    "organization_register_per_user": env.str("RATELIMIT_ORGANIZATION_REGISTER_PER_USER", default="10/h"),
+    "organization_register_per_ip": env.str("RATELIMIT_ORGANIZATION_REGISTER_PER_IP", default="30/h"),
     # The seekers' web login form (accounts/views.py); the API login has its own pair above.
     "web_login_per_ip": env.str("RATELIMIT_WEB_LOGIN_PER_IP", default="30/m"),
     "web_login_per_email": env.str("RATELIMIT_WEB_LOGIN_PER_EMAIL", default="5/m"),

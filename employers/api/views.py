@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.request_info import client_ip, user_agent
 from config import api_schema
+from config.ratelimit import enforce_rate_limit
 
 from .. import selectors, services
 from ..categories import JobCategory
@@ -89,9 +90,13 @@ class OrganizationRegisterApi(APIView):
             ),
             401: api_schema.UNAUTHENTICATED,
             403: NOT_RECRUITER_OR_INACTIVE,
+            429: api_schema.RATE_LIMITED,
         },
     )
     def post(self, request: Request) -> Response:
+        # Each attempt probes whether a USCC is taken or blacklisted: limit how fast anyone can ask.
+        enforce_rate_limit(request, name="organization_register_per_user", key="user")
+        enforce_rate_limit(request, name="organization_register_per_ip", key="ip")
         selectors.ensure_can_register(user=request.user)
         serializer = self.OrganizationRegisterInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

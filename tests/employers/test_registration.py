@@ -170,3 +170,16 @@ def test_missing_fields_give_field_errors():
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert set(response.json()["errors"]) == {"legal_name", "uscc", "city"}
+
+
+def test_probing_codes_is_rate_limited(settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "organization_register_per_user": "3/h"}
+    client = client_for(RecruiterFactory())
+    taken = OrganizationFactory().uscc
+    for _ in range(3):
+        assert client.post(URL, body(uscc=taken), format="json").json()["code"] == "uscc_taken"
+
+    response = client.post(URL, body(uscc=taken), format="json")
+
+    assert (response.status_code, response.json()["code"]) == (429, "rate_limited")
+    assert int(response["Retry-After"]) >= 1
