@@ -273,7 +273,8 @@ def seed_reveals() -> int:
         job = organization.jobs.filter(status=JobStatus.OPEN).order_by("pk").first()
         if seat is None or job is None:
             continue
-        candidates = searchable_resumes_for(organization=organization).order_by("id")
+        # Oldest demo seekers first, so that seeker001 (the printed demo login) finds entries in the access log.
+        candidates = searchable_resumes_for(organization=organization).order_by("seeker__date_joined", "id")
         for resume in candidates[:DEMO_REVEALS_PER_ORGANIZATION]:
             try:
                 reveal_contact(recruiter=seat.user, resume=resume, job=job, user_agent="seed_demo")
