@@ -53,7 +53,6 @@ class RevealResult:
 @dataclass(frozen=True)
 class _Context:
     recruiter: User
-    organization: Organization | None
     resume_id: str
     job_id: int | None
     ip: str | None
@@ -70,7 +69,6 @@ def reveal_contact(
     """
     context = _Context(
         recruiter=recruiter,
-        organization=None,
         resume_id=str(getattr(resume, "pk", resume)),
         job_id=getattr(job, "pk", job),
         ip=ip,
@@ -84,7 +82,7 @@ def reveal_contact(
             organization = _organization_of(recruiter)
             if isinstance(refusal, _NewConsentRequest):
                 refusal = _create_contact_request(**refusal.pending, ip=ip, user_agent=user_agent)
-            details = {"job_id": context.job_id}
+            details = {}
             if isinstance(refusal, errors.ConsentRequired):
                 details["contact_request_id"] = refusal.fields["contact_request_id"]
             if isinstance(refusal, errors.QuotaExhausted):
@@ -212,7 +210,6 @@ def _grant(context: _Context) -> RevealResult:
         ip=context.ip,
         user_agent=context.user_agent,
         details={
-            "job_id": job.pk,
             "reveal_id": reveal.pk,
             "kind": reveal.kind,
             "charged": charged,
@@ -283,7 +280,7 @@ def _create_contact_request(
         outcome="pending",
         ip=ip,
         user_agent=user_agent,
-        details={"job_id": job.pk, "contact_request_id": request.pk},
+        details={"contact_request_id": request.pk},
     )
     message = f"{organization.legal_name} asks for your contact details for the job “{job.title}”."
     Notification.objects.create(user=resume.seeker, kind="contact_request", message=message[:500])

@@ -28,21 +28,6 @@ def detail_url(resume) -> str:
     return f"/api/v1/resumes/{resume.id}"
 
 
-@pytest.fixture
-def organization():
-    return VerifiedOrganizationFactory()
-
-
-@pytest.fixture
-def seat(organization):
-    return SeatFactory(organization=organization)
-
-
-@pytest.fixture
-def client(seat):
-    return client_for(seat.user)
-
-
 def result_ids(response) -> set[str]:
     assert response.status_code == 200, response.content
     return {item["id"] for item in response.json()["results"]}
