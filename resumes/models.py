@@ -241,7 +241,9 @@ class ContactRequest(models.Model):
 class RelayContact(models.Model):
     """An email alias and a virtual phone extension unique to one organisation and one seeker."""
 
-    resume = models.ForeignKey(Resume, on_delete=models.CASCADE, related_name="relay_contacts")
+    # Kept, revoked and unlinked, when the seeker deletes their account: an alias in a leaked
+    # list still names the organisation that received it.
+    resume = models.ForeignKey(Resume, null=True, on_delete=models.SET_NULL, related_name="relay_contacts")
     organization = models.ForeignKey("employers.Organization", on_delete=models.CASCADE, related_name="+")
     email_alias = models.CharField(max_length=254, unique=True)
     phone_number = models.CharField(max_length=32)
@@ -275,7 +277,9 @@ class RevealKind(models.TextChoices):
 class Reveal(models.Model):
     """A granted reveal of a seeker's contact to an organisation: what the seeker's access log lists."""
 
-    resume = models.ForeignKey(Resume, on_delete=models.CASCADE, related_name="reveals")
+    # The organisation's record outlives the seeker's account: the link goes, the opaque id stays.
+    resume = models.ForeignKey(Resume, null=True, on_delete=models.SET_NULL, related_name="reveals")
+    resume_ref = models.UUIDField(db_index=True, editable=False, help_text="The resume's opaque id, kept.")
     organization = models.ForeignKey("employers.Organization", on_delete=models.PROTECT, related_name="+")
     recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     job = models.ForeignKey("employers.JobPosting", null=True, on_delete=models.SET_NULL, related_name="+")

@@ -96,7 +96,7 @@ def accept_webhook(*, body: bytes, signature: str, required: tuple[str, ...]) ->
 
 def _active_relay(queryset) -> RelayContact | None:
     relay = queryset.select_related("resume__seeker", "organization").first()
-    if relay is None or not relay.is_active or not relay.resume.seeker.is_active:
+    if relay is None or not relay.is_active or relay.resume is None or not relay.resume.seeker.is_active:
         return None
     return relay
 

@@ -191,6 +191,7 @@ def _grant(context: _Context) -> RevealResult:
     relay = None if direct else relay_contact_for(resume=resume, organization=organization)
     reveal = Reveal.objects.create(
         resume=resume,
+        resume_ref=resume.pk,
         organization=organization,
         recruiter=recruiter,
         job=job,

@@ -689,6 +689,10 @@ def delete_seeker_account(*, seeker: User, ip: str | None = None, user_agent: st
             details={"resume_id": str(resume.pk) if resume else None},
         )
         if resume is not None:
+            # Aliases stay, revoked and unlinked: one found in a leaked list still names its organisation.
+            RelayContact.objects.filter(resume=resume, revoked_at=None).update(
+                revoked_at=timezone.now(), revoked_by=user
+            )
             resume.erase_contact_details()
             resume.save()
             resume.delete()

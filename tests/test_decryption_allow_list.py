@@ -13,7 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 APPS = ("accounts", "resumes", "employers", "audit", "config")
 
 # Calls that turn ciphertext into plaintext.
-DECRYPTING_CALLS = {"decrypt", "decrypt_contact_details", "decrypt_email", "decrypt_full_name"}
+DECRYPTING_CALLS = {"decrypt", "decrypt_contact_details", "decrypt_email", "decrypt_full_name", "decrypt_photo"}
 
 ALLOWED = {
     "accounts/crypto.py": "the keyed helpers themselves",

@@ -218,7 +218,8 @@ class RevealApi(APIView):
 
 class RevealHistoryOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    resume_id = serializers.UUIDField()
+    # The opaque id stays in the organisation's history after the seeker deletes their account.
+    resume_id = serializers.UUIDField(source="resume_ref")
     recruiter_email = serializers.SerializerMethodField()
     job_id = serializers.IntegerField(allow_null=True)
     kind = serializers.ChoiceField(choices=RevealKind.choices)

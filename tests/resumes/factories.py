@@ -131,6 +131,7 @@ class RevealFactory(DjangoModelFactory):
         model = Reveal
 
     resume = factory.SubFactory(ResumeFactory)
+    resume_ref = factory.SelfAttribute("resume.pk")
     job = factory.SubFactory(JobPostingFactory)
     organization = factory.SelfAttribute("job.organization")
     recruiter = factory.SubFactory(RecruiterFactory)

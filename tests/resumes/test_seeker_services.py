@@ -494,7 +494,9 @@ def test_delete_seeker_account_erases_contact_data_and_keeps_the_audit_log():
     assert seeker.email_ciphertext == seeker.full_name_ciphertext == ""
     assert seeker.email_blind_index.startswith("deleted:")
     assert not Resume.objects.filter(pk=resume_id).exists()
-    assert not RelayContact.objects.exists()
+    # The organisation keeps its history by opaque id; the alias stays revoked and unlinked.
+    assert Reveal.objects.get().resume_ref == resume_id and Reveal.objects.get().resume is None
+    assert RelayContact.objects.get().resume is None and not RelayContact.objects.get().is_active
     assert not Notification.objects.filter(user=seeker).exists()
     # What is kept: applications without personal data, login events, every audit event unchanged.
     assert Application.objects.filter(seeker=seeker, resume_id=resume_id).exists()

@@ -431,3 +431,16 @@ def test_reveal_contact_is_reached_through_resumes_services():
     from resumes import services
 
     assert services.reveal_contact is reveal_module.reveal_contact
+
+
+def test_the_organisations_history_outlives_the_seekers_account(client, job, resume):
+    from resumes.services import delete_seeker_account
+
+    granted = reveal(client, resume, job).json()
+    resume_id = str(resume.id)
+
+    delete_seeker_account(seeker=resume.seeker)
+
+    history = client.get("/api/v1/reveals").json()["results"]
+    assert [(item["id"], item["resume_id"]) for item in history] == [(granted["reveal_id"], resume_id)]
+    assert reveal(client, resume_id, job).json()["code"] == "resume_unavailable"
