@@ -52,3 +52,22 @@ def test_database_down_is_503(client, database_down):
 
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "down", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_login_fails_closed_when_the_cache_is_down(api_client):
+    """Rate limits live in the cache: without it, no login is attempted and no token is issued."""
+    from knox.models import AuthToken
+
+    from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+    UserFactory(role="recruiter", email="closed@example.test")
+
+    with override_settings(CACHES=UNREACHABLE_REDIS):
+        response = api_client.post(
+            "/api/v1/auth/login", {"email": "closed@example.test", "password": DEFAULT_PASSWORD}, format="json"
+        )
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert not AuthToken.objects.exists()

@@ -321,3 +321,26 @@ class TestRateLimit:
         client.get(detail_url(resume))
 
         assert client.get(detail_url(resume)).status_code == 429
+
+
+class TestActivityLog:
+    def test_searches_and_views_go_to_the_activity_log_not_the_chain(self, client, seat):
+        from audit.models import ActivityEvent, AuditEvent
+
+        resume = ResumeFactory(headline="Data engineer")
+        client.get(SEARCH, {"q": "data", "city": "Shanghai"})
+        client.get(detail_url(resume))
+
+        search, view = ActivityEvent.objects.order_by("id")
+        assert (search.kind, search.actor_id, search.organization_id) == ("search", seat.user.id, seat.organization_id)
+        assert search.filters == {"q": "data", "city": "Shanghai", "cursor": False}
+        assert search.result_count == 1
+        assert (view.kind, view.resume_id) == ("view", resume.id)
+        assert not AuditEvent.objects.exists()
+
+    def test_refused_searches_are_not_logged_as_activity(self):
+        from audit.models import ActivityEvent
+
+        client_for(SeekerFactory()).get(SEARCH)
+
+        assert not ActivityEvent.objects.exists()
