@@ -302,6 +302,8 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32)
+    # Shown through resumes.notifications in the reader's language; `message` keeps the English text.
+    params = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -311,6 +313,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"notification {self.pk} ({self.kind})"
+
+    @property
+    def text(self) -> str:
+        from .notifications import notification_text
+
+        return notification_text(self)
 
 
 class QuotaCounter(models.Model):

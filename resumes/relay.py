@@ -7,15 +7,19 @@ import secrets
 import time
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts import crypto
-from audit.services import record_event
+from audit.services import contains_contact_data, record_event
+from employers.errors import ReasonRequired
 from employers.models import Organization
 
-from . import errors
-from .models import RelayContact, RelayWebhookReceipt, Resume
+from . import errors, notifications
+from .models import Notification, RelayContact, RelayWebhookReceipt, Resume
+from .notifications import build_notification
 
 ALIAS_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no look-alikes (l, 1, o, 0)
 ALIAS_LENGTH = 12
@@ -188,8 +192,6 @@ def resolve_voice_call(*, number: str, extension: str) -> str:
 
 # Operators revoke by organisation.
 
-RELAY_REVOKED_NOTIFICATION = "relay_revoked"
-
 
 def revoke_relay_contacts_of_organization(*, organization: Organization, by, reason: str) -> int:
     """An operator cuts every active relay contact the organisation holds; returns how many.
@@ -197,14 +199,6 @@ def revoke_relay_contacts_of_organization(*, organization: Organization, by, rea
     One audit event carries the count and the relay ids (never an alias), and each
     affected seeker is told. Revoking again revokes nothing more but is audited too.
     """
-    from django.core.exceptions import ValidationError
-    from django.utils import timezone
-
-    from audit.services import contains_contact_data
-    from employers.errors import ReasonRequired
-
-    from .models import Notification
-
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired()
@@ -228,13 +222,12 @@ def revoke_relay_contacts_of_organization(*, organization: Organization, by, rea
             outcome="revoked",
             details={"count": len(relays), "relay_contact_ids": [relay.pk for relay in relays], "reason": reason},
         )
-        message = (
-            f"Hirewall revoked the relay contact that {organization.legal_name} held for you: "
-            "it forwards nothing any more."
-        )[:500]
         # One relay per organisation and seeker: one notice per affected seeker.
         Notification.objects.bulk_create(
-            Notification(user_id=relay.resume.seeker_id, kind=RELAY_REVOKED_NOTIFICATION, message=message)
+            build_notification(
+                user_id=relay.resume.seeker_id, kind=notifications.RELAY_REVOKED, organization=organization.legal_name
+            )
             for relay in relays
+            if relay.resume is not None
         )
     return len(relays)

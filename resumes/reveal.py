@@ -22,12 +22,11 @@ from config.errors import DomainError
 from employers import selectors as employer_selectors
 from employers.models import Application, JobPosting, JobStatus, Organization, OrganizationStatus
 
-from . import errors, quota
+from . import errors, notifications, quota
 from .models import (
     ContactRequest,
     ContactRequestStatus,
     DirectContactGrant,
-    Notification,
     RelayContact,
     RelayPreference,
     Resume,
@@ -283,8 +282,12 @@ def _create_contact_request(
         user_agent=user_agent,
         details={"contact_request_id": request.pk},
     )
-    message = f"{organization.legal_name} asks for your contact details for the job “{job.title}”."
-    Notification.objects.create(user=resume.seeker, kind="contact_request", message=message[:500])
+    notifications.build_notification(
+        user_id=resume.seeker_id,
+        kind=notifications.CONTACT_REQUEST,
+        organization=organization.legal_name,
+        job=job.title,
+    ).save()
     return errors.ConsentRequired(contact_request_id=request.pk)
 
 
@@ -321,8 +324,11 @@ def _contact(*, resume: Resume, relay: RelayContact | None) -> dict[str, str]:
 
 
 def _tell_seeker(*, resume: Resume, organization: Organization, job: JobPosting) -> None:
-    message = f"{organization.legal_name} received your contact details for the job “{job.title}”."
-    Notification.objects.create(user=resume.seeker, kind="reveal", message=message[:500])
+    notice = notifications.build_notification(
+        user_id=resume.seeker_id, kind=notifications.REVEAL, organization=organization.legal_name, job=job.title
+    )
+    notice.save()
+    message = notice.message
     seeker_id = resume.seeker_id
     transaction.on_commit(lambda: _email_seeker(seeker_id=seeker_id, message=message))
 
