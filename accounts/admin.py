@@ -8,8 +8,6 @@ from django.core.exceptions import ValidationError
 from . import crypto, services
 from .models import LoginEvent, User
 
-admin.site.site_header = "Hirewall operators"
-admin.site.site_title = "Hirewall operators"
 admin.site.unregister(Group)
 
 

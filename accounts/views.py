@@ -26,7 +26,7 @@ def rate_limited_response(request: HttpRequest, error: RateLimited) -> HttpRespo
     return response
 
 
-def _email_key(group: str, request: HttpRequest) -> str:
+def login_email_rate_key(group: str, request: HttpRequest) -> str:
     # Count attempts per account without keeping the address itself in the cache key.
     typed = request.POST.get("username", "")
     return crypto.email_blind_index(typed) if typed.strip() else "none"
@@ -40,7 +40,7 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         try:
             enforce_rate_limit(request, name="web_login_per_ip", key="ip")
-            enforce_rate_limit(request, name="web_login_per_email", key=_email_key)
+            enforce_rate_limit(request, name="web_login_per_email", key=login_email_rate_key)
         except RateLimited as error:
             return rate_limited_response(request, error)
         return super().post(request, *args, **kwargs)

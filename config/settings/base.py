@@ -62,7 +62,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 # APPS
 DJANGO_APPS = [
-    "django.contrib.admin",
+    "config.admin_apps.HirewallAdminConfig",  # django.contrib.admin with a rate-limited login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -239,3 +239,16 @@ class TestLoginRateLimit:
         assert limited.status_code == 429
         assert "Retry-After" in limited
         assert elsewhere.status_code == 400
+
+
+def test_the_admin_login_is_rate_limited_too(client, settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "web_login_per_email": "2/m"}
+    UserFactory(role="operator", email="op@example.test", is_staff=True, is_superuser=True)
+    for _ in range(2):
+        client.post("/admin/login/", {"username": "op@example.test", "password": "wrong-guess-123"})
+
+    response = client.post("/admin/login/", {"username": "op@example.test", "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert "_auth_user_id" not in client.session
