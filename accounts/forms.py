@@ -1,6 +1,7 @@
 """Web forms for seekers' accounts: sign up, log in by email, password reset through the blind index."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
@@ -56,6 +57,21 @@ class SignupForm(forms.Form):
             raise
 
 
+def size_username_for_an_address(form: AuthenticationForm) -> None:
+    # Django sizes the field after USERNAME_FIELD, which here is the 64-character blind index.
+    form.fields["username"].max_length = services.EMAIL_MAX_LENGTH
+    form.fields["username"].widget.attrs["maxlength"] = services.EMAIL_MAX_LENGTH
+    form.fields["username"].widget.attrs["autocomplete"] = "email"
+
+
+class OperatorLoginForm(AdminAuthenticationForm):
+    """The admin's login form, taking a whole email address."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        size_username_for_an_address(self)
+
+
 class EmailAuthenticationForm(AuthenticationForm):
     """Django's login form, labelled for an email address (the backend finds users by its blind index)."""
 
@@ -68,10 +84,7 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        # Django sizes the field after USERNAME_FIELD, which here is the 64-character blind index.
-        self.fields["username"].max_length = services.EMAIL_MAX_LENGTH
-        self.fields["username"].widget.attrs["maxlength"] = services.EMAIL_MAX_LENGTH
-        self.fields["username"].widget.attrs["autocomplete"] = "email"
+        size_username_for_an_address(self)
 
 
 class BlindIndexPasswordResetForm(PasswordResetForm):

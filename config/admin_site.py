@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
+from accounts.forms import OperatorLoginForm
 from accounts.views import login_email_rate_key, rate_limited_response
 from config.errors import RateLimited
 from config.ratelimit import enforce_rate_limit
@@ -11,6 +12,7 @@ from config.ratelimit import enforce_rate_limit
 class HirewallAdminSite(admin.AdminSite):
     site_header = "Hirewall operators"
     site_title = "Hirewall operators"
+    login_form = OperatorLoginForm
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         if request.method == "POST":

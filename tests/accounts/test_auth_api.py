@@ -252,3 +252,14 @@ def test_the_admin_login_is_rate_limited_too(client, settings):
     assert response.status_code == 429
     assert int(response["Retry-After"]) >= 1
     assert "_auth_user_id" not in client.session
+
+
+def test_operators_log_into_the_admin_with_a_long_address(client):
+    long_address = "a.very.long.operator.mailbox.name.for.testing@operations.department.example.test"
+    assert len(long_address) > 64
+    UserFactory(role="operator", email=long_address, is_staff=True, is_superuser=True)
+
+    response = client.post("/admin/login/", {"username": long_address, "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
