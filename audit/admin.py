@@ -7,6 +7,7 @@ import uuid
 from django.contrib import admin
 from django.db.models import Q
 
+from .chain import HASHED_FIELDS
 from .models import ActivityEvent, AuditDigest, AuditEvent
 
 
@@ -45,24 +46,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_help_text = "Exact organisation id, actor id, target id or IP address."
     date_hierarchy = "created_at"
     show_full_result_count = False
-    readonly_fields = (
-        "seq",
-        "prev_hash",
-        "hash",
-        "created_at",
-        "action",
-        "actor_id",
-        "actor_role",
-        "organization_id",
-        "target_type",
-        "target_id",
-        "job_id",
-        "outcome",
-        "code",
-        "ip",
-        "user_agent",
-        "details",
-    )
+    # Everything the hash covers, and the hash itself.
+    readonly_fields = (*HASHED_FIELDS, "hash")
 
     def get_search_results(self, request, queryset, search_term):
         # Typed matching: an integer is an organisation, a UUID an actor, an address an IP.

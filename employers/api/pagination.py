@@ -28,3 +28,10 @@ def paginated(name: str, item_serializer: type[serializers.Serializer]):
             "results": item_serializer(many=True),
         },
     )
+
+
+def newest_first_page(request, view, queryset, serializer_class: type[serializers.Serializer]):
+    """One cursor page of `queryset`, newest first, as the paginated response every list answers with."""
+    paginator = NewestFirstPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)

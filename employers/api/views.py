@@ -20,7 +20,7 @@ from config.ratelimit import enforce_rate_limit
 from .. import selectors, services
 from ..categories import JobCategory
 from ..models import CITY_MAX_LENGTH, LEGAL_NAME_MAX_LENGTH, JobStatus, OrganizationStatus, Plan, SeatRole
-from .pagination import PAGINATION_PARAMETERS, NewestFirstPagination, paginated
+from .pagination import PAGINATION_PARAMETERS, newest_first_page, paginated
 from .serializers import JobOutputSerializer, StrictInputSerializer
 
 TAG_ORGANIZATIONS = ["organizations"]
@@ -265,9 +265,7 @@ class JobListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         jobs = selectors.list_jobs_for_recruiter(user=request.user)
-        paginator = NewestFirstPagination()
-        page = paginator.paginate_queryset(jobs, request, view=self)
-        return paginator.get_paginated_response(JobOutputSerializer(page, many=True).data)
+        return newest_first_page(request, self, jobs, JobOutputSerializer)
 
     @extend_schema(
         operation_id="jobs_create",
@@ -361,6 +359,4 @@ class JobApplicationsApi(APIView):
     )
     def get(self, request: Request, job_id: int) -> Response:
         applications = selectors.list_applications_for_recruiter(user=request.user, job_id=job_id)
-        paginator = NewestFirstPagination()
-        page = paginator.paginate_queryset(applications, request, view=self)
-        return paginator.get_paginated_response(self.ApplicationOutputSerializer(page, many=True).data)
+        return newest_first_page(request, self, applications, self.ApplicationOutputSerializer)

@@ -18,7 +18,7 @@ from audit.models import ActivityKind
 from audit.services import record_activity
 from config import api_schema
 from config.ratelimit import enforce_rate_limit
-from employers.api.pagination import PAGINATION_PARAMETERS, NewestFirstPagination, paginated
+from employers.api.pagination import PAGINATION_PARAMETERS, newest_first_page, paginated
 from employers.api.views import QuotaSerializer
 from employers.categories import JobCategory
 
@@ -246,9 +246,7 @@ class RevealListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         reveals = selectors.list_reveals_for_recruiter(user=request.user)
-        paginator = NewestFirstPagination()
-        page = paginator.paginate_queryset(reveals, request, view=self)
-        return paginator.get_paginated_response(RevealHistoryOutputSerializer(page, many=True).data)
+        return newest_first_page(request, self, reveals, RevealHistoryOutputSerializer)
 
 
 class ContactRequestOutputSerializer(serializers.Serializer):
@@ -274,6 +272,4 @@ class ContactRequestListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         requests = selectors.list_contact_requests_for_recruiter(user=request.user)
-        paginator = NewestFirstPagination()
-        page = paginator.paginate_queryset(requests, request, view=self)
-        return paginator.get_paginated_response(ContactRequestOutputSerializer(page, many=True).data)
+        return newest_first_page(request, self, requests, ContactRequestOutputSerializer)
