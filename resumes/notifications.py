@@ -1,4 +1,5 @@
 """Notices to seekers: stored with their parameters, shown in the language the seeker reads the page in."""
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
