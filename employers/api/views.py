@@ -29,6 +29,12 @@ TAG_JOBS = ["jobs"]
 NOT_RECRUITER_OR_INACTIVE = api_schema.error_response(
     "The caller is not a recruiter, or their seat is deactivated.", "not_recruiter", "recruiter_inactive"
 )
+NOT_ORG_ADMIN = api_schema.error_response(
+    "Not a recruiter, deactivated, or not an admin of the organisation.",
+    "not_recruiter",
+    "recruiter_inactive",
+    "not_org_admin",
+)
 NO_ORGANIZATION = api_schema.error_response("The caller has no seat in an organisation.", "no_organization")
 JOB_NOT_FOUND = api_schema.error_response(
     "No seat (`no_organization`), or no such job in the caller's organisation (`not_found`): "
@@ -171,12 +177,7 @@ class LicenceUploadApi(APIView):
                 "invalid",
             ),
             401: api_schema.UNAUTHENTICATED,
-            403: api_schema.error_response(
-                "Not a recruiter, deactivated, or not an admin of the organisation.",
-                "not_recruiter",
-                "recruiter_inactive",
-                "not_org_admin",
-            ),
+            403: NOT_ORG_ADMIN,
             404: NO_ORGANIZATION,
         },
     )
@@ -223,12 +224,7 @@ class RecruiterAddApi(APIView):
                 "invalid",
             ),
             401: api_schema.UNAUTHENTICATED,
-            403: api_schema.error_response(
-                "Not a recruiter, deactivated, or not an admin of the organisation.",
-                "not_recruiter",
-                "recruiter_inactive",
-                "not_org_admin",
-            ),
+            403: NOT_ORG_ADMIN,
             404: NO_ORGANIZATION,
         },
     )
