@@ -80,6 +80,7 @@ LOCAL_APPS = [
     "employers",
     "resumes",
     "audit",
+    "detection",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
