@@ -129,6 +129,8 @@ class Flag(models.Model):
     status = models.CharField(max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN, db_index=True)
     action_taken = models.CharField(max_length=32, choices=FlagAction.choices, default=FlagAction.NONE)
     relay_contacts_revoked = models.PositiveIntegerField(default=0)
+    # The relay contacts this flag's action revoked: a dismissal restores those the seeker did not revoke.
+    revoked_relay_contacts = models.ManyToManyField("resumes.RelayContact", blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

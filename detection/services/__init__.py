@@ -1,0 +1,1 @@
+"""Detection's writes: running the detectors, acting on their flags, and operators' review."""
