@@ -10,8 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,10 +18,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from accounts.request_info import client_ip
+from audit.actions import AuditAction
 from audit.models import AuditEvent
 from config.errors import DomainError
 
-from . import services
+from . import selectors, services
 from .models import (
     AdverseCreditRecord,
     Application,
@@ -38,10 +38,16 @@ from .uscc import is_valid_uscc
 
 REVERIFY_SOON_DAYS = 30
 HISTORY_ROWS = 20
+# The status history shows the organisation's own events: registration, licence, status and limits.
+ORGANIZATION_ACTIONS = [action.value for action in AuditAction if action.value.startswith("organization.")]
 
 
 def _when(moment) -> str:
     return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+def _organization_ids(organizations) -> str:
+    return ", ".join(f"#{pk}" for pk in organizations.values_list("pk", flat=True)[:HISTORY_ROWS]) or "none"
 
 
 class ReadOnlyAdminMixin:
@@ -198,31 +204,9 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         latest_licence = BusinessLicence.objects.filter(organization=OuterRef("pk")).order_by("-uploaded_at", "-id")
-        attempts = (
-            RegistrationAttempt.objects.filter(uscc=OuterRef("uscc"))
-            .order_by()
-            .values("uscc")
-            .annotate(total=Count("id"))
-            .values("total")
-        )
-        same_ip = (
-            Organization.objects.filter(registered_ip=OuterRef("registered_ip"))
-            .exclude(pk=OuterRef("pk"))
-            .order_by()
-            .values("registered_ip")
-            .annotate(total=Count("id"))
-            .values("total")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                latest_licence_id=Subquery(latest_licence.values("id")[:1]),
-                latest_licence_type=Subquery(latest_licence.values("content_type")[:1]),
-                uscc_attempt_count=Coalesce(Subquery(attempts), 0),
-                same_ip_count=Coalesce(Subquery(same_ip), 0),
-                uscc_blacklisted=Exists(AdverseCreditRecord.objects.filter(uscc=OuterRef("uscc"))),
-            )
+        return selectors.with_registration_evidence(super().get_queryset(request)).annotate(
+            latest_licence_id=Subquery(latest_licence.values("id")[:1]),
+            latest_licence_type=Subquery(latest_licence.values("content_type")[:1]),
         )
 
     def get_urls(self):
@@ -309,21 +293,15 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     @admin.display(description="same USCC or same IP")
     def registration_history(self, organization: Organization) -> str:
-        attempts = RegistrationAttempt.objects.filter(uscc=organization.uscc)
-        if organization.registered_ip:
-            attempts = attempts | RegistrationAttempt.objects.filter(ip=organization.registered_ip)
-        rows = list(attempts.order_by("-created_at")[:HISTORY_ROWS])
-        shared_licences = (
-            BusinessLicence.objects.filter(sha256__in=organization.licences.values("sha256"))
-            .exclude(organization=organization)
-            .values_list("organization_id", flat=True)
-            .distinct()
-        )
+        rows = list(selectors.registration_attempts_sharing_uscc_or_ip(organization=organization)[:HISTORY_ROWS])
+        shared_licences = selectors.organizations_sharing_licence_hash(organization=organization)
+        shared_ip = selectors.organizations_sharing_registration_ip(organization=organization)
         if not rows:
             return "No registration attempts recorded."
         return format_html(
             "<table><tr><th>when</th><th>USCC</th><th>outcome</th><th>IP</th><th>organisation</th></tr>{}</table>"
-            "<p>Organisations with an identical licence file: {}</p>",
+            "<p>Organisations with an identical licence file: {}</p>"
+            "<p>Other organisations registered from the same IP: {}</p>",
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -338,12 +316,13 @@ class OrganizationAdmin(admin.ModelAdmin):
                     for row in rows
                 ),
             ),
-            ", ".join(f"#{pk}" for pk in shared_licences) or "none",
+            _organization_ids(shared_licences),
+            _organization_ids(shared_ip),
         )
 
     @admin.display(description="status history (audit log)")
     def status_history(self, organization: Organization) -> str:
-        events = AuditEvent.objects.filter(organization_id=organization.pk, action__startswith="organization.")
+        events = AuditEvent.objects.filter(organization_id=organization.pk, action__in=ORGANIZATION_ACTIONS)
         rows = list(events.order_by("-id")[:HISTORY_ROWS])
         if not rows:
             return "No events."
