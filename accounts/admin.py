@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
+from config.admin_tools import ReadOnlyAdmin
+
 from . import crypto, services
 from .models import LoginEvent, User
 
@@ -92,18 +94,9 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoginEvent)
-class LoginEventAdmin(admin.ModelAdmin):
+class LoginEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "success", "failure_reason", "channel", "ip", "device_id")
     list_filter = ("success", "channel", "failure_reason")
     search_fields = ("ip", "device_id")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

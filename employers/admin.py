@@ -8,11 +8,8 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -20,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.request_info import client_ip
 from audit.actions import AuditAction
 from audit.models import AuditEvent
-from config.errors import DomainError
+from config.admin_tools import ReadOnlyAdmin, call_for_each, confirm_with_reason
 
 from . import selectors, services
 from .models import (
@@ -50,17 +47,6 @@ def _organization_ids(organizations) -> str:
     return ", ".join(f"#{pk}" for pk in organizations.values_list("pk", flat=True)[:HISTORY_ROWS]) or "none"
 
 
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 class ReverificationFilter(admin.SimpleListFilter):
     title = "re-verification"
     parameter_name = "reverification"
@@ -81,48 +67,33 @@ class ReverificationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StatusReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), max_length=2000, required=True)
+def _describe_organization(organization: Organization) -> str:
+    return f"#{organization.pk} {organization.legal_name} ({organization.uscc}), {organization.get_status_display()}"
 
 
 def _status_action(*, operation, title: str, needs_reason: bool):
-    """An admin action calling one status service per selected organisation; asks for a reason first."""
+    """An admin action calling one status service per selected organisation; asks for a reason first if needed."""
 
-    def action(modeladmin, request, queryset):
-        form = None
-        if needs_reason:
-            form = StatusReasonForm(request.POST if request.POST.get("apply") else None)
-            if not form.is_valid():
-                return TemplateResponse(
-                    request,
-                    "admin/employers/organization/status_reason.html",
-                    {
-                        **modeladmin.admin_site.each_context(request),
-                        "title": title,
-                        "opts": modeladmin.model._meta,
-                        "queryset": queryset,
-                        "form": form,
-                        "action": request.POST.get("action"),
-                        "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                    },
-                )
-        reason = form.cleaned_data["reason"] if form else ""
-        changed = 0
-        for organization in queryset:
-            try:
-                operation(organization=organization, by=request.user, reason=reason)
-            except DomainError as error:
-                modeladmin.message_user(request, f"#{organization.pk}: {error.detail}", messages.ERROR)
-            except ValidationError as error:
-                modeladmin.message_user(request, f"#{organization.pk}: {' '.join(error.messages)}", messages.ERROR)
-            else:
-                changed += 1
+    def apply(modeladmin, request, queryset, *, reason: str = ""):
+        changed = call_for_each(
+            modeladmin,
+            request,
+            queryset,
+            lambda organization: operation(organization=organization, by=request.user, reason=reason),
+        )
         if changed:
             modeladmin.message_user(request, f"{title}: {changed} organisation(s).", messages.SUCCESS)
-        return None
 
-    action.__name__ = f"{operation.__name__}_action"
-    return admin.action(description=f"{title} selected organisations")(action)
+    apply.__name__ = f"{operation.__name__}_action"
+    description = f"{title} selected organisations"
+    if not needs_reason:
+        return admin.action(description=description)(apply)
+    return confirm_with_reason(
+        description=description,
+        title=title,
+        explanation=f"{title} these organisations. The reason is kept with the status change.",
+        describe=lambda queryset: map(_describe_organization, queryset),
+    )(apply)
 
 
 class OrganizationAdmin(admin.ModelAdmin):
@@ -400,7 +371,7 @@ class SeatAdmin(admin.ModelAdmin):
 
 
 @admin.register(JobPosting)
-class JobPostingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class JobPostingAdmin(ReadOnlyAdmin):
     list_display = ("id", "title", "organization", "category", "city", "status", "created_at")
     list_filter = ("status", "category")
     search_fields = ("title", "=organization__uscc")
@@ -410,14 +381,14 @@ class JobPostingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdmin):
     list_display = ("id", "job", "seeker", "resume_id", "created_at")
     list_select_related = ("job", "seeker")
     show_full_result_count = False
 
 
 @admin.register(RegistrationAttempt)
-class RegistrationAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RegistrationAttemptAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "uscc", "legal_name", "outcome", "ip", "organization", "user")
     list_filter = ("outcome",)
     search_fields = ("=uscc", "legal_name")
