@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
+from knox.models import AuthToken
 
 from config.admin_tools import REASON_MAX_LENGTH, ReadOnlyAdmin, call_for_each, confirm_with_reason
 
@@ -11,6 +13,7 @@ from . import crypto, services
 from .models import LoginEvent, User
 
 admin.site.unregister(Group)
+admin.site.unregister(AuthToken)
 
 
 class UserCreationForm(forms.ModelForm):
@@ -161,3 +164,30 @@ class LoginEventAdmin(ReadOnlyAdmin):
     search_fields = ("ip", "device_id")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(KnoxAuthTokenAdmin):
+    """Operators see and revoke (delete) API tokens; only a recruiter's login issues one.
+
+    knox's "Add auth token" made tokens with no expiry for any user, outside the
+    login that records the attempt.
+    """
+
+    search_fields = ("user__email_blind_index",)
+    search_help_text = "Type the owner's full email address."
+    list_select_related = ("user",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        # The owner's exact address, through its keyed index, as on the users' list.
+        search_term = search_term.strip()
+        if not search_term:
+            return queryset, False
+        return queryset.filter(user__email_blind_index=crypto.email_blind_index(search_term)), False

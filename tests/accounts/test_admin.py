@@ -1,6 +1,7 @@
 """Operators' admin for accounts: adding users, (de)activating them through the audited service, the header."""
 
 import pytest
+from knox.models import AuthToken
 
 from accounts.models import User
 from audit.models import AuditEvent
@@ -9,6 +10,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 USERS = "/admin/accounts/user/"
+TOKENS = "/admin/knox/authtoken/"
 
 
 @pytest.fixture
@@ -124,3 +126,24 @@ def test_the_header_greets_the_operator_by_name_not_by_the_blind_index(operator_
 
     assert "Welcome,\n    <strong>Wang Operator 王运维</strong>." in page
     assert operator.email_blind_index not in page
+
+
+def test_api_tokens_cannot_be_added_in_the_admin_but_can_be_revoked(operator_client, api_client):
+    recruiter = UserFactory(role="recruiter", email="holder@example.test")
+    instance, key = AuthToken.objects.create(user=recruiter)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api_client.get("/api/v1/organizations/me").status_code == 404  # authenticated
+
+    assert operator_client.get(f"{TOKENS}add/").status_code == 403
+    assert operator_client.post(f"{TOKENS}add/", {"user": recruiter.pk}).status_code == 403
+    listing = operator_client.get(TOKENS, {"q": "holder@example.test"})
+    assert listing.status_code == 200
+    assert f"{TOKENS}add/" not in listing.content.decode()
+    assert instance.digest in listing.content.decode()
+    assert AuthToken.objects.count() == 1
+
+    revoked = operator_client.post(f"{TOKENS}{instance.pk}/delete/", {"post": "yes"})
+
+    assert revoked.status_code == 302
+    assert not AuthToken.objects.exists()
+    assert api_client.get("/api/v1/organizations/me").status_code == 401
