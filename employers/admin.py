@@ -31,7 +31,7 @@ from .models import (
     RegistrationAttempt,
     Seat,
 )
-from .uscc import is_valid_uscc
+from .uscc import InvalidUsccError, is_valid_uscc, validate_uscc
 
 REVERIFY_SOON_DAYS = 30
 HISTORY_ROWS = 20
@@ -402,8 +402,6 @@ class AdverseCreditRecordForm(forms.ModelForm):
         fields = ("uscc", "organization", "reason", "evidence")
 
     def clean_uscc(self):
-        from .uscc import InvalidUsccError, validate_uscc
-
         try:
             return validate_uscc(self.cleaned_data["uscc"])
         except InvalidUsccError as error:
