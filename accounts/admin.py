@@ -1,4 +1,9 @@
-"""Operators' admin for accounts. Lists never show a name or an address; a user is found by typing the address."""
+"""Operators' admin for accounts: users, login events, API tokens.
+
+Lists never show a name or an address; a user is found by typing the address.
+Activity changes only through services.set_user_active, with a reason; API tokens
+are revoked here, never added.
+"""
 
 from django import forms
 from django.contrib import admin, messages
