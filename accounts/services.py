@@ -1,4 +1,4 @@
-"""Writes on accounts: registration, operators, API tokens, login events."""
+"""Writes on accounts: registration, operators, activation, API tokens, login events."""
 
 from django.contrib.auth import authenticate, password_validation, user_logged_in, user_logged_out
 from django.core.exceptions import ValidationError
@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from knox.models import AuthToken
 
+from audit.actions import AuditAction
+from audit.services import contains_contact_data, record_event
 from config.errors import DomainError
 
 from . import crypto
@@ -22,6 +24,11 @@ EMAIL_TAKEN_MESSAGE = "An account with this email address already exists."
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     default_detail = "The email address or password is not correct."
+
+
+class ReasonRequired(DomainError):
+    code = "reason_required"
+    default_detail = "A reason is required for this change."
 
 
 def validate_new_account(*, email: str, password: str, full_name: str) -> None:
@@ -67,6 +74,39 @@ def register_user(*, email: str, password: str, full_name: str, role: str = Role
 def create_operator(*, email: str, password: str, full_name: str) -> User:
     """Operators are staff with every admin permission; the admin itself limits what they may change."""
     return register_user(email=email, password=password, full_name=full_name, role=Role.OPERATOR)
+
+
+def clean_reason(reason: str) -> str:
+    """An operator's reason for changing an account: required, and never contact details (it is audited)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    if contains_contact_data(reason):
+        raise ValidationError({"reason": ["A reason must not contain contact details such as email addresses."]})
+    return reason
+
+
+def set_user_active(*, user: User, active: bool, by: User, reason: str) -> User:
+    """An operator activates or deactivates an account, with the reason in the audit log.
+
+    A deactivated user can log in nowhere and their API tokens stop authenticating.
+    Setting the state an account already has changes nothing and records nothing.
+    """
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_active != active:
+            locked.is_active = active
+            locked.save(update_fields=["is_active"])
+            record_event(
+                action=AuditAction.USER_ACTIVATED if active else AuditAction.USER_DEACTIVATED,
+                actor=by,
+                target_type="user",
+                target_id=locked.pk,
+                details={"role": locked.role, "reason": reason},
+            )
+    user.refresh_from_db(fields=["is_active"])
+    return user
 
 
 def _channel_of(request: HttpRequest | None) -> str:

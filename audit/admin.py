@@ -7,21 +7,10 @@ import uuid
 from django.contrib import admin
 from django.db.models import Q
 
+from config.admin_tools import ReadOnlyAdmin
+
 from .chain import HASHED_FIELDS
 from .models import ActivityEvent, AuditDigest, AuditEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Nobody adds, changes or deletes these rows, not even a superuser."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class OrganizationIdFilter(admin.SimpleListFilter):

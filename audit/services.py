@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from .actions import AuditAction, AuditOutcome, declared_action, declared_outcome
 from .chain import GENESIS_HASH, event_hash
 from .models import ActivityEvent, AuditChainHead, AuditDigest, AuditEvent
 
@@ -41,13 +42,13 @@ def contains_contact_data(value: Any) -> bool:
 
 def record_event(
     *,
-    action: str,
+    action: AuditAction,
     actor: models.Model | None = None,
     organization: models.Model | None = None,
     target_type: str = "",
     target_id: str | int = "",
     job: models.Model | int | None = None,
-    outcome: str = "",
+    outcome: AuditOutcome | str = "",
     code: str = "",
     ip: str | None = None,
     user_agent: str = "",
@@ -58,8 +59,10 @@ def record_event(
     If the append fails, the caller's transaction fails with it: nothing that needs
     its audit event happens without one.
 
-    Raises ContactDataInAuditDetails rather than store a name, an email or a phone.
+    Raises UndeclaredAuditValue for an action or outcome not declared in audit/actions.py,
+    and ContactDataInAuditDetails rather than store a name, an email or a phone.
     """
+    action, outcome = declared_action(action).value, declared_outcome(outcome)
     # A JSON round trip now, so the hash covers exactly what the database gives back later.
     details = json.loads(json.dumps(details or {}, default=str))
     if contains_contact_data(details):

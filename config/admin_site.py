@@ -14,6 +14,15 @@ class HirewallAdminSite(admin.AdminSite):
     site_title = "Hirewall operators"
     login_form = OperatorLoginForm
 
+    def each_context(self, request: HttpRequest) -> dict:
+        context = super().each_context(request)
+        user = request.user
+        if user.is_authenticated and user.is_staff:
+            # Django greets with get_username(), here the email's blind index; the operator's own name
+            # is shown only to them, in the header of their own pages (templates/admin/base_site.html).
+            context["operator_name"] = user.decrypt_full_name()
+        return context
+
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         if request.method == "POST":
             try:

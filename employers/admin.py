@@ -8,21 +8,18 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from accounts.request_info import client_ip
+from audit.actions import AuditAction
 from audit.models import AuditEvent
-from config.errors import DomainError
+from config.admin_tools import ReadOnlyAdmin, call_for_each, confirm_with_reason
 
-from . import services
+from . import selectors, services
 from .models import (
     AdverseCreditRecord,
     Application,
@@ -34,25 +31,20 @@ from .models import (
     RegistrationAttempt,
     Seat,
 )
-from .uscc import is_valid_uscc
+from .uscc import InvalidUsccError, is_valid_uscc, validate_uscc
 
 REVERIFY_SOON_DAYS = 30
 HISTORY_ROWS = 20
+# The status history shows the organisation's own events: registration, licence, status and limits.
+ORGANIZATION_ACTIONS = [action.value for action in AuditAction if action.value.startswith("organization.")]
 
 
 def _when(moment) -> str:
     return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
 
 
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+def _organization_ids(organizations) -> str:
+    return ", ".join(f"#{pk}" for pk in organizations.values_list("pk", flat=True)[:HISTORY_ROWS]) or "none"
 
 
 class ReverificationFilter(admin.SimpleListFilter):
@@ -75,48 +67,33 @@ class ReverificationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StatusReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), max_length=2000, required=True)
+def _describe_organization(organization: Organization) -> str:
+    return f"#{organization.pk} {organization.legal_name} ({organization.uscc}), {organization.get_status_display()}"
 
 
 def _status_action(*, operation, title: str, needs_reason: bool):
-    """An admin action calling one status service per selected organisation; asks for a reason first."""
+    """An admin action calling one status service per selected organisation; asks for a reason first if needed."""
 
-    def action(modeladmin, request, queryset):
-        form = None
-        if needs_reason:
-            form = StatusReasonForm(request.POST if request.POST.get("apply") else None)
-            if not form.is_valid():
-                return TemplateResponse(
-                    request,
-                    "admin/employers/organization/status_reason.html",
-                    {
-                        **modeladmin.admin_site.each_context(request),
-                        "title": title,
-                        "opts": modeladmin.model._meta,
-                        "queryset": queryset,
-                        "form": form,
-                        "action": request.POST.get("action"),
-                        "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                    },
-                )
-        reason = form.cleaned_data["reason"] if form else ""
-        changed = 0
-        for organization in queryset:
-            try:
-                operation(organization=organization, by=request.user, reason=reason)
-            except DomainError as error:
-                modeladmin.message_user(request, f"#{organization.pk}: {error.detail}", messages.ERROR)
-            except ValidationError as error:
-                modeladmin.message_user(request, f"#{organization.pk}: {' '.join(error.messages)}", messages.ERROR)
-            else:
-                changed += 1
+    def apply(modeladmin, request, queryset, *, reason: str = ""):
+        changed = call_for_each(
+            modeladmin,
+            request,
+            queryset,
+            lambda organization: operation(organization=organization, by=request.user, reason=reason),
+        )
         if changed:
             modeladmin.message_user(request, f"{title}: {changed} organisation(s).", messages.SUCCESS)
-        return None
 
-    action.__name__ = f"{operation.__name__}_action"
-    return admin.action(description=f"{title} selected organisations")(action)
+    apply.__name__ = f"{operation.__name__}_action"
+    description = f"{title} selected organisations"
+    if not needs_reason:
+        return admin.action(description=description)(apply)
+    return confirm_with_reason(
+        description=description,
+        title=title,
+        explanation=f"{title} these organisations. The reason is kept with the status change.",
+        describe=lambda queryset: map(_describe_organization, queryset),
+    )(apply)
 
 
 class OrganizationAdmin(admin.ModelAdmin):
@@ -198,31 +175,9 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         latest_licence = BusinessLicence.objects.filter(organization=OuterRef("pk")).order_by("-uploaded_at", "-id")
-        attempts = (
-            RegistrationAttempt.objects.filter(uscc=OuterRef("uscc"))
-            .order_by()
-            .values("uscc")
-            .annotate(total=Count("id"))
-            .values("total")
-        )
-        same_ip = (
-            Organization.objects.filter(registered_ip=OuterRef("registered_ip"))
-            .exclude(pk=OuterRef("pk"))
-            .order_by()
-            .values("registered_ip")
-            .annotate(total=Count("id"))
-            .values("total")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                latest_licence_id=Subquery(latest_licence.values("id")[:1]),
-                latest_licence_type=Subquery(latest_licence.values("content_type")[:1]),
-                uscc_attempt_count=Coalesce(Subquery(attempts), 0),
-                same_ip_count=Coalesce(Subquery(same_ip), 0),
-                uscc_blacklisted=Exists(AdverseCreditRecord.objects.filter(uscc=OuterRef("uscc"))),
-            )
+        return selectors.with_registration_evidence(super().get_queryset(request)).annotate(
+            latest_licence_id=Subquery(latest_licence.values("id")[:1]),
+            latest_licence_type=Subquery(latest_licence.values("content_type")[:1]),
         )
 
     def get_urls(self):
@@ -309,21 +264,15 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     @admin.display(description="same USCC or same IP")
     def registration_history(self, organization: Organization) -> str:
-        attempts = RegistrationAttempt.objects.filter(uscc=organization.uscc)
-        if organization.registered_ip:
-            attempts = attempts | RegistrationAttempt.objects.filter(ip=organization.registered_ip)
-        rows = list(attempts.order_by("-created_at")[:HISTORY_ROWS])
-        shared_licences = (
-            BusinessLicence.objects.filter(sha256__in=organization.licences.values("sha256"))
-            .exclude(organization=organization)
-            .values_list("organization_id", flat=True)
-            .distinct()
-        )
+        rows = list(selectors.registration_attempts_sharing_uscc_or_ip(organization=organization)[:HISTORY_ROWS])
+        shared_licences = selectors.organizations_sharing_licence_hash(organization=organization)
+        shared_ip = selectors.organizations_sharing_registration_ip(organization=organization)
         if not rows:
             return "No registration attempts recorded."
         return format_html(
             "<table><tr><th>when</th><th>USCC</th><th>outcome</th><th>IP</th><th>organisation</th></tr>{}</table>"
-            "<p>Organisations with an identical licence file: {}</p>",
+            "<p>Organisations with an identical licence file: {}</p>"
+            "<p>Other organisations registered from the same IP: {}</p>",
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -338,12 +287,13 @@ class OrganizationAdmin(admin.ModelAdmin):
                     for row in rows
                 ),
             ),
-            ", ".join(f"#{pk}" for pk in shared_licences) or "none",
+            _organization_ids(shared_licences),
+            _organization_ids(shared_ip),
         )
 
     @admin.display(description="status history (audit log)")
     def status_history(self, organization: Organization) -> str:
-        events = AuditEvent.objects.filter(organization_id=organization.pk, action__startswith="organization.")
+        events = AuditEvent.objects.filter(organization_id=organization.pk, action__in=ORGANIZATION_ACTIONS)
         rows = list(events.order_by("-id")[:HISTORY_ROWS])
         if not rows:
             return "No events."
@@ -421,7 +371,7 @@ class SeatAdmin(admin.ModelAdmin):
 
 
 @admin.register(JobPosting)
-class JobPostingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class JobPostingAdmin(ReadOnlyAdmin):
     list_display = ("id", "title", "organization", "category", "city", "status", "created_at")
     list_filter = ("status", "category")
     search_fields = ("title", "=organization__uscc")
@@ -431,14 +381,14 @@ class JobPostingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdmin):
     list_display = ("id", "job", "seeker", "resume_id", "created_at")
     list_select_related = ("job", "seeker")
     show_full_result_count = False
 
 
 @admin.register(RegistrationAttempt)
-class RegistrationAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RegistrationAttemptAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "uscc", "legal_name", "outcome", "ip", "organization", "user")
     list_filter = ("outcome",)
     search_fields = ("=uscc", "legal_name")
@@ -452,8 +402,6 @@ class AdverseCreditRecordForm(forms.ModelForm):
         fields = ("uscc", "organization", "reason", "evidence")
 
     def clean_uscc(self):
-        from .uscc import InvalidUsccError, validate_uscc
-
         try:
             return validate_uscc(self.cleaned_data["uscc"])
         except InvalidUsccError as error:

@@ -2,13 +2,23 @@
 
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
 
 from . import errors
-from .models import Application, JobPosting, Organization, OrganizationStatus, Seat
+from .models import (
+    AdverseCreditRecord,
+    Application,
+    BusinessLicence,
+    JobPosting,
+    Organization,
+    OrganizationStatus,
+    RegistrationAttempt,
+    Seat,
+)
 
 
 def ensure_can_register(*, user: User) -> None:
@@ -83,4 +93,60 @@ def list_reverification_due(*, within_days: int = 0) -> QuerySet[Organization]:
     """Verified organisations whose verification has expired, or expires within `within_days`."""
     return Organization.objects.reverification_overdue(now=timezone.now() + timedelta(days=within_days)).order_by(
         "reverify_due"
+    )
+
+
+# Registration evidence: what operators weigh in the verification queue and the sybil detector scores.
+# Operators only (the admin) and the platform's detectors read these; no recruiter-facing path does.
+
+
+def registration_attempts_sharing_uscc_or_ip(*, organization: Organization) -> QuerySet[RegistrationAttempt]:
+    """Attempts with this organisation's USCC or made from the IP address it registered from, newest first."""
+    condition = Q(uscc=organization.uscc)
+    if organization.registered_ip:
+        condition |= Q(ip=organization.registered_ip)
+    return RegistrationAttempt.objects.filter(condition).order_by("-created_at", "-id")
+
+
+def organizations_sharing_registration_ip(*, organization: Organization) -> QuerySet[Organization]:
+    """Other organisations registered from the IP address this one registered from; none if it is unknown."""
+    if not organization.registered_ip:
+        return Organization.objects.none()
+    return Organization.objects.filter(registered_ip=organization.registered_ip).exclude(pk=organization.pk)
+
+
+def organizations_sharing_licence_hash(*, organization: Organization) -> QuerySet[Organization]:
+    """Other organisations that uploaded a byte-identical licence file (same SHA-256) as any of this one's."""
+    identical = BusinessLicence.objects.filter(
+        sha256__in=BusinessLicence.objects.filter(organization=organization).values("sha256")
+    )
+    return Organization.objects.filter(pk__in=identical.values("organization_id")).exclude(pk=organization.pk)
+
+
+def with_registration_evidence(organizations: QuerySet[Organization]) -> QuerySet[Organization]:
+    """Annotate each organisation with its evidence counts, in one query for a whole list.
+
+    `uscc_attempt_count`: attempts to register its USCC (its own included);
+    `same_ip_count`: other organisations registered from its IP address;
+    `uscc_blacklisted`: its USCC is on the adverse credit list.
+    """
+    attempts = (
+        RegistrationAttempt.objects.filter(uscc=OuterRef("uscc"))
+        .order_by()
+        .values("uscc")
+        .annotate(total=Count("id"))
+        .values("total")
+    )
+    same_ip = (
+        Organization.objects.filter(registered_ip=OuterRef("registered_ip"))
+        .exclude(pk=OuterRef("pk"))
+        .order_by()
+        .values("registered_ip")
+        .annotate(total=Count("id"))
+        .values("total")
+    )
+    return organizations.annotate(
+        uscc_attempt_count=Coalesce(Subquery(attempts), 0),
+        same_ip_count=Coalesce(Subquery(same_ip), 0),
+        uscc_blacklisted=Exists(AdverseCreditRecord.objects.filter(uscc=OuterRef("uscc"))),
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts import crypto
 from accounts.models import Role, User
+from audit.actions import AuditAction, AuditOutcome
 from audit.services import contains_contact_data, record_event
 
 from . import errors, selectors
@@ -65,12 +66,12 @@ def _record_registration_attempt(
             user_agent=(user_agent or "")[:512],
         )
         record_event(
-            action="organization.registration",
+            action=AuditAction.ORGANIZATION_REGISTRATION,
             actor=recruiter,
             organization=organization,
             target_type="uscc",
             target_id=uscc,
-            outcome="granted" if outcome == RegistrationOutcome.REGISTERED else "denied",
+            outcome=AuditOutcome.GRANTED if outcome == RegistrationOutcome.REGISTERED else AuditOutcome.DENIED,
             code="" if outcome == RegistrationOutcome.REGISTERED else outcome,
             ip=ip,
             user_agent=user_agent,
@@ -168,7 +169,7 @@ def upload_licence(*, seat: Seat, file: UploadedFile, ip: str | None = None, use
                 uploaded_ip=ip or None,
             )
             record_event(
-                action="organization.licence_uploaded",
+                action=AuditAction.ORGANIZATION_LICENCE_UPLOADED,
                 actor=seat.user,
                 organization=organization,
                 target_type="licence",
@@ -188,7 +189,7 @@ def open_licence_for_operator(*, operator: User, licence: BusinessLicence, ip: s
     if not (operator.is_active and operator.is_staff):
         raise PermissionDenied("Only operators view licences.")
     record_event(
-        action="organization.licence_viewed",
+        action=AuditAction.ORGANIZATION_LICENCE_VIEWED,
         actor=operator,
         organization=licence.organization,
         target_type="licence",
@@ -201,6 +202,12 @@ def open_licence_for_operator(*, operator: User, licence: BusinessLicence, ip: s
 # Status changes: the only way an organisation's status moves.
 
 _PAST_TENSE = {"verify": "verified", "reject": "rejected", "suspend": "suspended", "reinstate": "reinstated"}
+_STATUS_ACTIONS = {
+    "verify": AuditAction.ORGANIZATION_VERIFIED,
+    "reject": AuditAction.ORGANIZATION_REJECTED,
+    "suspend": AuditAction.ORGANIZATION_SUSPENDED,
+    "reinstate": AuditAction.ORGANIZATION_REINSTATED,
+}
 _ALLOWED_FROM = {
     "verify": {OrganizationStatus.PENDING, OrganizationStatus.REJECTED, OrganizationStatus.VERIFIED},
     "reject": {OrganizationStatus.PENDING, OrganizationStatus.VERIFIED},
@@ -237,7 +244,7 @@ def _change_status(
             setattr(locked, field, value(now) if callable(value) else value)
         locked.save()
         record_event(
-            action=f"organization.{_PAST_TENSE[operation]}",
+            action=_STATUS_ACTIONS[operation],
             actor=by,
             organization=locked,
             target_type="organization",
@@ -311,7 +318,7 @@ def update_organization_limits(
         after = {"plan": locked.plan, **{name: getattr(locked, f"{name}_limit") for name in limits}}
         if after != before:
             record_event(
-                action="organization.limits_changed",
+                action=AuditAction.ORGANIZATION_LIMITS_CHANGED,
                 actor=by,
                 organization=locked,
                 target_type="organization",
@@ -344,7 +351,7 @@ def add_recruiter(*, seat: Seat, email: str, role: str) -> Seat:
         with transaction.atomic():
             new_seat = Seat.objects.create(organization=seat.organization, user=user, role=role, added_by=seat.user)
             record_event(
-                action="seat.added",
+                action=AuditAction.SEAT_ADDED,
                 actor=seat.user,
                 organization=seat.organization,
                 target_type="user",
@@ -366,7 +373,7 @@ def set_seat_active(*, seat: Seat, active: bool, by: User) -> Seat:
         locked.deactivated_at = None if active else timezone.now()
         locked.save(update_fields=["is_active", "deactivated_at"])
         record_event(
-            action="seat.reactivated" if active else "seat.deactivated",
+            action=AuditAction.SEAT_REACTIVATED if active else AuditAction.SEAT_DEACTIVATED,
             actor=by,
             organization=locked.organization,
             target_type="user",
@@ -421,7 +428,7 @@ def apply_to_job(*, seeker: User, job: JobPosting, resume_id=None) -> Applicatio
         with transaction.atomic():
             application = Application.objects.create(job=job, seeker=seeker, resume_id=resume_id)
             record_event(
-                action="application.created",
+                action=AuditAction.APPLICATION_CREATED,
                 actor=seeker,
                 organization=job.organization,
                 target_type="job",
@@ -452,7 +459,7 @@ def create_adverse_credit_record(
             uscc=code, organization=organization, reason=reason, evidence=evidence.strip(), created_by=by
         )
         record_event(
-            action="adverse_credit.created",
+            action=AuditAction.ADVERSE_CREDIT_CREATED,
             actor=by,
             organization=organization,
             target_type="uscc",

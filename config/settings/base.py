@@ -81,6 +81,7 @@ LOCAL_APPS = [
     "resumes",
     "audit",
     "detection",
+    "demo",  # seed_demo: sits above the other apps, since it imports them all
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from audit.actions import AuditAction
 from audit.models import AppendOnlyError, AuditEvent
 from audit.services import ContactDataInAuditDetails, record_event
 from tests.employers.factories import OrganizationFactory
@@ -39,7 +40,7 @@ def test_record_event_stores_opaque_ids_and_the_fields_given():
 
 
 def test_platform_events_have_no_actor():
-    event = record_event(action="detector.ran")
+    event = record_event(action=AuditAction.FLAG_RAISED)
 
     assert event.actor_id is None
     assert event.actor_role == ""
@@ -57,12 +58,12 @@ def test_platform_events_have_no_actor():
 )
 def test_contact_grade_details_are_refused(details):
     with pytest.raises(ContactDataInAuditDetails):
-        record_event(action="test.event", details=details)
+        record_event(action=AuditAction.ORGANIZATION_LICENCE_VIEWED, details=details)
     assert not AuditEvent.objects.exists()
 
 
 def test_events_cannot_be_changed_or_deleted():
-    event = record_event(action="test.event")
+    event = record_event(action=AuditAction.ORGANIZATION_LICENCE_VIEWED)
 
     event.action = "test.rewritten"
     with pytest.raises(AppendOnlyError):
@@ -73,12 +74,12 @@ def test_events_cannot_be_changed_or_deleted():
         AuditEvent.objects.filter(pk=event.pk).update(action="test.rewritten")
     with pytest.raises(AppendOnlyError):
         AuditEvent.objects.all().delete()
-    assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
+    assert AuditEvent.objects.get(pk=event.pk).action == AuditAction.ORGANIZATION_LICENCE_VIEWED
 
 
 def test_admin_offers_no_add_change_or_delete(client):
     operator = UserFactory(role="operator", is_staff=True, is_superuser=True)
-    event = record_event(action="test.event", actor=operator)
+    event = record_event(action=AuditAction.ORGANIZATION_LICENCE_VIEWED, actor=operator)
     client.force_login(operator)
 
     assert client.get("/admin/audit/auditevent/").status_code == 200
@@ -87,5 +88,5 @@ def test_admin_offers_no_add_change_or_delete(client):
     assert client.get(f"/admin/audit/auditevent/{event.pk}/delete/").status_code == 403
     response = client.post(f"/admin/audit/auditevent/{event.pk}/change/", {"action": "test.rewritten"})
     assert response.status_code == 403
-    for term in ("test.event", str(operator.pk), "1", "203.0.113.1"):
+    for term in (AuditAction.ORGANIZATION_LICENCE_VIEWED.value, str(operator.pk), "1", "203.0.113.1"):
         assert client.get("/admin/audit/auditevent/", {"q": term}).status_code == 200

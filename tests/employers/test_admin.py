@@ -127,6 +127,23 @@ def test_the_queue_shows_uscc_check_licence_and_same_ip_history(operator_client,
     assert (viewed.actor_id, viewed.target_id) == (operator.pk, str(licence.pk))
 
 
+def test_the_change_page_names_organisations_sharing_the_ip_or_the_licence_file(operator_client):
+    def register(number: int, ip: str) -> Organization:
+        return services.register_organization(
+            recruiter=RecruiterFactory(), legal_name=f"Co {number}", uscc=uscc_for(number), city="Beijing", ip=ip
+        )
+
+    first, same_ip, copied = register(1, "192.0.2.60"), register(2, "192.0.2.60"), register(3, "198.51.100.60")
+    for organization in (first, copied):
+        seat = Seat.objects.get(organization=organization)
+        services.upload_licence(seat=seat, file=SimpleUploadedFile("x.png", PNG))
+
+    change = operator_client.get(f"/admin/employers/organization/{first.pk}/change/").content.decode()
+
+    assert f"Organisations with an identical licence file: #{copied.pk}</p>" in change
+    assert f"Other organisations registered from the same IP: #{same_ip.pk}</p>" in change
+
+
 def test_only_staff_reach_a_licence(client, private_media):
     seat = AdminSeatFactory()
     licence = services.upload_licence(seat=seat, file=SimpleUploadedFile("x.png", PNG))

@@ -84,3 +84,33 @@ def test_malformed_codes_are_rejected(text):
 def test_check_character_refuses_a_bad_body():
     with pytest.raises(InvalidUsccError):
         check_character("short")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("91350100M000100Y4", "a USCC has 18 characters"),
+        ("91350100 M000100Y43", "a USCC has 18 characters"),  # inner spaces are not dropped
+        ("91350100M000100I43", "a USCC uses only digits and the letters ABCDEFGHJKLMNPQRTUWXY"),
+        ("9135010-M000100Y43", "a USCC uses only digits and the letters ABCDEFGHJKLMNPQRTUWXY"),
+        ("91350100M000100Y4\uff13", "a USCC uses only digits and the letters ABCDEFGHJKLMNPQRTUWXY"),
+        ("91A50100M000100Y43", "characters 3 to 8 of a USCC (the division code) are digits"),
+        ("91350100M000100Y44", "the check character of this USCC does not match"),
+    ],
+)
+def test_each_refusal_keeps_the_projects_message(text, message):
+    with pytest.raises(InvalidUsccError) as refused:
+        validate_uscc(text)
+
+    assert str(refused.value) == message
+
+
+def test_letters_in_the_authority_or_category_are_refused_as_stdnum_does():
+    # GB 32100 reserves letters there for non-business registrars; stdnum.cn.uscc accepts digits only.
+    body = "Y1350100M000100Y4"
+    code = body + check_character(body)
+
+    with pytest.raises(InvalidUsccError) as refused:
+        validate_uscc(code)
+
+    assert str(refused.value) == "characters 1 and 2 of a USCC (the registration authority and category) are digits"

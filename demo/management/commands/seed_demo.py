@@ -1,4 +1,4 @@
-"""Create demo data for `make run`: an operator, recruiters and seekers; safe to run twice."""
+"""Create demo data for `make run` across every app: accounts, organisations, resumes, reveals; safe to run twice."""
 
 from django.core.management.base import BaseCommand, CommandError
 from faker import Faker
