@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 
 from . import errors
-from .models import Application, JobPosting, Organization, OrganizationStatus, Seat
+from .models import Application, Invitation, JobPosting, Organization, OrganizationStatus, Seat
 
 
 def ensure_can_register(*, user: User) -> None:
@@ -37,6 +37,13 @@ def get_admin_seat(*, user: User) -> Seat:
     if not seat.is_admin:
         raise errors.NotOrgAdmin()
     return seat
+
+
+def list_invitations_for_recruiter(*, user: User) -> QuerySet[Invitation]:
+    """The caller's own open invitations, matched by the blind index of their address."""
+    if user.role != Role.RECRUITER:
+        raise errors.NotRecruiter()
+    return Invitation.objects.open().addressed_to(user).select_related("organization")
 
 
 def quota_usage(*, seat: Seat) -> dict[str, dict[str, int]]:

@@ -231,6 +231,8 @@ RATELIMITS = {
     "reveal_per_ip": env.str("RATELIMIT_REVEAL_PER_IP", default="60/m"),
     "organization_register_per_user": env.str("RATELIMIT_ORGANIZATION_REGISTER_PER_USER", default="10/h"),
     "organization_register_per_ip": env.str("RATELIMIT_ORGANIZATION_REGISTER_PER_IP", default="30/h"),
+    # Each invitation mails an address: an admin cannot turn the platform into a mail cannon.
+    "invitation_per_user": env.str("RATELIMIT_INVITATION_PER_USER", default="30/h"),
     # The seekers' web login form (accounts/views.py); the API login has its own pair above.
     "web_login_per_ip": env.str("RATELIMIT_WEB_LOGIN_PER_IP", default="30/m"),
     "web_login_per_email": env.str("RATELIMIT_WEB_LOGIN_PER_EMAIL", default="5/m"),
@@ -291,6 +293,11 @@ PLAN_QUOTAS = {
 REVERIFY_AFTER_DAYS = env.int("REVERIFY_AFTER_DAYS", default=183)
 # Business licences: PDF, PNG or JPEG (checked by content), stored under PRIVATE_MEDIA_ROOT.
 LICENCE_MAX_BYTES = 5 * 1024 * 1024
+# Seats per plan, open invitations included: a small team for a standard plan; bigger
+# employers buy membership. Bounds how many accounts one organisation can field.
+PLAN_SEATS = {"standard": 10, "member": 50}
+# An unanswered invitation lapses after a week and frees its seat; a new one can be sent.
+INVITATION_LIFETIME_DAYS = env.int("INVITATION_LIFETIME_DAYS", default=7)
 # The employers' API shares field names ("status", "role") between different choice sets.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
