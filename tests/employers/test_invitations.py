@@ -1,5 +1,6 @@
 """GET invitations, POST invitations/{id}/accept|decline: only the invited person answers, before it expires."""
 
+import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -89,6 +90,13 @@ class TestList:
             second = client.get(first["next"]).json()
 
         assert [item["id"] for item in first["results"] + second["results"]] == [str(newer.pk), str(older.pk)]
+
+    def test_a_crafted_cursor_is_an_invalid_cursor_not_a_crash(self, invitee, invitation):
+        cursor = base64.b64encode(b"p=not-a-time").decode()
+
+        response = client_for(invitee).get(LIST_URL, {"cursor": cursor})
+
+        assert (response.status_code, response.json()) == (404, {"code": "not_found", "detail": "Invalid cursor"})
 
     def test_other_roles_are_not_recruiters(self, invitation):
         seeker = SeekerFactory(email="invitee.seeker@example.test")
