@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -340,6 +341,10 @@ def invite_recruiter(*, seat: Seat, email: str, role: str) -> Invitation:
         raise errors.NotOrgAdmin()
     if role not in SeatRole.values:
         raise ValidationError({"role": [f"One of: {', '.join(SeatRole.values)}."]})
+    try:
+        validate_email(email.strip())
+    except ValidationError as error:
+        raise ValidationError({"email": error.messages}) from error
     invitation = Invitation(organization=seat.organization, role=role, invited_by=seat.user)
     invitation.set_email(email)
     with transaction.atomic():
@@ -373,14 +378,12 @@ def invite_recruiter(*, seat: Seat, email: str, role: str) -> Invitation:
     return invitation
 
 
-def _open_invitation_for(*, user: User, invitation_id, lock: bool) -> Invitation:
-    """The caller's own open invitation, or not_found (someone else's, expired, answered, withdrawn)."""
+def _lock_open_invitation_for(*, user: User, invitation_id) -> Invitation:
+    """The caller's own open invitation, locked; else not_found (someone else's, expired, answered, withdrawn)."""
     if user.role != Role.RECRUITER:
         raise errors.NotRecruiter()
     invitations = Invitation.objects.open().addressed_to(user).select_related("organization")
-    if lock:
-        invitations = invitations.select_for_update(of=("self",))
-    invitation = invitations.filter(pk=invitation_id).first()
+    invitation = invitations.select_for_update(of=("self",)).filter(pk=invitation_id).first()
     if invitation is None:
         raise errors.InvitationNotFound()
     return invitation
@@ -390,7 +393,7 @@ def accept_invitation(*, user: User, invitation_id) -> Seat:
     """The invited recruiter takes the seat: from now on they belong to the organisation."""
     try:
         with transaction.atomic():
-            invitation = _open_invitation_for(user=user, invitation_id=invitation_id, lock=True)
+            invitation = _lock_open_invitation_for(user=user, invitation_id=invitation_id)
             if Seat.objects.filter(user=user).exists():
                 raise errors.AlreadySeated()
             new_seat = Seat.objects.create(
@@ -417,7 +420,7 @@ def accept_invitation(*, user: User, invitation_id) -> Seat:
 def decline_invitation(*, user: User, invitation_id) -> Invitation:
     """The invited recruiter says no: the invitation closes and its seat is free again."""
     with transaction.atomic():
-        invitation = _open_invitation_for(user=user, invitation_id=invitation_id, lock=True)
+        invitation = _lock_open_invitation_for(user=user, invitation_id=invitation_id)
         invitation.status = InvitationStatus.DECLINED
         invitation.responded_at = timezone.now()
         invitation.responded_by = user

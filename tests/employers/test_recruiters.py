@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import crypto
 from audit.models import AuditEvent
+from employers import services, tasks
 from employers.models import Invitation, InvitationStatus, Plan, Seat
 from tests.employers.conftest import client_for
 from tests.employers.factories import AdminSeatFactory, InvitationFactory, RecruiterFactory, SeatFactory, SeekerFactory
@@ -86,6 +88,7 @@ def test_the_answer_and_the_work_do_not_depend_on_the_address(admin_seat, make_a
     make_account()
     seats_before = set(Seat.objects.values_list("pk", "organization", "role", "is_active"))
     client = client_for(admin_seat.user)
+    client.post(URL, {"email": "warm.up@example.test"}, format="json")  # the audit chain's head exists from here
 
     with CaptureQueriesContext(connection) as unused_address:
         baseline = client.post(URL, {"email": "nobody.uses.this@example.test"}, format="json")
@@ -225,3 +228,18 @@ def test_invitations_are_rate_limited_per_admin(admin_seat, settings):
 
     assert (response.status_code, response.json()["code"]) == (429, "rate_limited")
     assert Invitation.objects.count() == 2
+
+
+def test_the_service_refuses_a_malformed_address(admin_seat):
+    with pytest.raises(ValidationError) as refusal:
+        services.invite_recruiter(seat=admin_seat, email="nobody-at-nowhere", role="recruiter")
+
+    assert set(refusal.value.message_dict) == {"email"}
+    assert not Invitation.objects.exists()
+
+
+def test_an_invitation_closed_before_its_mail_goes_out_sends_nothing(mailoutbox):
+    invitation = InvitationFactory(status=InvitationStatus.WITHDRAWN)
+
+    assert tasks.send_invitation_email(str(invitation.pk)) is False
+    assert mailoutbox == []
