@@ -9,10 +9,12 @@ here ever renders a stack trace.
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf_exceptions
@@ -54,6 +56,16 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than the platform accepts."
+
+
+# Django's refusals of a body over DATA_UPLOAD_MAX_MEMORY_SIZE / _NUMBER_FIELDS / _NUMBER_FILES.
+BODY_TOO_LARGE_ERRORS = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
 class ServiceUnavailable(DomainError):
     code = "service_unavailable"
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
@@ -89,6 +101,9 @@ def invalid_response_body(errors: dict[str, list[str]]) -> dict:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception raised in an API view becomes {"code", "detail"}."""
+    if isinstance(exc, BODY_TOO_LARGE_ERRORS):
+        # The client's doing, not a fault: answered without a trace.
+        exc = PayloadTooLarge()
     if isinstance(exc, DomainError):
         set_rollback()
         return Response(exc.body(), status=exc.status_code, headers=exc.headers)
@@ -142,6 +157,24 @@ def not_found(request: HttpRequest, exception: Exception | None = None):
     if _is_api_request(request):
         return JsonResponse(NOT_FOUND_BODY, status=404)
     return defaults.page_not_found(request, exception)
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Every unknown path under /api/v1/, whatever the method.
+
+    Exempt from CSRF because it changes nothing: otherwise a POST without a token would
+    get Django's HTML CSRF page instead of the API's JSON 404.
+    """
+    return JsonResponse(NOT_FOUND_BODY, status=404)
+
+
+def payload_too_large(request: HttpRequest) -> HttpResponse:
+    """413 for a body over the limit: the API's JSON error under /api/, a plain sentence elsewhere."""
+    error = PayloadTooLarge()
+    if _is_api_request(request):
+        return JsonResponse(error.body(), status=error.status_code)
+    return HttpResponse(error.detail, status=error.status_code, content_type="text/plain; charset=utf-8")
 
 
 def server_error(request: HttpRequest):

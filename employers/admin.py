@@ -24,6 +24,7 @@ from .models import (
     AdverseCreditRecord,
     Application,
     BusinessLicence,
+    Invitation,
     JobPosting,
     Organization,
     OrganizationStatus,
@@ -433,3 +434,27 @@ class AdverseCreditRecordAdmin(admin.ModelAdmin):
         )
         obj.pk = record.pk
         obj.__dict__.update(record.__dict__)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Who invited whom into which organisation, read-only; the invited address is never shown, even as its index."""
+
+    list_display = ("id", "organization", "role", "status", "invited_by", "created_at", "expires_at", "responded_by")
+    list_filter = ("status", "role")
+    search_fields = ("=organization__uscc",)
+    search_help_text = "The organisation's exact USCC."
+    list_select_related = ("organization", "invited_by", "responded_by")
+    fields = (
+        "id",
+        "organization",
+        "role",
+        "status",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "responded_by",
+        "responded_at",
+    )
+    readonly_fields = fields
+    show_full_result_count = False

@@ -93,7 +93,8 @@ def _seed_organization(*, index: int, operator: User | None, faker_zh: Faker, fa
             email=email, full_name=realistic_name(faker_zh, faker_en, index * 10 + extra), role=Role.RECRUITER
         )
         if not Seat.objects.filter(user=user).exists():
-            services.add_recruiter(seat=admin_seat, email=email, role=SeatRole.RECRUITER)
+            invitation = services.invite_recruiter(seat=admin_seat, email=email, role=SeatRole.RECRUITER)
+            services.accept_invitation(user=user, invitation_id=invitation.pk)
 
     jobs_created = 0
     if not organization.jobs.exists():

@@ -54,14 +54,24 @@ class InvalidFile(DomainError):
     default_detail = "The file must be a PDF, PNG or JPEG of at most 5 MB."
 
 
-class RecruiterNotFound(DomainError):
-    code = "recruiter_not_found"
-    default_detail = "No active recruiter account has this email address."
+class SeatsFull(DomainError):
+    code = "seats_full"
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Every seat of the organisation is taken or held by an open invitation."
 
 
-class RecruiterAlreadySeated(DomainError):
-    code = "recruiter_already_seated"
-    default_detail = "This recruiter already belongs to an organisation."
+class InvitationNotFound(DomainError):
+    """Not the caller's, expired, answered or withdrawn: one answer, so ids cannot be probed."""
+
+    code = "not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "Not found."
+
+
+class AlreadySeated(AlreadyInOrganization):
+    """Accepting an invitation while holding a seat: a conflict with the caller's state, not a bad request."""
+
+    status_code = status.HTTP_409_CONFLICT
 
 
 class JobNotFound(DomainError):

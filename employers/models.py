@@ -1,11 +1,14 @@
-"""Organisations and their verification, recruiters' seats, job postings, applications, adverse credit."""
+"""Organisations and their verification, seats and invitations, job postings, applications, adverse credit."""
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from accounts import crypto
 
 from .categories import CATEGORY_MAX_LENGTH, JobCategory
 from .uscc import USCC_LENGTH, is_valid_uscc
@@ -206,6 +209,82 @@ class Seat(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == SeatRole.ADMIN
+
+
+def seat_limit(plan: str) -> int:
+    """Seats an organisation of this plan may fill, its open invitations included."""
+    return settings.PLAN_SEATS[plan]
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    # A newer invitation of the same organisation to the same address replaced it.
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+def invitation_lifetime() -> timedelta:
+    return timedelta(days=settings.INVITATION_LIFETIME_DAYS)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self, *, now=None) -> "InvitationQuerySet":
+        """Pending and not expired: the only invitations that can be accepted, and that hold a seat."""
+        return self.filter(status=InvitationStatus.PENDING, expires_at__gt=now or timezone.now())
+
+    def addressed_to(self, user) -> "InvitationQuerySet":
+        return self.filter(email_blind_index=user.email_blind_index)
+
+
+class Invitation(models.Model):
+    """An organisation admin's offer of a seat to an address: no seat exists until the invited person accepts.
+
+    The address is contact-grade: stored encrypted, matched to an account by its blind
+    index, and never shown, logged or audited. The id is opaque so that invitations
+    cannot be counted or guessed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email_ciphertext = models.TextField(editable=False)
+    email_blind_index = models.CharField(
+        max_length=64, db_index=True, editable=False, help_text="Keyed HMAC of the normalised address."
+    )
+    role = models.CharField(max_length=16, choices=SeatRole.choices, default=SeatRole.RECRUITER)
+    status = models.CharField(max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Re-encrypted, and the index recomputed, by `manage.py reencrypt_contact_data`.
+    encrypted_fields = ("email_ciphertext",)
+    blind_indexed_fields = {"email_blind_index": "email_ciphertext"}
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "status", "expires_at"], name="invitation_org_open_idx")]
+
+    def __str__(self) -> str:
+        # Never the address: __str__ ends up in admin lists and logs.
+        return f"invitation {str(self.id)[:8]} to organisation {self.organization_id}"
+
+    def set_email(self, address: str) -> None:
+        normalised = crypto.normalise_email(address)
+        self.email_ciphertext = crypto.encrypt(normalised)
+        self.email_blind_index = crypto.blind_index(normalised)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == InvitationStatus.PENDING and timezone.now() < self.expires_at
 
 
 class JobStatus(models.TextChoices):

@@ -13,6 +13,7 @@ from .models import (
     AdverseCreditRecord,
     Application,
     BusinessLicence,
+    Invitation,
     JobPosting,
     Organization,
     OrganizationStatus,
@@ -47,6 +48,13 @@ def get_admin_seat(*, user: User) -> Seat:
     if not seat.is_admin:
         raise errors.NotOrgAdmin()
     return seat
+
+
+def list_invitations_for_recruiter(*, user: User) -> QuerySet[Invitation]:
+    """The caller's own open invitations, matched by the blind index of their address."""
+    if user.role != Role.RECRUITER:
+        raise errors.NotRecruiter()
+    return Invitation.objects.open().addressed_to(user).select_related("organization")
 
 
 def quota_usage(*, seat: Seat) -> dict[str, dict[str, int]]:

@@ -1,4 +1,4 @@
-"""Writes on employers: registration, licences, seats, status changes, jobs, applications, adverse credit."""
+"""Writes on employers: registration, licences, invitations and seats, status changes, jobs, applications, credit."""
 
 import hashlib
 import secrets
@@ -8,19 +8,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import crypto
 from accounts.models import Role, User
 from audit.actions import AuditAction, AuditOutcome
 from audit.services import contains_contact_data, record_event
 
-from . import errors, selectors
+from . import errors, selectors, tasks
 from .models import (
     AdverseCreditRecord,
     Application,
     BusinessLicence,
+    Invitation,
+    InvitationStatus,
     JobPosting,
     JobStatus,
     Organization,
@@ -29,8 +31,10 @@ from .models import (
     RegistrationOutcome,
     Seat,
     SeatRole,
+    invitation_lifetime,
     licence_upload_path,
     reverification_period,
+    seat_limit,
 )
 from .uscc import InvalidUsccError, validate_uscc
 
@@ -332,35 +336,110 @@ def update_organization_limits(
 # Seats
 
 
-def add_recruiter(*, seat: Seat, email: str, role: str) -> Seat:
-    """An organisation admin gives an existing recruiter account a seat.
+def invite_recruiter(*, seat: Seat, email: str, role: str) -> Invitation:
+    """An organisation admin invites an address to a seat; nothing is seated until the invited person accepts.
 
-    Whether an address belongs to a seeker or to nobody is not told apart: both are
-    `recruiter_not_found`, so this cannot probe who uses the platform.
+    The answer and the work are the same whether or not the address has an account (it
+    is never looked up here), so inviting cannot probe who uses the platform. Open
+    invitations hold a seat until they expire; inviting an address again replaces its
+    open invitation. The invited address is told by e-mail once the invitation is stored.
     """
     if not seat.is_admin:
         raise errors.NotOrgAdmin()
     if role not in SeatRole.values:
         raise ValidationError({"role": [f"One of: {', '.join(SeatRole.values)}."]})
-    user = User.objects.filter(email_blind_index=crypto.email_blind_index(email)).first()
-    if user is None or user.role != Role.RECRUITER or not user.is_active:
-        raise errors.RecruiterNotFound()
-    if Seat.objects.filter(user=user).exists():
-        raise errors.RecruiterAlreadySeated()
+    try:
+        validate_email(email.strip())
+    except ValidationError as error:
+        raise ValidationError({"email": error.messages}) from error
+    invitation = Invitation(organization=seat.organization, role=role, invited_by=seat.user)
+    invitation.set_email(email)
+    with transaction.atomic():
+        # The organisation's row lock serialises invitations, so concurrent ones cannot overfill the seats.
+        organization = Organization.objects.select_for_update().get(pk=seat.organization_id)
+        now = timezone.now()
+        open_invitations = Invitation.objects.open(now=now).filter(organization=organization)
+        replaced = list(
+            open_invitations.filter(email_blind_index=invitation.email_blind_index).values_list("pk", flat=True)
+        )
+        held = Seat.objects.filter(organization=organization).count() + open_invitations.count() - len(replaced)
+        if held >= seat_limit(organization.plan):
+            raise errors.SeatsFull()
+        Invitation.objects.filter(pk__in=replaced).update(status=InvitationStatus.WITHDRAWN, responded_at=now)
+        invitation.created_at = now
+        invitation.expires_at = now + invitation_lifetime()
+        invitation.save(force_insert=True)
+        details = {"role": role, "expires_at": invitation.expires_at.isoformat()}
+        if replaced:
+            details["replaces"] = [str(pk) for pk in replaced]
+        record_event(
+            action=AuditAction.INVITATION_CREATED,
+            actor=seat.user,
+            organization=organization,
+            target_type="invitation",
+            target_id=invitation.pk,
+            details=details,
+        )
+        invitation_id = str(invitation.pk)
+        transaction.on_commit(lambda: tasks.send_invitation_email.delay(invitation_id))
+    return invitation
+
+
+def _lock_open_invitation_for(*, user: User, invitation_id) -> Invitation:
+    """The caller's own open invitation, locked; else not_found (someone else's, expired, answered, withdrawn)."""
+    if user.role != Role.RECRUITER:
+        raise errors.NotRecruiter()
+    invitations = Invitation.objects.open().addressed_to(user).select_related("organization")
+    invitation = invitations.select_for_update(of=("self",)).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise errors.InvitationNotFound()
+    return invitation
+
+
+def accept_invitation(*, user: User, invitation_id) -> Seat:
+    """The invited recruiter takes the seat: from now on they belong to the organisation."""
     try:
         with transaction.atomic():
-            new_seat = Seat.objects.create(organization=seat.organization, user=user, role=role, added_by=seat.user)
+            invitation = _lock_open_invitation_for(user=user, invitation_id=invitation_id)
+            if Seat.objects.filter(user=user).exists():
+                raise errors.AlreadySeated()
+            new_seat = Seat.objects.create(
+                organization=invitation.organization, user=user, role=invitation.role, added_by=invitation.invited_by
+            )
+            invitation.status = InvitationStatus.ACCEPTED
+            invitation.responded_at = timezone.now()
+            invitation.responded_by = user
+            invitation.save(update_fields=["status", "responded_at", "responded_by"])
             record_event(
-                action=AuditAction.SEAT_ADDED,
-                actor=seat.user,
-                organization=seat.organization,
-                target_type="user",
-                target_id=user.pk,
-                details={"role": role},
+                action=AuditAction.INVITATION_ACCEPTED,
+                actor=user,
+                organization=invitation.organization,
+                target_type="invitation",
+                target_id=invitation.pk,
+                details={"seat_id": new_seat.pk, "role": new_seat.role},
             )
     except IntegrityError as error:
-        raise errors.RecruiterAlreadySeated() from error
+        # A concurrent acceptance (of this or another invitation) seated this recruiter first.
+        raise errors.AlreadySeated() from error
     return new_seat
+
+
+def decline_invitation(*, user: User, invitation_id) -> Invitation:
+    """The invited recruiter says no: the invitation closes and its seat is free again."""
+    with transaction.atomic():
+        invitation = _lock_open_invitation_for(user=user, invitation_id=invitation_id)
+        invitation.status = InvitationStatus.DECLINED
+        invitation.responded_at = timezone.now()
+        invitation.responded_by = user
+        invitation.save(update_fields=["status", "responded_at", "responded_by"])
+        record_event(
+            action=AuditAction.INVITATION_DECLINED,
+            actor=user,
+            organization=invitation.organization,
+            target_type="invitation",
+            target_id=invitation.pk,
+        )
+    return invitation
 
 
 def set_seat_active(*, seat: Seat, active: bool, by: User) -> Seat:

@@ -25,6 +25,7 @@ ALLOWED = {
     "resumes/services.py": "the seeker's export of their own data",
     "resumes/views.py": "the seeker's own contact page",
     "accounts/forms.py": "password reset mails the seeker's own address",
+    "employers/mail.py": "an invitation is mailed to the invited address itself",
     "resumes/api/views.py": "GET reveals names the organisation's own recruiter by address, never a seeker",
     "config/admin_site.py": "the admin header greets the signed-in operator by their own name",
 }

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -70,6 +71,7 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
 ]
 THIRD_PARTY_APPS = [
+    "csp",
     "rest_framework",
     "knox",
     "drf_spectacular",
@@ -106,6 +108,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # MIDDLEWARE
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but security: every answer, even one the middlewares below give, carries the policy.
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the body: one that is too large is 413 at once.
+    "config.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -145,6 +151,26 @@ TEMPLATES = [
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# CONTENT SECURITY POLICY (django-csp 4): on every response, web UI, admin, API and docs alike.
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+# Scripts and styles come only from this server's static files: no inline script, no
+# handler attribute, no CDN. A template that truly needs an inline script gives it
+# nonce="{{ request.csp_nonce }}"; the nonce appears in the header only on such pages.
+# data: images are the icons Swagger UI and the admin embed in their stylesheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 # The request header that carries the client address behind a trusted proxy
 # (for example "HTTP_X_REAL_IP"); REMOTE_ADDR when none is configured.
 CLIENT_IP_META_KEY = env.str("CLIENT_IP_META_KEY", default="REMOTE_ADDR")
@@ -232,6 +258,8 @@ RATELIMITS = {
     "reveal_per_ip": env.str("RATELIMIT_REVEAL_PER_IP", default="60/m"),
     "organization_register_per_user": env.str("RATELIMIT_ORGANIZATION_REGISTER_PER_USER", default="10/h"),
     "organization_register_per_ip": env.str("RATELIMIT_ORGANIZATION_REGISTER_PER_IP", default="30/h"),
+    # Each invitation mails an address: an admin cannot turn the platform into a mail cannon.
+    "invitation_per_user": env.str("RATELIMIT_INVITATION_PER_USER", default="30/h"),
     # The seekers' web login form (accounts/views.py); the API login has its own pair above.
     "web_login_per_ip": env.str("RATELIMIT_WEB_LOGIN_PER_IP", default="30/m"),
     "web_login_per_email": env.str("RATELIMIT_WEB_LOGIN_PER_EMAIL", default="5/m"),
@@ -292,6 +320,11 @@ PLAN_QUOTAS = {
 REVERIFY_AFTER_DAYS = env.int("REVERIFY_AFTER_DAYS", default=183)
 # Business licences: PDF, PNG or JPEG (checked by content), stored under PRIVATE_MEDIA_ROOT.
 LICENCE_MAX_BYTES = 5 * 1024 * 1024
+# Seats per plan, open invitations included: a small team for a standard plan; bigger
+# employers buy membership. Bounds how many accounts one organisation can field.
+PLAN_SEATS = {"standard": 10, "member": 50}
+# An unanswered invitation lapses after a week and frees its seat; a new one can be sent.
+INVITATION_LIFETIME_DAYS = env.int("INVITATION_LIFETIME_DAYS", default=7)
 # The employers' API shares field names ("status", "role") between different choice sets.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {

@@ -1,11 +1,12 @@
-"""Employers' endpoints: organisations, licence, seats, jobs and applications.
+"""Employers' endpoints: organisations, licence, invitations to seats, jobs and applications.
 
 Every view translates input, calls one service or selector, and translates output.
 Who may call: an authenticated recruiter (else 403 `not_recruiter`) with a seat
 (else 404 `no_organization`) that is active (else 403 `recruiter_inactive`);
-registering an organisation is the one call made without a seat.
+registering an organisation and answering an invitation are the calls made without a seat.
 """
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -25,6 +26,7 @@ from .serializers import JobOutputSerializer, StrictInputSerializer
 
 TAG_ORGANIZATIONS = ["organizations"]
 TAG_JOBS = ["jobs"]
+TAG_INVITATIONS = ["invitations"]
 
 NOT_RECRUITER_OR_INACTIVE = api_schema.error_response(
     "The caller is not a recruiter, or their seat is deactivated.", "not_recruiter", "recruiter_inactive"
@@ -194,46 +196,127 @@ class LicenceUploadApi(APIView):
         return Response(self.LicenceUploadOutputSerializer(licence).data, status=status.HTTP_201_CREATED)
 
 
-class RecruiterAddApi(APIView):
-    class RecruiterAddInputSerializer(StrictInputSerializer):
-        email = serializers.CharField(max_length=254, help_text="The address of an existing recruiter account.")
+class RecruiterInviteApi(APIView):
+    class RecruiterInviteInputSerializer(StrictInputSerializer):
+        email = serializers.EmailField(max_length=254, help_text="The address to invite; it need not have an account.")
         role = serializers.ChoiceField(choices=SeatRole.choices, default=SeatRole.RECRUITER)
 
-    class RecruiterAddOutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField(help_text="The seat's id.")
-        user_id = serializers.UUIDField()
-        role = serializers.ChoiceField(choices=SeatRole.choices)
-        is_active = serializers.BooleanField()
-        created_at = serializers.DateTimeField()
+    class RecruiterInviteOutputSerializer(serializers.Serializer):
+        invitation_id = serializers.UUIDField(source="pk")
+        expires_at = serializers.DateTimeField()
 
     @extend_schema(
-        operation_id="organizations_me_recruiters_add",
-        summary="Give an existing recruiter account a seat in the caller's organisation (admins)",
+        operation_id="organizations_me_recruiters_invite",
+        summary="Invite an address to a seat in the caller's organisation (admins)",
         description=(
-            "`recruiter_not_found` covers both an unknown address and an account that is not a recruiter, "
-            "so that this call cannot tell who uses the platform. The address is not echoed back."
+            "Nobody is seated until the invited person accepts (`POST invitations/{id}/accept`). The answer is "
+            "the same whether or not the address has an account, and the address is never echoed back. Open "
+            "invitations hold a seat until they expire; inviting an address again replaces its open invitation. "
+            "The address is told by e-mail."
         ),
         tags=TAG_ORGANIZATIONS,
-        request=RecruiterAddInputSerializer,
+        request=RecruiterInviteInputSerializer,
         responses={
-            201: RecruiterAddOutputSerializer,
-            400: api_schema.error_response(
-                "No active recruiter account has this address, it already has a seat, or the body is not valid.",
-                "recruiter_not_found",
-                "recruiter_already_seated",
-                "invalid",
-            ),
+            202: RecruiterInviteOutputSerializer,
+            400: api_schema.VALIDATION_ERROR,
             401: api_schema.UNAUTHENTICATED,
             403: NOT_ORG_ADMIN,
             404: NO_ORGANIZATION,
+            409: api_schema.error_response("Every seat is taken or held by an open invitation.", "seats_full"),
+            429: api_schema.RATE_LIMITED,
         },
     )
     def post(self, request: Request) -> Response:
         seat = selectors.get_admin_seat(user=request.user)
-        serializer = self.RecruiterAddInputSerializer(data=request.data)
+        enforce_rate_limit(request, name="invitation_per_user", key="user")
+        serializer = self.RecruiterInviteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        new_seat = services.add_recruiter(seat=seat, **serializer.validated_data)
-        return Response(self.RecruiterAddOutputSerializer(new_seat).data, status=status.HTTP_201_CREATED)
+        invitation = services.invite_recruiter(seat=seat, **serializer.validated_data)
+        return Response(self.RecruiterInviteOutputSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
+
+
+INVITATION_ID_PARAMETER = OpenApiParameter(
+    "invitation_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The invitation's id."
+)
+NOT_RECRUITER = api_schema.error_response("Only recruiter accounts take seats.", "not_recruiter")
+INVITATION_NOT_FOUND = api_schema.error_response(
+    "Not an open invitation of the caller: someone else's, expired, answered or withdrawn (one answer).",
+    "not_found",
+)
+
+
+class InvitingOrganizationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    legal_name = serializers.CharField()
+
+
+class InvitationListApi(APIView):
+    class InvitationOutputSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        organization = InvitingOrganizationSerializer()
+        role = serializers.ChoiceField(choices=SeatRole.choices)
+        expires_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="invitations_list",
+        summary="The caller's open invitations, newest first",
+        description="Invitations to the caller's address that are neither answered nor expired.",
+        tags=TAG_INVITATIONS,
+        parameters=PAGINATION_PARAMETERS,
+        responses={
+            200: paginated("PaginatedInvitationList", InvitationOutputSerializer),
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        invitations = selectors.list_invitations_for_recruiter(user=request.user)
+        return newest_first_page(request, self, invitations, self.InvitationOutputSerializer)
+
+
+class InvitationAcceptApi(APIView):
+    class InvitationAcceptOutputSerializer(serializers.Serializer):
+        organization_id = serializers.IntegerField()
+        role = serializers.ChoiceField(choices=SeatRole.choices)
+
+    @extend_schema(
+        operation_id="invitations_accept",
+        summary="Accept an invitation: the seat exists from now",
+        tags=TAG_INVITATIONS,
+        request=None,
+        parameters=[INVITATION_ID_PARAMETER],
+        responses={
+            200: InvitationAcceptOutputSerializer,
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER,
+            404: INVITATION_NOT_FOUND,
+            409: api_schema.error_response(
+                "The caller already holds a seat, active or not.", "already_in_organization"
+            ),
+        },
+    )
+    def post(self, request: Request, invitation_id) -> Response:
+        seat = services.accept_invitation(user=request.user, invitation_id=invitation_id)
+        return Response(self.InvitationAcceptOutputSerializer(seat).data)
+
+
+class InvitationDeclineApi(APIView):
+    @extend_schema(
+        operation_id="invitations_decline",
+        summary="Decline an invitation; its seat is free again",
+        tags=TAG_INVITATIONS,
+        request=None,
+        parameters=[INVITATION_ID_PARAMETER],
+        responses={
+            204: None,
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER,
+            404: INVITATION_NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, invitation_id) -> Response:
+        services.decline_invitation(user=request.user, invitation_id=invitation_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class JobInputSerializer(StrictInputSerializer):

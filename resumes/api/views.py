@@ -8,7 +8,6 @@ seat (`no_organization`: 404) in an organisation that is verified now
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,7 +17,8 @@ from audit.models import ActivityKind
 from audit.services import record_activity
 from config import api_schema
 from config.ratelimit import enforce_rate_limit
-from employers.api.pagination import PAGINATION_PARAMETERS, newest_first_page, paginated
+from employers.api.pagination import PAGINATION_PARAMETERS, CheckedCursorPagination, newest_first_page, paginated
+from employers.api.serializers import ObjectIdField
 from employers.api.views import QuotaSerializer
 from employers.categories import JobCategory
 
@@ -38,7 +38,7 @@ ACCESS_REFUSED = api_schema.error_response(
 )
 
 
-class ResumeSearchPagination(CursorPagination):
+class ResumeSearchPagination(CheckedCursorPagination):
     """Cursor pages, newest first; by relevance first when the database ranks a full-text query."""
 
     page_size = 20
@@ -158,7 +158,7 @@ class RevealContactSerializer(serializers.Serializer):
 
 class RevealApi(APIView):
     class RevealInputSerializer(serializers.Serializer):
-        job_id = serializers.IntegerField(min_value=1, help_text="An open job of your organisation, cited.")
+        job_id = ObjectIdField(help_text="An open job of your organisation, cited.")
 
     class RevealOutputSerializer(serializers.Serializer):
         reveal_id = serializers.IntegerField()

@@ -10,6 +10,7 @@ from employers.categories import JobCategory
 from employers.models import (
     AdverseCreditRecord,
     Application,
+    Invitation,
     JobPosting,
     Organization,
     OrganizationStatus,
@@ -89,3 +90,23 @@ class AdverseCreditRecordFactory(DjangoModelFactory):
 
     uscc = factory.Sequence(lambda n: uscc_for(800_000 + n))
     reason = "Bulk harvesting of contact details."
+
+
+class InvitationFactory(DjangoModelFactory):
+    """An open invitation; `email` is a plain input, stored as ciphertext and blind index."""
+
+    class Meta:
+        model = Invitation
+
+    organization = factory.SubFactory(VerifiedOrganizationFactory)
+    email = factory.Sequence(lambda n: f"planted.user.invited{n}@example.test")
+    role = SeatRole.RECRUITER
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        email = kwargs.pop("email")
+        invitation = model_class(*args, **kwargs)
+        invitation.set_email(email)
+        invitation.save()
+        return invitation

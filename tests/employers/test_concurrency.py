@@ -1,13 +1,14 @@
-"""Races on PostgreSQL: two registrations of one code, or two seats for one recruiter, never both succeed."""
+"""Races on PostgreSQL: one code registered once, one seat per recruiter, never more seats than the plan's."""
 
 import threading
 
 import pytest
 from django.db import connection
 
+from audit.models import AuditEvent
 from config.errors import DomainError
 from employers import services
-from employers.models import Organization, RegistrationAttempt, Seat
+from employers.models import Invitation, Organization, RegistrationAttempt, Seat
 from tests.employers.factories import AdminSeatFactory, RecruiterFactory, uscc_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -58,18 +59,38 @@ def test_two_registrations_of_one_code_yield_one_organization():
     assert sorted(RegistrationAttempt.objects.values_list("outcome", flat=True)) == ["registered", "uscc_taken"]
 
 
-def test_two_organizations_cannot_seat_one_recruiter():
-    admins = [AdminSeatFactory(), AdminSeatFactory()]
-    RecruiterFactory(email="contested@example.test")
+def test_two_invitations_accepted_at_once_seat_the_recruiter_once():
+    recruiter = RecruiterFactory(email="contested@example.test")
+    invitations = [
+        services.invite_recruiter(seat=AdminSeatFactory(), email="contested@example.test", role="recruiter")
+        for _ in range(2)
+    ]
 
     results = run_together(
         *[
-            lambda seat=seat: services.add_recruiter(seat=seat, email="contested@example.test", role="recruiter")
-            for seat in admins
+            lambda invitation=invitation: services.accept_invitation(user=recruiter, invitation_id=invitation.pk)
+            for invitation in invitations
         ]
     )
 
-    assert Seat.objects.filter(user__role="recruiter").count() == 3
+    assert Seat.objects.filter(user=recruiter).count() == 1
     refused = [result for result in results if isinstance(result, Exception)]
     assert len(refused) == 1
-    assert refused[0].code == "recruiter_already_seated"
+    assert refused[0].code == "already_in_organization"
+    assert sorted(Invitation.objects.values_list("status", flat=True)) == ["accepted", "pending"]
+    assert AuditEvent.objects.filter(action="invitation.accepted").count() == 1
+
+
+def test_concurrent_invitations_never_overfill_the_seats(settings):
+    settings.PLAN_SEATS = {"standard": 2, "member": 2}
+    admin_seat = AdminSeatFactory()
+
+    results = run_together(
+        *[
+            lambda n=n: services.invite_recruiter(seat=admin_seat, email=f"racer{n}@example.test", role="recruiter")
+            for n in range(3)
+        ]
+    )
+
+    assert Invitation.objects.count() == 1
+    assert sorted(getattr(result, "code", "invited") for result in results) == ["invited", "seats_full", "seats_full"]

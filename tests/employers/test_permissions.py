@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from employers.models import JobPosting, Organization, Seat
+from employers.models import Invitation, JobPosting, Organization, Seat
 from tests.employers.conftest import client_for
 from tests.employers.factories import (
     AdminSeatFactory,
@@ -64,8 +64,7 @@ def call(client, endpoint: str, job_id: int, counter: list[int]):
         upload = io.BytesIO(PNG)
         upload.name = "licence.png"
         return client.post("/api/v1/organizations/me/licence", {"file": upload}, format="multipart")
-    if endpoint == "add_recruiter":
-        RecruiterFactory(email=f"newcomer{n}@example.test")
+    if endpoint == "invite":
         return client.post(
             "/api/v1/organizations/me/recruiters",
             {"email": f"newcomer{n}@example.test", "role": "recruiter"},
@@ -85,7 +84,7 @@ def call(client, endpoint: str, job_id: int, counter: list[int]):
     raise AssertionError(endpoint)
 
 
-ORG_ENDPOINTS = ("register", "me", "licence", "add_recruiter", "jobs_list", "jobs_create")
+ORG_ENDPOINTS = ("register", "me", "licence", "invite", "jobs_list", "jobs_create")
 JOB_ENDPOINTS = ("job_get", "job_patch", "applications")
 
 # Expected (status, code) for an actor on its own organisation; code None means success.
@@ -94,7 +93,7 @@ OWN = {
         "register": (400, "already_in_organization"),
         "me": (200, None),
         "licence": (201, None),
-        "add_recruiter": (201, None),
+        "invite": (202, None),
         "jobs_list": (200, None),
         "jobs_create": (201, None),
         "job_get": (200, None),
@@ -105,7 +104,7 @@ OWN = {
         "register": (400, "already_in_organization"),
         "me": (200, None),
         "licence": (403, "not_org_admin"),
-        "add_recruiter": (403, "not_org_admin"),
+        "invite": (403, "not_org_admin"),
         "jobs_list": (200, None),
         "jobs_create": (201, None),
         "job_get": (200, None),
@@ -156,8 +155,8 @@ def test_permission_matrix(world, side, actor):
             }
         elif endpoint == "jobs_create":
             assert JobPosting.objects.get(pk=body["id"]).organization == world.organizations[side]
-        elif endpoint == "add_recruiter":
-            assert Seat.objects.get(pk=body["id"]).organization == world.organizations[side]
+        elif endpoint == "invite":
+            assert Invitation.objects.get(pk=body["invitation_id"]).organization == world.organizations[side]
 
     for endpoint in JOB_ENDPOINTS:
         response = call(client_for(user), endpoint, other_job.pk, counter)
@@ -180,7 +179,7 @@ def test_a_recruiter_without_a_seat_sees_no_organization(world):
     client = client_for(RecruiterFactory())
     counter = [0]
 
-    for endpoint in ("me", "licence", "add_recruiter", "jobs_list", "jobs_create"):
+    for endpoint in ("me", "licence", "invite", "jobs_list", "jobs_create"):
         response = call(client, endpoint, 0, counter)
         assert (response.status_code, response.json()["code"]) == (404, "no_organization"), endpoint
     for endpoint in JOB_ENDPOINTS:

@@ -22,7 +22,10 @@ def schema(tmp_path_factory, django_db_blocker) -> dict:
         ("/api/v1/organizations/me", "get", "404", {"no_organization"}),
         ("/api/v1/organizations/me/licence", "post", "400", {"invalid_file"}),
         ("/api/v1/organizations/me/recruiters", "post", "403", {"not_org_admin"}),
-        ("/api/v1/organizations/me/recruiters", "post", "400", {"recruiter_not_found", "recruiter_already_seated"}),
+        ("/api/v1/organizations/me/recruiters", "post", "409", {"seats_full"}),
+        ("/api/v1/invitations/{invitation_id}/accept", "post", "404", {"not_found"}),
+        ("/api/v1/invitations/{invitation_id}/accept", "post", "409", {"already_in_organization"}),
+        ("/api/v1/invitations/{invitation_id}/decline", "post", "404", {"not_found"}),
         ("/api/v1/jobs", "get", "403", {"not_recruiter", "recruiter_inactive"}),
         ("/api/v1/jobs/{job_id}", "patch", "404", {"not_found", "no_organization"}),
         ("/api/v1/jobs/{job_id}/applications", "get", "404", {"not_found"}),
@@ -43,5 +46,10 @@ def test_lists_are_cursor_pages_and_applications_are_masked(schema):
     me = components["OrganizationMeOutput"]["properties"]
     assert {"id", "legal_name", "uscc", "status", "plan", "quota"} <= set(me)
     assert set(components["Quota"]["properties"]) == {"recruiter_daily", "org_daily", "org_monthly"}
+    invitations = components["PaginatedInvitationList"]["properties"]["results"]["items"]["$ref"].split("/")[-1]
+    assert set(components[invitations]["properties"]) == {"id", "organization", "role", "expires_at"}
+    invite = schema["paths"]["/api/v1/organizations/me/recruiters"]["post"]["responses"]["202"]
+    invited = invite["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    assert set(components[invited]["properties"]) == {"invitation_id", "expires_at"}
     upload = schema["paths"]["/api/v1/organizations/me/licence"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in upload
