@@ -1,10 +1,12 @@
 """The reveal service: the one door through which a seeker's contact reaches anyone but the seeker.
 
-`reveal_contact` runs in one transaction: policy checks in DESIGN.md's order,
-quota, relay contact, audit event, result. Denials are audited too: the checks
-and the quota run in a savepoint that a denial rolls back, while its audit
-event (and, for consent, the contact request) is kept. If the audit append
-fails, the whole reveal fails: no contact without its audit event.
+`reveal_contact` runs in one transaction. It first decides, reading only, in
+DESIGN.md's policy order: grant, refuse with a code, or ask the seeker for
+consent (resumes.access holds who may see a resume at all). Then it acts on the
+decision: a refusal or a consent request is audited and raised; a grant takes
+quota (in a savepoint that a `quota_exhausted` refusal rolls back), issues the
+relay contact and appends its audit event. If an audit append fails, the whole
+reveal fails: no contact without its audit event.
 """
 
 import datetime as dt
@@ -19,10 +21,9 @@ from django.utils import timezone
 from accounts.models import User
 from audit.services import record_event
 from config.errors import DomainError
-from employers import selectors as employer_selectors
-from employers.models import Application, JobPosting, JobStatus, Organization, OrganizationStatus
+from employers.models import Application, JobPosting, JobStatus, Organization
 
-from . import errors, notifications, quota
+from . import access, errors, notifications, quota
 from .models import (
     ContactRequest,
     ContactRequestStatus,
@@ -58,6 +59,35 @@ class _Context:
     user_agent: str
 
 
+@dataclass(frozen=True)
+class _Refuse:
+    """Policy says no, with this refusal (its code is the API's)."""
+
+    refusal: DomainError
+
+
+@dataclass(frozen=True)
+class _AskConsent:
+    """An on_request seeker has not approved this organisation: name the open request, or create one."""
+
+    resume: Resume
+    organization: Organization
+    job: JobPosting
+    open_request: ContactRequest | None
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """Policy allows the reveal; the quota may still refuse it."""
+
+    resume: Resume
+    organization: Organization
+    job: JobPosting
+    applied_to_this_job: bool
+    applied_here: bool
+    approved: bool
+
+
 def reveal_contact(
     *, recruiter: User, resume: Resume | str, job: JobPosting | int | None, ip: str | None = None, user_agent: str = ""
 ) -> RevealResult:
@@ -74,33 +104,151 @@ def reveal_contact(
         user_agent=user_agent,
     )
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                return _grant(context)
-        except DomainError as refusal:
-            organization = _organization_of(recruiter)
-            if isinstance(refusal, _NewConsentRequest):
-                refusal = _create_contact_request(**refusal.pending, ip=ip, user_agent=user_agent)
-            details = {}
-            if isinstance(refusal, errors.ConsentRequired):
-                details["contact_request_id"] = refusal.fields["contact_request_id"]
-            if isinstance(refusal, errors.QuotaExhausted):
-                details["limit"] = refusal.fields["limit"]
-            record_event(
-                action=REVEAL_DENIED,
-                actor=recruiter,
-                organization=organization,
-                target_type="resume",
-                target_id=context.resume_id[:64],
-                job=context.job_id if isinstance(context.job_id, int) else None,
-                outcome="denied",
-                code=refusal.code,
-                ip=ip,
-                user_agent=user_agent,
-                details=details,
+        decision = _decide(context)
+        if isinstance(decision, _Grant):
+            try:
+                return _grant(context, decision)
+            except errors.QuotaExhausted as exhausted:
+                refusal: DomainError = exhausted
+        elif isinstance(decision, _AskConsent):
+            refusal = _consent_refusal(context, decision)
+        else:
+            refusal = decision.refusal
+        _audit_denial(context, refusal)
+    raise refusal
+
+
+def _decide(context: _Context) -> _Grant | _AskConsent | _Refuse:
+    """The reveal policy in DESIGN.md's order, reading only: nothing here writes."""
+    try:
+        # 1-2. recruiter_inactive (and no seat / not a recruiter), org_suspended / org_not_verified
+        organization = access.get_verified_seat(user=context.recruiter).organization
+    except DomainError as refusal:
+        return _Refuse(refusal)
+    # 3. job_invalid: the organisation's own open job
+    job = JobPosting.objects.filter(pk=context.job_id, organization=organization, status=JobStatus.OPEN).first()
+    if job is None:
+        return _Refuse(errors.JobInvalid())
+    # 4. resume_unavailable: hidden, deleted, or applied_only without an application here
+    resume = _find_resume(context.resume_id, organization=organization)
+    if resume is None:
+        return _Refuse(errors.ResumeUnavailable())
+    # 5. blocked_by_seeker: a block, or a relay contact the seeker (or an operator) revoked
+    if resume.blocked_by_seeker:
+        return _Refuse(errors.BlockedBySeeker())
+    relay = RelayContact.objects.filter(resume=resume, organization=organization).first()
+    if relay is not None and not relay.is_active:
+        return _Refuse(errors.BlockedBySeeker("Access to this seeker's relay contact was revoked."))
+    # 6. consent_required: on_request seekers approve each organisation (an application is consent)
+    applied_to_this_job = Application.objects.filter(job=job, seeker_id=resume.seeker_id).exists()
+    approved = False
+    if resume.visibility == Visibility.ON_REQUEST and not applied_to_this_job:
+        approved = ContactRequest.objects.filter(
+            resume=resume, organization=organization, status=ContactRequestStatus.APPROVED
+        ).exists()
+        if not approved:
+            return _AskConsent(
+                resume=resume, organization=organization, job=job, open_request=_open_request(resume, organization)
             )
-            denial = refusal
-    raise denial
+    applied_here = Application.objects.filter(job__organization=organization, seeker_id=resume.seeker_id).exists()
+    return _Grant(
+        resume=resume,
+        organization=organization,
+        job=job,
+        applied_to_this_job=applied_to_this_job,
+        applied_here=applied_here,
+        approved=approved,
+    )
+
+
+def _grant(context: _Context, grant: _Grant) -> RevealResult:
+    recruiter, resume, organization, job = context.recruiter, grant.resume, grant.organization, grant.job
+    # 7. quota: free for the applicant of this job and for a recent re-reveal by this organisation
+    recent = _recent_reveal(resume=resume, organization=organization)
+    charged = not grant.applied_to_this_job and recent is None
+    if charged:
+        try:
+            # A refusal rolls back the counters already taken, not the denial's audit event.
+            with transaction.atomic():
+                quota.consume(recruiter=recruiter, organization=organization)
+        except quota.QuotaExhausted as exhausted:
+            raise errors.QuotaExhausted(limit=exhausted.limit_name) from None
+    # 8. relay contact, or the real one where the seeker opted in for this organisation
+    direct = _direct_contact_allowed(
+        resume=resume, organization=organization, applied_here=grant.applied_here, approved=grant.approved
+    )
+    relay = None if direct else relay_contact_for(resume=resume, organization=organization)
+    reveal = Reveal.objects.create(
+        resume=resume,
+        resume_ref=resume.pk,
+        organization=organization,
+        recruiter=recruiter,
+        job=job,
+        relay_contact=relay,
+        kind=RevealKind.DIRECT if direct else RevealKind.RELAY,
+        charged=charged,
+    )
+    # 9. the audit event, in this transaction: if it fails, nothing is revealed
+    record_event(
+        action=REVEAL_GRANTED,
+        actor=recruiter,
+        organization=organization,
+        target_type="resume",
+        target_id=str(resume.pk),
+        job=job,
+        outcome="granted",
+        ip=context.ip,
+        user_agent=context.user_agent,
+        details={
+            "reveal_id": reveal.pk,
+            "kind": reveal.kind,
+            "charged": charged,
+            "free_because": "" if charged else ("applicant" if grant.applied_to_this_job else "recent_reveal"),
+        },
+    )
+    _tell_seeker(resume=resume, organization=organization, job=job)
+    return RevealResult(
+        reveal=reveal,
+        contact=_contact(resume=resume, relay=relay),
+        charged=charged,
+        quota=quota.usage(recruiter=recruiter, organization=organization),
+    )
+
+
+def _consent_refusal(context: _Context, ask: _AskConsent) -> errors.ConsentRequired:
+    """The consent refusal naming the open request, created (and audited) if there is none."""
+    if ask.open_request is not None:
+        return errors.ConsentRequired(contact_request_id=ask.open_request.pk)
+    request = create_contact_request(
+        resume=ask.resume,
+        organization=ask.organization,
+        job=ask.job,
+        requested_by=context.recruiter,
+        ip=context.ip,
+        user_agent=context.user_agent,
+    )
+    return errors.ConsentRequired(contact_request_id=request.pk)
+
+
+def _audit_denial(context: _Context, refusal: DomainError) -> None:
+    details = {}
+    if isinstance(refusal, errors.ConsentRequired):
+        details["contact_request_id"] = refusal.fields["contact_request_id"]
+    if isinstance(refusal, errors.QuotaExhausted):
+        details["limit"] = refusal.fields["limit"]
+    record_event(
+        action=REVEAL_DENIED,
+        actor=context.recruiter,
+        organization=_organization_of(context.recruiter),
+        target_type="resume",
+        target_id=context.resume_id[:64],
+        job=context.job_id if isinstance(context.job_id, int) else None,
+        outcome="denied",
+        code=refusal.code,
+        ip=context.ip,
+        user_agent=context.user_agent,
+        details=details,
+    )
 
 
 def credit_back(*, resume: Resume, organization: Organization, reason: str) -> Reveal | None:
@@ -138,135 +286,52 @@ def _organization_of(recruiter: User) -> Organization | None:
     return seat.organization if seat is not None else None
 
 
-def _grant(context: _Context) -> RevealResult:
-    recruiter = context.recruiter
-    # 1. recruiter_inactive (and no seat / not a recruiter)
-    organization = employer_selectors.get_active_seat(user=recruiter).organization
-    # 2. org_not_verified / org_suspended
-    if organization.status == OrganizationStatus.SUSPENDED:
-        raise errors.OrgSuspended()
-    if not organization.is_effectively_verified:
-        raise errors.OrgNotVerified()
-    # 3. job_invalid: the organisation's own open job
-    job = JobPosting.objects.filter(pk=context.job_id, organization=organization, status=JobStatus.OPEN).first()
-    if job is None:
-        raise errors.JobInvalid()
-    # 4. resume_unavailable
-    resume = _find_resume(context.resume_id)
-    applied_to_this_job = Application.objects.filter(job=job, seeker_id=resume.seeker_id).exists() if resume else False
-    applied_here = (
-        Application.objects.filter(job__organization=organization, seeker_id=resume.seeker_id).exists()
-        if resume
-        else False
-    )
-    if resume is None or resume.visibility == Visibility.HIDDEN:
-        raise errors.ResumeUnavailable()
-    if resume.visibility == Visibility.APPLIED_ONLY and not applied_here:
-        raise errors.ResumeUnavailable()
-    # 5. blocked_by_seeker: a block, or a relay contact the seeker (or an operator) revoked
-    if resume.blocks.filter(organization=organization).exists():
-        raise errors.BlockedBySeeker()
-    relay = RelayContact.objects.filter(resume=resume, organization=organization).first()
-    if relay is not None and not relay.is_active:
-        raise errors.BlockedBySeeker("Access to this seeker's relay contact was revoked.")
-    # 6. consent_required: on_request seekers approve each organisation (an application is consent)
-    approved_request = None
-    if resume.visibility == Visibility.ON_REQUEST and not applied_to_this_job:
-        approved_request = _approved_request(resume=resume, organization=organization)
-        if approved_request is None:
-            _ask_for_consent(resume=resume, organization=organization, job=job, recruiter=recruiter)
-    # 7. quota: free for the applicant of this job and for a recent re-reveal by this organisation
-    recent = _recent_reveal(resume=resume, organization=organization)
-    charged = not applied_to_this_job and recent is None
-    if charged:
-        try:
-            quota.consume(recruiter=recruiter, organization=organization)
-        except quota.QuotaExhausted as exhausted:
-            raise errors.QuotaExhausted(limit=exhausted.limit_name) from None
-    # 8. relay contact, or the real one where the seeker opted in for this organisation
-    direct = _direct_contact_allowed(
-        resume=resume, organization=organization, applied_here=applied_here, approved=approved_request is not None
-    )
-    relay = None if direct else relay_contact_for(resume=resume, organization=organization)
-    reveal = Reveal.objects.create(
-        resume=resume,
-        resume_ref=resume.pk,
-        organization=organization,
-        recruiter=recruiter,
-        job=job,
-        relay_contact=relay,
-        kind=RevealKind.DIRECT if direct else RevealKind.RELAY,
-        charged=charged,
-    )
-    # 9. the audit event, in this transaction: if it fails, nothing is revealed
-    record_event(
-        action=REVEAL_GRANTED,
-        actor=recruiter,
-        organization=organization,
-        target_type="resume",
-        target_id=str(resume.pk),
-        job=job,
-        outcome="granted",
-        ip=context.ip,
-        user_agent=context.user_agent,
-        details={
-            "reveal_id": reveal.pk,
-            "kind": reveal.kind,
-            "charged": charged,
-            "free_because": "" if charged else ("applicant" if applied_to_this_job else "recent_reveal"),
-        },
-    )
-    _tell_seeker(resume=resume, organization=organization, job=job)
-    return RevealResult(
-        reveal=reveal,
-        contact=_contact(resume=resume, relay=relay),
-        charged=charged,
-        quota=quota.usage(recruiter=recruiter, organization=organization),
-    )
-
-
-def _find_resume(resume_id: str) -> Resume | None:
+def _find_resume(resume_id: str, *, organization: Organization) -> Resume | None:
+    """The resume if it is available to the organisation (resumes.access), with whether its seeker blocks it."""
     try:
         resume_uuid = uuid.UUID(resume_id)
     except ValueError:
         return None  # a malformed id is just a resume that is not there
-    return Resume.objects.select_related("seeker").filter(pk=resume_uuid, seeker__is_active=True).first()
+    return (
+        access.resumes_available_to(organization=organization)
+        .filter(pk=resume_uuid)
+        .annotate(blocked_by_seeker=access.blocked_by_seeker(organization))
+        .select_related("seeker")
+        .first()
+    )
 
 
-def _approved_request(*, resume: Resume, organization: Organization) -> ContactRequest | None:
-    return ContactRequest.objects.filter(
-        resume=resume, organization=organization, status=ContactRequestStatus.APPROVED
-    ).first()
-
-
-def _ask_for_consent(*, resume: Resume, organization: Organization, job: JobPosting, recruiter: User) -> None:
-    """Raise ConsentRequired, naming the open (or recently declined) request; creates one if none."""
+def _open_request(resume: Resume, organization: Organization) -> ContactRequest | None:
+    """A pending request not yet expired, or one declined within the cooldown: asking again would nag."""
     now = timezone.now()
     existing = (
         ContactRequest.objects.filter(resume=resume, organization=organization)
-        .filter(
-            status__in=(ContactRequestStatus.PENDING, ContactRequestStatus.DECLINED),
-        )
+        .filter(status__in=(ContactRequestStatus.PENDING, ContactRequestStatus.DECLINED))
         .order_by("-created_at")
         .first()
     )
+    if existing is None:
+        return None
+    if existing.status == ContactRequestStatus.PENDING and existing.expires_at > now:
+        return existing
     cooldown = dt.timedelta(days=settings.DECLINED_REQUEST_COOLDOWN_DAYS)
-    if existing is not None and existing.status == ContactRequestStatus.PENDING and existing.expires_at > now:
-        raise errors.ConsentRequired(contact_request_id=existing.pk)
-    if (
-        existing is not None
-        and existing.status == ContactRequestStatus.DECLINED
-        and (existing.decided_at or existing.created_at) > now - cooldown
-    ):
+    declined_at = existing.decided_at or existing.created_at
+    if existing.status == ContactRequestStatus.DECLINED and declined_at > now - cooldown:
         # A declined request cannot be sent again for a while; the organisation sees it declined.
-        raise errors.ConsentRequired(contact_request_id=existing.pk)
-    # Created outside the refused savepoint: see reveal_contact.
-    raise _NewConsentRequest(resume=resume, organization=organization, job=job, recruiter=recruiter)
+        return existing
+    return None
 
 
-def _create_contact_request(
-    *, resume: Resume, organization: Organization, job: JobPosting, requested_by: User, ip, user_agent
-) -> errors.ConsentRequired:
+def create_contact_request(
+    *,
+    resume: Resume,
+    organization: Organization,
+    job: JobPosting,
+    requested_by: User,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> ContactRequest:
+    """Ask the seeker to approve the organisation (audited, and the seeker is told)."""
     request = ContactRequest.objects.create(
         resume=resume, organization=organization, job=job, requested_by=requested_by
     )
@@ -288,15 +353,7 @@ def _create_contact_request(
         organization=organization.legal_name,
         job=job.title,
     ).save()
-    return errors.ConsentRequired(contact_request_id=request.pk)
-
-
-class _NewConsentRequest(errors.ConsentRequired):
-    """A consent refusal whose contact request still has to be created (after the savepoint is rolled back)."""
-
-    def __init__(self, *, resume, organization, job, recruiter) -> None:
-        super().__init__(contact_request_id=None)
-        self.pending = {"resume": resume, "organization": organization, "job": job, "requested_by": recruiter}
+    return request
 
 
 def _recent_reveal(*, resume: Resume, organization: Organization) -> Reveal | None:
