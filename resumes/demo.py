@@ -263,7 +263,7 @@ def seed_reveals() -> int:
 
     from .access import searchable_resumes_for
     from .models import Reveal
-    from .reveal import reveal_contact
+    from .services import reveal_contact
 
     made = 0
     for organization in Organization.objects.effectively_verified().order_by("pk"):

@@ -302,7 +302,7 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32)
-    # Shown through resumes.notifications in the reader's language; `message` keeps the English text.
+    # Shown in the reader's language by the notice_text filter (resumes.notifications); `message` keeps the English.
     params = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -313,12 +313,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"notification {self.pk} ({self.kind})"
-
-    @property
-    def text(self) -> str:
-        from .notifications import notification_text
-
-        return notification_text(self)
 
 
 class QuotaCounter(models.Model):

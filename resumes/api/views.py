@@ -24,7 +24,7 @@ from employers.categories import JobCategory
 
 from .. import selectors
 from ..models import ContactRequestStatus, RevealKind
-from ..reveal import reveal_contact
+from ..services import reveal_contact
 from .serializers import MaskedResumeSerializer
 
 MAX_YEARS = 80

@@ -10,7 +10,7 @@ from audit import selectors as audit_selectors
 from audit.models import AuditEvent
 from config.errors import DomainError
 from resumes.models import QuotaCounter, Reveal
-from resumes.reveal import reveal_contact
+from resumes.services import reveal_contact
 from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
 from tests.resumes.factories import ResumeFactory
 

@@ -427,8 +427,8 @@ class TestCreditBack:
 
 
 def test_reveal_contact_is_reached_through_resumes_services():
-    from resumes import reveal as reveal_module
     from resumes import services
+    from resumes.services import reveal as reveal_module
 
     assert services.reveal_contact is reveal_module.reveal_contact
 

@@ -23,8 +23,8 @@ from audit.services import record_event
 from config.errors import DomainError
 from employers.models import Application, JobPosting, JobStatus, Organization
 
-from . import access, errors, notifications, quota
-from .models import (
+from .. import access, errors, notifications, quota
+from ..models import (
     ContactRequest,
     ContactRequestStatus,
     DirectContactGrant,
@@ -35,11 +35,11 @@ from .models import (
     RevealKind,
     Visibility,
 )
+from .contact_requests import create_contact_request, find_open_request
 from .relay import relay_contact_for
 
 REVEAL_GRANTED = "reveal.granted"
 REVEAL_DENIED = "reveal.denied"
-CONTACT_REQUESTED = "contact_request.created"
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,10 @@ def _decide(context: _Context) -> _Grant | _AskConsent | _Refuse:
         ).exists()
         if not approved:
             return _AskConsent(
-                resume=resume, organization=organization, job=job, open_request=_open_request(resume, organization)
+                resume=resume,
+                organization=organization,
+                job=job,
+                open_request=find_open_request(resume=resume, organization=organization),
             )
     applied_here = Application.objects.filter(job__organization=organization, seeker_id=resume.seeker_id).exists()
     return _Grant(
@@ -251,36 +254,6 @@ def _audit_denial(context: _Context, refusal: DomainError) -> None:
     )
 
 
-def credit_back(*, resume: Resume, organization: Organization, reason: str) -> Reveal | None:
-    """Return the quota unit of the organisation's latest charged reveal of this seeker, once.
-
-    Called when the seeker answers (a reply through the relay, or approving a request):
-    reveals that lead to real conversations are cheap, harvesting is not.
-    """
-    with transaction.atomic():
-        reveal = (
-            Reveal.objects.select_for_update()
-            .filter(resume=resume, organization=organization, charged=True, credited_back_at__isnull=True)
-            .order_by("-created_at")
-            .first()
-        )
-        if reveal is None:
-            return None
-        reveal.credited_back_at = timezone.now()
-        reveal.save(update_fields=["credited_back_at"])
-        quota.give_back(recruiter=reveal.recruiter, organization=organization, charged_at=reveal.created_at)
-        record_event(
-            action="reveal.credited_back",
-            organization=organization,
-            target_type="resume",
-            target_id=str(resume.pk),
-            job=reveal.job_id,
-            outcome="credited",
-            details={"reveal_id": reveal.pk, "reason": reason},
-        )
-    return reveal
-
-
 def _organization_of(recruiter: User) -> Organization | None:
     seat = getattr(recruiter, "seat", None)
     return seat.organization if seat is not None else None
@@ -299,61 +272,6 @@ def _find_resume(resume_id: str, *, organization: Organization) -> Resume | None
         .select_related("seeker")
         .first()
     )
-
-
-def _open_request(resume: Resume, organization: Organization) -> ContactRequest | None:
-    """A pending request not yet expired, or one declined within the cooldown: asking again would nag."""
-    now = timezone.now()
-    existing = (
-        ContactRequest.objects.filter(resume=resume, organization=organization)
-        .filter(status__in=(ContactRequestStatus.PENDING, ContactRequestStatus.DECLINED))
-        .order_by("-created_at")
-        .first()
-    )
-    if existing is None:
-        return None
-    if existing.status == ContactRequestStatus.PENDING and existing.expires_at > now:
-        return existing
-    cooldown = dt.timedelta(days=settings.DECLINED_REQUEST_COOLDOWN_DAYS)
-    declined_at = existing.decided_at or existing.created_at
-    if existing.status == ContactRequestStatus.DECLINED and declined_at > now - cooldown:
-        # A declined request cannot be sent again for a while; the organisation sees it declined.
-        return existing
-    return None
-
-
-def create_contact_request(
-    *,
-    resume: Resume,
-    organization: Organization,
-    job: JobPosting,
-    requested_by: User,
-    ip: str | None = None,
-    user_agent: str = "",
-) -> ContactRequest:
-    """Ask the seeker to approve the organisation (audited, and the seeker is told)."""
-    request = ContactRequest.objects.create(
-        resume=resume, organization=organization, job=job, requested_by=requested_by
-    )
-    record_event(
-        action=CONTACT_REQUESTED,
-        actor=requested_by,
-        organization=organization,
-        target_type="resume",
-        target_id=str(resume.pk),
-        job=job,
-        outcome="pending",
-        ip=ip,
-        user_agent=user_agent,
-        details={"contact_request_id": request.pk},
-    )
-    notifications.build_notification(
-        user_id=resume.seeker_id,
-        kind=notifications.CONTACT_REQUEST,
-        organization=organization.legal_name,
-        job=job.title,
-    ).save()
-    return request
 
 
 def _recent_reveal(*, resume: Resume, organization: Organization) -> Reveal | None:
