@@ -217,3 +217,26 @@ def remove_photo(*, seeker: User) -> Resume:
         resume.updated_at = timezone.now()
         resume.save(update_fields=["photo_ciphertext", "photo_content_type", "updated_at"])
     return resume
+
+
+def save_contact_page(
+    *,
+    seeker: User,
+    full_name: str,
+    phone: str,
+    email: str,
+    birth_date: date | None = None,
+    address: str = "",
+    photo: bytes | None = None,
+    remove_current_photo: bool = False,
+) -> Resume:
+    """The seeker's contact page: the details and the photo (new, removed or kept) are saved together or not at all."""
+    with transaction.atomic():
+        resume = update_contact_details(
+            seeker=seeker, full_name=full_name, phone=phone, email=email, birth_date=birth_date, address=address
+        )
+        if photo is not None:
+            resume = set_photo(seeker=seeker, content=photo)
+        elif remove_current_photo:
+            resume = remove_photo(seeker=seeker)
+    return resume

@@ -11,10 +11,10 @@ from django.db.models.functions import Concat
 from accounts.models import User
 from employers import selectors as employer_selectors
 
-from . import errors
-from .access import get_verified_seat, resumes_visible_to, searchable_resumes_for
-from .models import ContactRequest, Resume, Reveal
-from .search_text import normalise_skill, tokens
+from .. import errors
+from ..access import get_verified_seat, resumes_visible_to, searchable_resumes_for
+from ..models import ContactRequest, Resume, Reveal
+from ..search_text import normalise_skill, tokens
 
 # The masked view reads only these columns; contact-grade ciphertext is never even loaded.
 MASKED_FIELDS = ("id", "headline", "summary", "skills", "city", "category", "years_experience", "updated_at")
