@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 
-from . import errors
+from . import errors, quota
 from .models import Application, JobPosting, Organization, OrganizationStatus, Seat
 
 
@@ -41,9 +41,6 @@ def get_admin_seat(*, user: User) -> Seat:
 
 def quota_usage(*, seat: Seat) -> dict[str, dict[str, int]]:
     """Limits in force and what the reveal service has used of them today / this month."""
-    # Imported here: the reveal quotas (resumes) build on the employers' models.
-    from resumes import quota
-
     return quota.usage(recruiter=seat.user, organization=seat.organization)
 
 

@@ -315,27 +315,6 @@ class Notification(models.Model):
         return f"notification {self.pk} ({self.kind})"
 
 
-class QuotaCounter(models.Model):
-    """Reveals charged to one subject (a recruiter or an organisation) in one period (a day or a month).
-
-    Consumed with a conditional UPDATE (resumes/quota.py): the database, not the
-    application, decides whether one more reveal fits under the limit.
-    """
-
-    limit_name = models.CharField(max_length=24)
-    subject = models.CharField(max_length=64, help_text='"recruiter:<uuid>" or "organization:<id>".')
-    period = models.CharField(max_length=16, help_text='"2026-11-29" for a day, "2026-11" for a month.')
-    used = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["limit_name", "subject", "period"], name="quota_counter_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.limit_name} {self.subject} {self.period}: {self.used}"
-
-
 class RelayWebhookReceipt(models.Model):
     """One accepted provider webhook, by a digest of its signature: the same message is accepted once."""
 

@@ -17,9 +17,9 @@ from accounts.request_info import client_ip, user_agent
 from audit.models import ActivityKind
 from audit.services import record_activity
 from config import api_schema
+from config.api.pagination import PAGINATION_PARAMETERS, newest_first_page, paginated
+from config.api.serializers import QuotaSerializer
 from config.ratelimit import enforce_rate_limit
-from employers.api.pagination import PAGINATION_PARAMETERS, newest_first_page, paginated
-from employers.api.views import QuotaSerializer
 from employers.categories import JobCategory
 
 from .. import selectors

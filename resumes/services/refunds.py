@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from employers import quota
 from employers.models import Organization
 
-from .. import quota
 from ..models import Resume, Reveal
 
 

@@ -21,9 +21,10 @@ from django.utils import timezone
 from accounts.models import User
 from audit.services import record_event
 from config.errors import DomainError
+from employers import quota
 from employers.models import Application, JobPosting, JobStatus, Organization
 
-from .. import access, errors, notifications, quota
+from .. import access, errors, notifications
 from ..models import (
     ContactRequest,
     ContactRequestStatus,

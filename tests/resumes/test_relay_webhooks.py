@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from resumes.models import QuotaCounter, Reveal
+from employers.models import QuotaCounter
+from resumes.models import Reveal
 from resumes.webhooks import sign_webhook_body
 from tests.employers.conftest import client_for
 from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory

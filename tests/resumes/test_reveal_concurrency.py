@@ -9,7 +9,8 @@ from django.db import close_old_connections, connections
 from audit import selectors as audit_selectors
 from audit.models import AuditEvent
 from config.errors import DomainError
-from resumes.models import QuotaCounter, Reveal
+from employers.models import QuotaCounter
+from resumes.models import Reveal
 from resumes.services import reveal_contact
 from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
 from tests.resumes.factories import ResumeFactory

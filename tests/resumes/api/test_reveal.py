@@ -7,13 +7,12 @@ import time_machine
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from employers.models import JobStatus, OrganizationStatus
+from employers.models import JobStatus, OrganizationStatus, QuotaCounter
 from resumes.models import (
     BlockedOrganization,
     ContactRequest,
     ContactRequestStatus,
     Notification,
-    QuotaCounter,
     RelayPreference,
     Reveal,
     Visibility,

@@ -1,4 +1,4 @@
-"""Cursor pagination for employers' lists, and its OpenAPI shape."""
+"""Cursor pagination for the API's lists, newest first, and its OpenAPI shape."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
