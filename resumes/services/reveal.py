@@ -168,7 +168,7 @@ def _decide(context: _Context) -> _Grant | _AskConsent | _Refuse:
 def _grant(context: _Context, grant: _Grant) -> RevealResult:
     recruiter, resume, organization, job = context.recruiter, grant.resume, grant.organization, grant.job
     # 7. quota: free for the applicant of this job and for a recent re-reveal by this organisation
-    recent = _recent_reveal(resume=resume, organization=organization)
+    recent = _recent_charged_reveal(resume=resume, organization=organization)
     charged = not grant.applied_to_this_job and recent is None
     if charged:
         try:
@@ -261,7 +261,11 @@ def _organization_of(recruiter: User) -> Organization | None:
 
 
 def _find_resume(resume_id: str, *, organization: Organization) -> Resume | None:
-    """The resume if it is available to the organisation (resumes.access), with whether its seeker blocks it."""
+    """The resume if it is available to the organisation (resumes.access), with whether its seeker blocks it.
+
+    The resume's row stays locked until the reveal commits: reveals of one seeker take turns, so that
+    parallel reveals cannot all miss each other's charge (step 7) and all be charged.
+    """
     try:
         resume_uuid = uuid.UUID(resume_id)
     except ValueError:
@@ -271,13 +275,18 @@ def _find_resume(resume_id: str, *, organization: Organization) -> Resume | None
         .filter(pk=resume_uuid)
         .annotate(blocked_by_seeker=access.blocked_by_seeker(organization))
         .select_related("seeker")
+        .select_for_update(of=("self",))
         .first()
     )
 
 
-def _recent_reveal(*, resume: Resume, organization: Organization) -> Reveal | None:
+def _recent_charged_reveal(*, resume: Resume, organization: Organization) -> Reveal | None:
+    """The organisation's charged reveal of this seeker within FREE_REREVEAL_DAYS, if any.
+
+    Only a charged reveal opens the free window: counting free ones would chain them into free access forever.
+    """
     since = timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS)
-    return Reveal.objects.filter(resume=resume, organization=organization, created_at__gte=since).first()
+    return Reveal.objects.filter(resume=resume, organization=organization, charged=True, created_at__gte=since).first()
 
 
 def _direct_contact_allowed(*, resume: Resume, organization: Organization, applied_here: bool, approved: bool) -> bool:

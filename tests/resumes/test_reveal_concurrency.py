@@ -94,3 +94,22 @@ def test_platform_ceiling_holds_across_recruiters(settings):
     assert outcomes == Counter({"granted": 4, "quota_exhausted:platform_ceiling": 8})
     assert Reveal.objects.count() == 4
     assert audit_selectors.walk_chain().ok
+
+
+@pytest.mark.timeout(180)
+def test_parallel_reveals_of_one_seeker_by_one_organisation_are_charged_once():
+    organization = VerifiedOrganizationFactory()
+    seats = [SeatFactory(organization=organization) for _ in range(2)]
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory()
+
+    outcomes = reveal_in_parallel([(seats[index % 2].user, resume, job) for index in range(8)])
+
+    assert outcomes == Counter({"granted": 8})
+    assert list(Reveal.objects.values_list("charged", flat=True)).count(True) == 1
+    assert QuotaCounter.objects.get(limit_name="org_daily").used == 1
+    assert QuotaCounter.objects.get(limit_name="org_monthly").used == 1
+    assert sum(QuotaCounter.objects.filter(limit_name="recruiter_daily").values_list("used", flat=True)) == 1
+    granted = AuditEvent.objects.filter(action="reveal.granted")
+    assert sorted(event.details["charged"] for event in granted) == [False] * 7 + [True]
+    assert audit_selectors.walk_chain().ok
