@@ -50,28 +50,29 @@ def create_contact_request(
     ip: str | None = None,
     user_agent: str = "",
 ) -> ContactRequest:
-    """Ask the seeker to approve the organisation (audited, and the seeker is told)."""
-    request = ContactRequest.objects.create(
-        resume=resume, organization=organization, job=job, requested_by=requested_by
-    )
-    record_event(
-        action=CONTACT_REQUESTED,
-        actor=requested_by,
-        organization=organization,
-        target_type="resume",
-        target_id=str(resume.pk),
-        job=job,
-        outcome="pending",
-        ip=ip,
-        user_agent=user_agent,
-        details={"contact_request_id": request.pk},
-    )
-    notifications.build_notification(
-        user_id=resume.seeker_id,
-        kind=notifications.CONTACT_REQUEST,
-        organization=organization.legal_name,
-        job=job.title,
-    ).save()
+    """Ask the seeker to approve the organisation (audited, and the seeker is told); the reveal asks."""
+    with transaction.atomic():
+        request = ContactRequest.objects.create(
+            resume=resume, organization=organization, job=job, requested_by=requested_by
+        )
+        record_event(
+            action=CONTACT_REQUESTED,
+            actor=requested_by,
+            organization=organization,
+            target_type="resume",
+            target_id=str(resume.pk),
+            job=job,
+            outcome="pending",
+            ip=ip,
+            user_agent=user_agent,
+            details={"contact_request_id": request.pk},
+        )
+        notifications.build_notification(
+            user_id=resume.seeker_id,
+            kind=notifications.CONTACT_REQUEST,
+            organization=organization.legal_name,
+            job=job.title,
+        ).save()
     return request
 
 

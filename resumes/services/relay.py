@@ -93,6 +93,9 @@ def revoke_relay_contact(*, seeker: User, relay_contact_id: int) -> RelayContact
     return relay
 
 
+# Forwarding through the relay: the provider's webhooks (resumes/webhooks.py) call these.
+
+
 def _active_relay(queryset) -> RelayContact | None:
     relay = queryset.select_related("resume__seeker", "organization").first()
     if relay is None or not relay.is_active or relay.resume is None or not relay.resume.seeker.is_active:
