@@ -39,7 +39,7 @@ class AuditAction(models.TextChoices):
     # Jobs
     APPLICATION_CREATED = "application.created", "Seeker applied to a job"
 
-    # The reveal and contact requests (resumes.reveal, resumes.services)
+    # The reveal and contact requests (resumes.services.reveal, resumes.services.contact_requests)
     REVEAL_GRANTED = "reveal.granted", "Contact revealed"
     REVEAL_DENIED = "reveal.denied", "Reveal refused"
     REVEAL_CREDITED_BACK = "reveal.credited_back", "Reveal credited back to the quota"
@@ -50,7 +50,7 @@ class AuditAction(models.TextChoices):
     DIRECT_CONTACT_GRANTED = "direct_contact.granted", "Seeker granted direct contact"
     DIRECT_CONTACT_REVOKED = "direct_contact.revoked", "Seeker revoked direct contact"
 
-    # Relay contacts (resumes.relay, resumes.services)
+    # Relay contacts (resumes.services.relay)
     RELAY_CONTACT_REVOKED = "relay_contact.revoked", "Relay contact revoked by the seeker"
     RELAY_REVOKED_BY_OPERATOR = "relay.revoked_by_operator", "Relay contacts revoked by an operator"
     RELAY_REVOKED_BY_DETECTION = "relay.revoked_by_detection", "Relay contacts revoked by the detectors"

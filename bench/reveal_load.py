@@ -19,7 +19,7 @@ def main() -> None:
 
     from audit import selectors as audit_selectors
     from config.errors import DomainError
-    from resumes.reveal import reveal_contact
+    from resumes.services import reveal_contact
     from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
     from tests.resumes.factories import ResumeFactory
 

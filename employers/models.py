@@ -115,15 +115,28 @@ class Organization(models.Model):
     def is_reverification_overdue(self) -> bool:
         return self.status == OrganizationStatus.VERIFIED and not self.is_effectively_verified
 
-    def quota_limits(self) -> dict[str, int]:
-        """Reveal limits in force: the override or the plan's default, capped by the platform ceiling."""
-        defaults = settings.PLAN_QUOTAS[self.plan]
-        ceiling = settings.PLAN_QUOTAS["platform_ceiling"]
-        limits = {}
-        for name in QUOTA_LIMIT_NAMES:
-            override = getattr(self, f"{name}_limit")
-            limits[name] = min(override if override is not None else defaults[name], ceiling[name])
-        return limits
+
+class QuotaCounter(models.Model):
+    """Reveals charged to one subject (a recruiter or an organisation) in one period (a day or a month).
+
+    Consumed with a conditional UPDATE (employers/quota.py): the database, not the
+    application, decides whether one more reveal fits under the limit.
+    """
+
+    limit_name = models.CharField(max_length=24)
+    subject = models.CharField(max_length=64, help_text='"recruiter:<uuid>" or "organization:<id>".')
+    period = models.CharField(max_length=16, help_text='"2026-11-29" for a day, "2026-11" for a month.')
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # Created by resumes (migration 0004) before quotas moved to employers; the table kept its name.
+        db_table = "resumes_quotacounter"
+        constraints = [
+            models.UniqueConstraint(fields=["limit_name", "subject", "period"], name="quota_counter_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.limit_name} {self.subject} {self.period}: {self.used}"
 
 
 def licence_upload_path(organization_id: int, token: str, extension: str) -> str:

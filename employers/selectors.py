@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 
-from . import errors
+from . import errors, quota
 from .models import (
     AdverseCreditRecord,
     Application,
@@ -59,9 +59,6 @@ def list_invitations_for_recruiter(*, user: User) -> QuerySet[Invitation]:
 
 def quota_usage(*, seat: Seat) -> dict[str, dict[str, int]]:
     """Limits in force and what the reveal service has used of them today / this month."""
-    # Imported here: the reveal quotas (resumes) build on the employers' models.
-    from resumes import quota
-
     return quota.usage(recruiter=seat.user, organization=seat.organization)
 
 

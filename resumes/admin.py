@@ -3,7 +3,7 @@
 No list, change page or search shows a name, phone, email, photo, birth date or
 address, nor their ciphertext: a resume is found by its exact id, people appear
 by role and short id. The one write is revoking an organisation's relay contacts,
-through resumes.relay.revoke_relay_contacts_of_organization.
+through resumes.services.revoke_relay_contacts_of_organization.
 """
 
 import uuid
@@ -18,7 +18,7 @@ from config.errors import DomainError
 from employers.models import Organization
 
 from .models import ContactRequest, RelayContact, Resume, Reveal
-from .relay import revoke_relay_contacts_of_organization
+from .services import revoke_relay_contacts_of_organization
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

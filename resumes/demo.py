@@ -261,9 +261,9 @@ def seed_reveals() -> int:
     from config.errors import DomainError
     from employers.models import JobStatus, Organization, Seat, SeatRole
 
+    from .access import searchable_resumes_for
     from .models import Reveal
-    from .reveal import reveal_contact
-    from .selectors import searchable_resumes_for
+    from .services import reveal_contact
 
     made = 0
     for organization in Organization.objects.effectively_verified().order_by("pk"):

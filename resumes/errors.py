@@ -79,3 +79,30 @@ class RelayInactive(DomainError):
 class WebhookInvalid(DomainError):
     code = "invalid"
     default_detail = "The webhook body is not valid."
+
+
+# The seeker's own services
+
+
+class NotSeeker(DomainError):
+    code = "not_seeker"
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "Only job seekers have a resume."
+
+
+class ResumeMissing(DomainError):
+    code = "resume_missing"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "Write your resume first."
+
+
+class NotFound(DomainError):
+    # Another seeker's request or relay is answered exactly like a missing one.
+    code = "not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "Not found."
+
+
+class ContactRequestClosed(DomainError):
+    code = "contact_request_closed"
+    default_detail = "This request has already been answered or has expired."

@@ -302,7 +302,7 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32)
-    # Shown through resumes.notifications in the reader's language; `message` keeps the English text.
+    # Shown in the reader's language by the notice_text filter (resumes.notifications); `message` keeps the English.
     params = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -313,33 +313,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"notification {self.pk} ({self.kind})"
-
-    @property
-    def text(self) -> str:
-        from .notifications import notification_text
-
-        return notification_text(self)
-
-
-class QuotaCounter(models.Model):
-    """Reveals charged to one subject (a recruiter or an organisation) in one period (a day or a month).
-
-    Consumed with a conditional UPDATE (resumes/quota.py): the database, not the
-    application, decides whether one more reveal fits under the limit.
-    """
-
-    limit_name = models.CharField(max_length=24)
-    subject = models.CharField(max_length=64, help_text='"recruiter:<uuid>" or "organization:<id>".')
-    period = models.CharField(max_length=16, help_text='"2026-11-29" for a day, "2026-11" for a month.')
-    used = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["limit_name", "subject", "period"], name="quota_counter_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.limit_name} {self.subject} {self.period}: {self.used}"
 
 
 class RelayWebhookReceipt(models.Model):

@@ -9,7 +9,6 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +20,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Role
 from accounts.request_info import client_ip, user_agent
 from employers import errors as employer_errors
-from employers.models import Application, JobPosting, Organization
 from employers.selectors import list_open_jobs_for_seekers
 
 from . import services
@@ -36,11 +34,10 @@ from .forms import (
     ResumeForm,
     kept_entries,
 )
-from .models import ContactRequest, ContactRequestStatus, Notification, RelayContact, Resume, Reveal
+from .models import Resume
+from .selectors import seekers as seeker_selectors
 
 JOBS_PER_PAGE = 20
-ORGANIZATION_SEARCH_RESULTS = 20
-RECENT_ITEMS = 5
 
 
 def seeker_required(view):
@@ -58,7 +55,7 @@ def seeker_required(view):
 
 
 def _resume_of(request: HttpRequest) -> Resume | None:
-    return Resume.objects.filter(seeker=request.user).first()
+    return seeker_selectors.get_own_resume(seeker=request.user)
 
 
 def _needs_resume(request: HttpRequest) -> HttpResponse:
@@ -83,22 +80,8 @@ def _form_errors_from(error: ValidationError, form) -> None:
 @require_GET
 @seeker_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    resume = _resume_of(request)
-    context = {"resume": resume}
-    if resume is not None:
-        context.update(
-            recent_reveals=Reveal.objects.filter(resume=resume).select_related("organization", "job")[:RECENT_ITEMS],
-            pending_requests=sum(
-                1
-                for item in ContactRequest.objects.filter(resume=resume, status=ContactRequestStatus.PENDING)
-                if item.is_open
-            ),
-            active_relays=RelayContact.objects.filter(resume=resume, revoked_at__isnull=True).count(),
-            has_contact=bool(resume.phone_ciphertext),
-        )
-    context["unread_notifications"] = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
-    context["applications"] = Application.objects.filter(seeker=request.user).count()
-    return render(request, "resumes/dashboard.html", context)
+    dashboard = seeker_selectors.get_dashboard(seeker=request.user)
+    return render(request, "resumes/dashboard.html", vars(dashboard))
 
 
 @require_http_methods(["GET", "POST"])
@@ -167,14 +150,13 @@ def contact_details(request: HttpRequest) -> HttpResponse:
         form = ContactDetailsForm(request.POST, request.FILES)
         if form.is_valid():
             details = dict(form.cleaned_data)
-            photo, remove_photo = details.pop("photo"), details.pop("remove_photo")
             try:
-                with transaction.atomic():  # the details and the photo are saved together or not at all
-                    services.update_contact_details(seeker=request.user, **details)
-                    if photo is not None:
-                        services.set_photo(seeker=request.user, content=photo)
-                    elif remove_photo:
-                        services.remove_photo(seeker=request.user)
+                services.save_contact_page(
+                    seeker=request.user,
+                    photo=details.pop("photo"),
+                    remove_current_photo=details.pop("remove_photo"),
+                    **details,
+                )
             except ValidationError as error:
                 _form_errors_from(error, form)
             else:
@@ -228,18 +210,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
     else:
         form = PrivacyForm(initial={"visibility": resume.visibility, "relay_preference": resume.relay_preference})
 
-    blocks = resume.blocks.select_related("organization").order_by("organization__legal_name")
+    blocks = seeker_selectors.list_blocked_organizations(resume=resume)
     search = OrganizationSearchForm(request.GET or None)
     results = None
     if search.is_valid():
-        blocked_ids = [block.organization_id for block in blocks]
-        results = (
-            Organization.objects.filter(legal_name__icontains=search.cleaned_data["q"])
-            .exclude(pk__in=blocked_ids)
-            .only("id", "legal_name")
-            .order_by("legal_name")[:ORGANIZATION_SEARCH_RESULTS]
-        )
-    grants = resume.direct_contact_grants.select_related("organization").order_by("organization__legal_name")
+        results = seeker_selectors.search_organizations_to_block(resume=resume, query=search.cleaned_data["q"])
+    grants = seeker_selectors.list_direct_contact_grants(resume=resume)
     return render(
         request,
         "resumes/privacy.html",
@@ -300,11 +276,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
     )
     applied: set[int] = set()
     if request.user.is_authenticated and request.user.role == Role.SEEKER:
-        applied = set(
-            Application.objects.filter(seeker=request.user, job__in=list(page.object_list)).values_list(
-                "job_id", flat=True
-            )
-        )
+        applied = seeker_selectors.applied_job_ids(seeker=request.user, jobs=list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -320,7 +292,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     has_applied = (
         request.user.is_authenticated
         and request.user.role == Role.SEEKER
-        and Application.objects.filter(seeker=request.user, job=job).exists()
+        and seeker_selectors.has_applied(seeker=request.user, job=job)
     )
     return render(request, "resumes/job_detail.html", {"job": job, "has_applied": has_applied})
 
@@ -328,7 +300,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_POST
 @seeker_required
 def apply(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = JobPosting.objects.select_related("organization").filter(pk=job_id).first()
+    job = seeker_selectors.find_job(job_id=job_id)
     if job is None:
         raise Http404
     try:
@@ -351,30 +323,23 @@ def apply(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 @seeker_required
 def access_log(request: HttpRequest) -> HttpResponse:
-    resume = _resume_of(request)
-    reveals = Reveal.objects.none()
-    contact_requests = ContactRequest.objects.none()
-    if resume is not None:
-        reveals = Reveal.objects.filter(resume=resume).select_related("organization", "job")
-        contact_requests = ContactRequest.objects.filter(resume=resume).select_related("organization", "job")
+    log = seeker_selectors.get_access_log(seeker=request.user)
     return render(
         request,
         "resumes/access_log.html",
-        {"resume": resume, "reveals": reveals, "contact_requests": contact_requests},
+        {"resume": log.resume, "reveals": log.reveals, "contact_requests": log.contact_requests},
     )
 
 
 @require_GET
 @seeker_required
 def contact_requests(request: HttpRequest) -> HttpResponse:
-    resume = _resume_of(request)
-    items = []
-    if resume is not None:
-        items = list(ContactRequest.objects.filter(resume=resume).select_related("organization", "job"))
-    now = timezone.now()
-    open_requests = [item for item in items if item.status == ContactRequestStatus.PENDING and item.expires_at > now]
-    answered = [item for item in items if item not in open_requests]
-    return render(request, "resumes/contact_requests.html", {"open_requests": open_requests, "answered": answered})
+    requests = seeker_selectors.get_contact_requests(seeker=request.user)
+    return render(
+        request,
+        "resumes/contact_requests.html",
+        {"open_requests": requests.open_requests, "answered": requests.answered},
+    )
 
 
 def _decide(request: HttpRequest, request_id: int, decide, done_message: str) -> HttpResponse:
@@ -409,7 +374,7 @@ def decline_request(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_GET
 @seeker_required
 def relay_contacts(request: HttpRequest) -> HttpResponse:
-    relays = RelayContact.objects.filter(resume__seeker=request.user).select_related("organization")
+    relays = seeker_selectors.list_relay_contacts(seeker=request.user)
     return render(request, "resumes/relay_contacts.html", {"relays": relays})
 
 
@@ -430,7 +395,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         services.mark_notifications_read(seeker=request.user)
         return redirect("resumes:notifications")
-    items = Notification.objects.filter(user=request.user)
+    items = seeker_selectors.list_notifications(seeker=request.user)
     return render(request, "resumes/notifications.html", {"notifications": items})
 
 

@@ -5,17 +5,58 @@ Signed with HMAC-SHA256 over the raw body (header X-Hirewall-Signature:
 accepted once. Errors are {"code", "detail"}, as in the API.
 """
 
-from django.db import transaction
+import hashlib
+import hmac
+import json
+import time
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
 
-from . import relay
-from .errors import WebhookInvalid
+from . import errors
+from .models import RelayWebhookReceipt
+from .services.relay import forward_inbound_email, resolve_voice_call
 
 MAX_BODY_BYTES = 256 * 1024
+SIGNATURE_HEADER = "HTTP_X_HIREWALL_SIGNATURE"
+
+
+def sign_webhook_body(body: bytes) -> str:
+    """The signature a provider sends: "sha256=" + hex HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(settings.RELAY_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def accept_webhook(*, body: bytes, signature: str, required: tuple[str, ...]) -> dict:
+    """Check signature, freshness and single use; return the JSON payload. Call inside a transaction."""
+    if not settings.RELAY_WEBHOOK_SECRET or not hmac.compare_digest(sign_webhook_body(body), signature or ""):
+        raise errors.InvalidSignature()
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise errors.WebhookInvalid("The body is not JSON.") from None
+    if not isinstance(payload, dict):
+        raise errors.WebhookInvalid("The body is not a JSON object.")
+    missing = [field for field in (*required, "timestamp") if not isinstance(payload.get(field), str | int)]
+    if missing:
+        raise errors.WebhookInvalid(f"Missing or malformed: {', '.join(missing)}.")
+    try:
+        sent_at = int(payload["timestamp"])
+    except (TypeError, ValueError):
+        raise errors.WebhookInvalid("timestamp must be seconds since the epoch.") from None
+    if abs(time.time() - sent_at) > settings.RELAY_WEBHOOK_TOLERANCE_SECONDS:
+        raise errors.StaleTimestamp()
+    digest = hashlib.sha256(signature.encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            RelayWebhookReceipt.objects.create(signature_digest=digest)
+    except IntegrityError:
+        raise errors.Replayed() from None
+    return payload
 
 
 def _refusal(error: DomainError) -> JsonResponse:
@@ -24,10 +65,8 @@ def _refusal(error: DomainError) -> JsonResponse:
 
 def _accept(request: HttpRequest, *, required: tuple[str, ...]) -> dict:
     if len(request.body) > MAX_BODY_BYTES:
-        raise WebhookInvalid("The body is too large.")
-    return relay.accept_webhook(
-        body=request.body, signature=request.META.get(relay.SIGNATURE_HEADER, ""), required=required
-    )
+        raise errors.WebhookInvalid("The body is too large.")
+    return accept_webhook(body=request.body, signature=request.META.get(SIGNATURE_HEADER, ""), required=required)
 
 
 @csrf_exempt
@@ -37,7 +76,7 @@ def inbound_email(request: HttpRequest) -> JsonResponse:
     with transaction.atomic():
         try:
             payload = _accept(request, required=("alias", "sender", "subject", "body"))
-            direction = relay.forward_inbound_email(
+            direction = forward_inbound_email(
                 alias=str(payload["alias"]),
                 sender=str(payload["sender"]),
                 subject=str(payload["subject"]),
@@ -56,7 +95,7 @@ def resolve_voice(request: HttpRequest) -> JsonResponse:
     with transaction.atomic():
         try:
             payload = _accept(request, required=("number", "extension"))
-            bridge_to = relay.resolve_voice_call(number=str(payload["number"]), extension=str(payload["extension"]))
+            bridge_to = resolve_voice_call(number=str(payload["number"]), extension=str(payload["extension"]))
         except DomainError as error:
             refusal = error
         else:

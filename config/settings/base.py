@@ -335,7 +335,8 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 )
 
 # RESUMES: the reveal service, relay contacts and their webhooks (resumes/)
-# Re-revealing a seeker the organisation revealed this recently is free and returns the same contact.
+# Re-revealing a seeker within this many days of the organisation's last charged reveal of them is free
+# and returns the same contact.
 FREE_REREVEAL_DAYS = 30
 # A declined contact request cannot be sent again for this long.
 DECLINED_REQUEST_COOLDOWN_DAYS = 30

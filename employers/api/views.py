@@ -16,13 +16,14 @@ from rest_framework.views import APIView
 
 from accounts.request_info import client_ip, user_agent
 from config import api_schema
+from config.api.pagination import PAGINATION_PARAMETERS, newest_first_page, paginated
+from config.api.serializers import QuotaSerializer, StrictInputSerializer
 from config.ratelimit import enforce_rate_limit
 
 from .. import selectors, services
 from ..categories import JobCategory
 from ..models import CITY_MAX_LENGTH, LEGAL_NAME_MAX_LENGTH, JobStatus, OrganizationStatus, Plan, SeatRole
-from .pagination import PAGINATION_PARAMETERS, newest_first_page, paginated
-from .serializers import JobOutputSerializer, StrictInputSerializer
+from .serializers import JobOutputSerializer
 
 TAG_ORGANIZATIONS = ["organizations"]
 TAG_JOBS = ["jobs"]
@@ -45,18 +46,6 @@ JOB_NOT_FOUND = api_schema.error_response(
     "not_found",
 )
 JOB_ID_PARAMETER = OpenApiParameter("job_id", int, OpenApiParameter.PATH, description="The job's id.")
-
-
-class QuotaLimitSerializer(serializers.Serializer):
-    limit = serializers.IntegerField()
-    used = serializers.IntegerField()
-    remaining = serializers.IntegerField()
-
-
-class QuotaSerializer(serializers.Serializer):
-    recruiter_daily = QuotaLimitSerializer(help_text="Reveals by the calling recruiter today.")
-    org_daily = QuotaLimitSerializer(help_text="Reveals by the organisation today.")
-    org_monthly = QuotaLimitSerializer(help_text="Reveals by the organisation this month.")
 
 
 class OrganizationRegisterApi(APIView):

@@ -16,15 +16,14 @@ from accounts.request_info import client_ip, user_agent
 from audit.models import ActivityKind
 from audit.services import record_activity
 from config import api_schema
+from config.api.pagination import PAGINATION_PARAMETERS, CheckedCursorPagination, newest_first_page, paginated
+from config.api.serializers import ObjectIdField, QuotaSerializer
 from config.ratelimit import enforce_rate_limit
-from employers.api.pagination import PAGINATION_PARAMETERS, CheckedCursorPagination, newest_first_page, paginated
-from employers.api.serializers import ObjectIdField
-from employers.api.views import QuotaSerializer
 from employers.categories import JobCategory
 
 from .. import selectors
 from ..models import ContactRequestStatus, RevealKind
-from ..reveal import reveal_contact
+from ..services import reveal_contact
 from .serializers import MaskedResumeSerializer
 
 MAX_YEARS = 80

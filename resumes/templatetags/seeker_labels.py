@@ -1,8 +1,9 @@
-"""`{{ value|label:"category" }}`: the translated label of a choice value in the seekers' pages."""
+"""Filters of the seekers' pages: `{{ value|label:"category" }}`, a choice's translated label, and
+`{{ note|notice_text }}`, a notification in the reader's language."""
 
 from django import template
 
-from resumes import labels
+from resumes import labels, notifications
 
 register = template.Library()
 
@@ -10,3 +11,8 @@ register = template.Library()
 @register.filter
 def label(value, kind: str) -> str:
     return labels.label(kind, value)
+
+
+@register.filter
+def notice_text(notification) -> str:
+    return notifications.notification_text(notification)

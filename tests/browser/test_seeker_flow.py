@@ -12,7 +12,7 @@ from django.conf import settings
 from accounts import crypto
 from accounts.models import User
 from resumes.models import ContactRequest, Resume, Reveal
-from resumes.reveal import reveal_contact
+from resumes.services import reveal_contact
 from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
 from tests.resumes.factories import ResumeFactory
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from audit.models import AuditEvent
+from employers import quota as quota_module
 from employers import services
 from tests.employers.conftest import client_for
 from tests.employers.factories import AdminSeatFactory, OrganizationFactory, VerifiedOrganizationFactory
@@ -48,7 +49,9 @@ def test_member_plan_and_overrides_are_capped_by_the_ceiling(settings):
     # A ceiling lowered after an override was set still caps it.
     settings.PLAN_QUOTAS = {**settings.PLAN_QUOTAS, "platform_ceiling": {**settings.PLAN_QUOTAS["platform_ceiling"]}}
     settings.PLAN_QUOTAS["platform_ceiling"]["org_daily"] = 100
-    assert organization.quota_limits()["org_daily"] == 100
+    limits_in_force = quota_module.limits_for(recruiter=seat.user, organization=organization)
+    in_force = {limit.name: limit.value for limit in limits_in_force}
+    assert in_force["org_daily"] == 100
 
 
 def test_overrides_above_the_ceiling_are_refused_by_the_model():

@@ -12,7 +12,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from resumes import services
 from resumes.models import ContactRequest, Notification, RelayContact, Resume, Reveal, Visibility
-from resumes.relay import sign_webhook_body
+from resumes.webhooks import sign_webhook_body
 from tests.employers.conftest import client_for
 from tests.employers.factories import JobPostingFactory, SeatFactory, SeekerFactory, VerifiedOrganizationFactory
 from tests.factories import UserFactory
@@ -345,7 +345,7 @@ def test_selecting_relays_of_two_organisations_revokes_both(operator_client, wor
 
 def test_the_service_requires_a_reason(operator, world):
     from employers.errors import ReasonRequired
-    from resumes.relay import revoke_relay_contacts_of_organization
+    from resumes.services import revoke_relay_contacts_of_organization
 
     with pytest.raises(ReasonRequired):
         revoke_relay_contacts_of_organization(organization=world["org_a"], by=operator, reason=" ")

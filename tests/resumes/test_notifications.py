@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from resumes.reveal import reveal_contact
+from resumes.services import reveal_contact
 from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
 from tests.resumes.factories import ResumeFactory
 

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from resumes.models import QuotaCounter, Reveal
-from resumes.relay import sign_webhook_body
+from employers.models import QuotaCounter
+from resumes.models import Reveal
+from resumes.webhooks import sign_webhook_body
 from tests.employers.conftest import client_for
 from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
 from tests.resumes.factories import ResumeFactory

@@ -9,8 +9,9 @@ from django.db import close_old_connections, connections
 from audit import selectors as audit_selectors
 from audit.models import AuditEvent
 from config.errors import DomainError
-from resumes.models import QuotaCounter, Reveal
-from resumes.reveal import reveal_contact
+from employers.models import QuotaCounter
+from resumes.models import Reveal
+from resumes.services import reveal_contact
 from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
 from tests.resumes.factories import ResumeFactory
 
@@ -92,4 +93,23 @@ def test_platform_ceiling_holds_across_recruiters(settings):
 
     assert outcomes == Counter({"granted": 4, "quota_exhausted:platform_ceiling": 8})
     assert Reveal.objects.count() == 4
+    assert audit_selectors.walk_chain().ok
+
+
+@pytest.mark.timeout(180)
+def test_parallel_reveals_of_one_seeker_by_one_organisation_are_charged_once():
+    organization = VerifiedOrganizationFactory()
+    seats = [SeatFactory(organization=organization) for _ in range(2)]
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory()
+
+    outcomes = reveal_in_parallel([(seats[index % 2].user, resume, job) for index in range(8)])
+
+    assert outcomes == Counter({"granted": 8})
+    assert list(Reveal.objects.values_list("charged", flat=True)).count(True) == 1
+    assert QuotaCounter.objects.get(limit_name="org_daily").used == 1
+    assert QuotaCounter.objects.get(limit_name="org_monthly").used == 1
+    assert sum(QuotaCounter.objects.filter(limit_name="recruiter_daily").values_list("used", flat=True)) == 1
+    granted = AuditEvent.objects.filter(action="reveal.granted")
+    assert sorted(event.details["charged"] for event in granted) == [False] * 7 + [True]
     assert audit_selectors.walk_chain().ok

@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 import pytest
 
 from audit.models import ActivityEvent, AuditEvent
-from resumes.models import QuotaCounter, Reveal
+from employers.models import QuotaCounter
+from resumes.models import Reveal
 from tests.resumes.factories import ResumeFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,13 +7,12 @@ import time_machine
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from employers.models import JobStatus, OrganizationStatus
+from employers.models import JobStatus, OrganizationStatus, QuotaCounter
 from resumes.models import (
     BlockedOrganization,
     ContactRequest,
     ContactRequestStatus,
     Notification,
-    QuotaCounter,
     RelayPreference,
     Reveal,
     Visibility,
@@ -111,6 +110,23 @@ class TestGranted:
             later = reveal(client_for(seat.user), resume, job).json()
 
         assert later["charged"] is True
+
+    def test_a_free_re_reveal_does_not_extend_the_free_window(self, seat, job, resume):
+        # given a charged reveal, and a free re-reveal 20 days later
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            first = reveal(client_for(seat.user), resume, job).json()
+        with time_machine.travel(start + timedelta(days=20), tick=False):
+            second = reveal(client_for(seat.user), resume, job).json()
+
+        # when 40 days after the charged one (20 after the free one) the organisation reveals again
+        with time_machine.travel(start + timedelta(days=40), tick=False):
+            third = reveal(client_for(seat.user), resume, job).json()
+
+        # then the free window counted from the last charged reveal is over: it is charged
+        assert (first["charged"], second["charged"], third["charged"]) == (True, False, True)
+        assert list(Reveal.objects.order_by("created_at").values_list("charged", flat=True)) == [True, False, True]
+        assert last_event().details["free_because"] == ""
 
     def test_an_applicant_to_the_job_is_revealed_free(self, client, job, resume):
         ApplicationFactory(job=job, seeker=resume.seeker)
@@ -427,8 +443,8 @@ class TestCreditBack:
 
 
 def test_reveal_contact_is_reached_through_resumes_services():
-    from resumes import reveal as reveal_module
     from resumes import services
+    from resumes.services import reveal as reveal_module
 
     assert services.reveal_contact is reveal_module.reveal_contact
 

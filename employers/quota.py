@@ -16,9 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from employers.models import QUOTA_LIMIT_NAMES, Organization
 
-from .models import QuotaCounter
+from .models import QUOTA_LIMIT_NAMES, Organization, QuotaCounter
 
 PLATFORM_CEILING = "platform_ceiling"
 

@@ -1,4 +1,4 @@
-"""Cursor pagination for employers' lists, and its OpenAPI shape."""
+"""Cursor pagination for the API's lists, newest first, and its OpenAPI shape."""
 
 from django.core.exceptions import ValidationError
 from django.db.models import Field, QuerySet

@@ -1,10 +1,10 @@
-"""Relay contacts: an email alias and a virtual phone extension unique to one organisation and one seeker."""
+"""Relay contacts: an email alias and a virtual phone extension unique to one organisation and one seeker.
 
-import hashlib
-import hmac
-import json
+Issued on a reveal, forwarded by the provider's webhooks (resumes/webhooks.py),
+revoked by the seeker one by one or by an operator for a whole organisation.
+"""
+
 import secrets
-import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,13 +13,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import crypto
+from accounts.models import User
 from audit.services import contains_contact_data, record_event
 from employers.errors import ReasonRequired
 from employers.models import Organization
 
-from . import errors, notifications
-from .models import Notification, RelayContact, RelayWebhookReceipt, Resume
-from .notifications import build_notification
+from .. import errors, notifications
+from ..models import Notification, RelayContact, Resume, Reveal
+from ..notifications import build_notification
+from .ownership import own_resume
+from .refunds import credit_back
 
 ALIAS_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no look-alikes (l, 1, o, 0)
 ALIAS_LENGTH = 12
@@ -60,42 +63,37 @@ def relay_contact_for(*, resume: Resume, organization: Organization) -> RelayCon
     raise RuntimeError("could not issue a unique relay contact")
 
 
-# Provider webhooks: signed, fresh, accepted once.
-
-SIGNATURE_HEADER = "HTTP_X_HIREWALL_SIGNATURE"
+# The seeker revokes one relay contact.
 
 
-def sign_webhook_body(body: bytes) -> str:
-    """The signature a provider sends: "sha256=" + hex HMAC-SHA256 of the raw body."""
-    return "sha256=" + hmac.new(settings.RELAY_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+def revoke_relay_contact(*, seeker: User, relay_contact_id: int) -> RelayContact:
+    """The alias and the extension stop forwarding at once; revoking twice changes nothing."""
+    with transaction.atomic():
+        resume = own_resume(seeker)
+        relay = (
+            RelayContact.objects.select_for_update()
+            .select_related("organization")
+            .filter(pk=relay_contact_id, resume=resume)
+            .first()
+        )
+        if relay is None:
+            raise errors.NotFound()
+        if relay.revoked_at is None:
+            relay.revoked_at = timezone.now()
+            relay.revoked_by = seeker
+            relay.save(update_fields=["revoked_at", "revoked_by"])
+            record_event(
+                action="relay_contact.revoked",
+                actor=seeker,
+                organization=relay.organization,
+                target_type="relay_contact",
+                target_id=relay.pk,
+                details={"resume_id": str(resume.pk)},
+            )
+    return relay
 
 
-def accept_webhook(*, body: bytes, signature: str, required: tuple[str, ...]) -> dict:
-    """Check signature, freshness and single use; return the JSON payload. Call inside a transaction."""
-    if not settings.RELAY_WEBHOOK_SECRET or not hmac.compare_digest(sign_webhook_body(body), signature or ""):
-        raise errors.InvalidSignature()
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise errors.WebhookInvalid("The body is not JSON.") from None
-    if not isinstance(payload, dict):
-        raise errors.WebhookInvalid("The body is not a JSON object.")
-    missing = [field for field in (*required, "timestamp") if not isinstance(payload.get(field), str | int)]
-    if missing:
-        raise errors.WebhookInvalid(f"Missing or malformed: {', '.join(missing)}.")
-    try:
-        sent_at = int(payload["timestamp"])
-    except (TypeError, ValueError):
-        raise errors.WebhookInvalid("timestamp must be seconds since the epoch.") from None
-    if abs(time.time() - sent_at) > settings.RELAY_WEBHOOK_TOLERANCE_SECONDS:
-        raise errors.StaleTimestamp()
-    digest = hashlib.sha256(signature.encode()).hexdigest()
-    try:
-        with transaction.atomic():
-            RelayWebhookReceipt.objects.create(signature_digest=digest)
-    except IntegrityError:
-        raise errors.Replayed() from None
-    return payload
+# Forwarding through the relay: the provider's webhooks (resumes/webhooks.py) call these.
 
 
 def _active_relay(queryset) -> RelayContact | None:
@@ -111,8 +109,6 @@ def forward_inbound_email(*, alias: str, sender: str, subject: str, body: str) -
     A reply from the seeker is the sign of a real conversation: the reveal's quota unit comes back.
     Returns "to_seeker" or "to_recruiter"; raises RelayInactive for a revoked or unknown alias.
     """
-    from .reveal import credit_back
-
     relay = _active_relay(RelayContact.objects.filter(email_alias=crypto.normalise_email(alias)))
     sender_index = crypto.email_blind_index(sender)
     audit_common = {"target_type": "relay_contact", "details": {"sender_index": sender_index[:16]}}
@@ -150,8 +146,6 @@ def forward_inbound_email(*, alias: str, sender: str, subject: str, body: str) -
 
 
 def _recruiter_address(*, resume: Resume, organization: Organization) -> str | None:
-    from .models import Reveal
-
     reveal = (
         Reveal.objects.filter(resume=resume, organization=organization, recruiter__is_active=True)
         .select_related("recruiter")

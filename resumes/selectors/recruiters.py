@@ -4,17 +4,17 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models import BooleanField, FloatField, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
 from accounts.models import User
 from employers import selectors as employer_selectors
-from employers.models import Application, Organization, OrganizationStatus, Seat
 
-from . import errors
-from .models import SEARCHABLE_VISIBILITIES, BlockedOrganization, ContactRequest, Resume, Reveal, Visibility
-from .search_text import normalise_skill, tokens
+from .. import errors
+from ..access import get_verified_seat, resumes_visible_to, searchable_resumes_for
+from ..models import ContactRequest, Resume, Reveal
+from ..search_text import normalise_skill, tokens
 
 # The masked view reads only these columns; contact-grade ciphertext is never even loaded.
 MASKED_FIELDS = ("id", "headline", "summary", "skills", "city", "category", "years_experience", "updated_at")
@@ -35,35 +35,13 @@ class ResumeSearchFilters:
         return {key: value for key, value in self.__dict__.items() if value not in ("", None, [])}
 
 
-def get_searching_seat(*, user: User) -> Seat:
-    """An active seat in an organisation that is verified now; the refusal otherwise."""
-    seat = employer_selectors.get_active_seat(user=user)
-    organization = seat.organization
-    if organization.status == OrganizationStatus.SUSPENDED:
-        raise errors.OrgSuspended()
-    if not organization.is_effectively_verified:
-        raise errors.OrgNotVerified()
-    return seat
-
-
-def _not_blocking(organization: Organization) -> Exists:
-    return ~Exists(BlockedOrganization.objects.filter(resume=OuterRef("pk"), organization=organization))
-
-
 def _with_entries(resumes: QuerySet[Resume]) -> QuerySet[Resume]:
     return resumes.only(*MASKED_FIELDS).prefetch_related("experience_entries", "education_entries")
 
 
-def searchable_resumes_for(*, organization: Organization) -> QuerySet[Resume]:
-    """Public and on-request resumes of active seekers, less those that block this organisation."""
-    return Resume.objects.filter(visibility__in=SEARCHABLE_VISIBILITIES, seeker__is_active=True).filter(
-        _not_blocking(organization)
-    )
-
-
 def search_masked_resumes(*, user: User, filters: ResumeSearchFilters) -> QuerySet[Resume]:
     """Ranked by relevance when `q` is given (PostgreSQL full text), else newest first."""
-    organization = get_searching_seat(user=user).organization
+    organization = get_verified_seat(user=user).organization
     resumes = searchable_resumes_for(organization=organization)
     if filters.city:
         resumes = resumes.filter(city__iexact=filters.city.strip())
@@ -105,19 +83,13 @@ def _full_text(resumes: QuerySet[Resume], query_tokens: list[str]) -> QuerySet[R
 
 
 def get_masked_resume_for_recruiter(*, user: User, resume_id: str) -> Resume:
-    """A resume the caller's organisation may see: searchable, or applied to one of its jobs; never if blocked."""
-    organization = get_searching_seat(user=user).organization
+    """A resume the caller's organisation may see (resumes.access); anything else is `not_found`."""
+    organization = get_verified_seat(user=user).organization
     try:
         resume_uuid = uuid.UUID(str(resume_id))
     except ValueError:
         raise errors.ResumeNotFound() from None
-    applied_here = Exists(Application.objects.filter(seeker=OuterRef("seeker"), job__organization=organization))
-    resume = (
-        _with_entries(Resume.objects.filter(pk=resume_uuid, seeker__is_active=True))
-        .filter(_not_blocking(organization))
-        .filter(Q(visibility__in=SEARCHABLE_VISIBILITIES) | (Q(visibility=Visibility.APPLIED_ONLY) & applied_here))
-        .first()
-    )
+    resume = _with_entries(resumes_visible_to(organization=organization).filter(pk=resume_uuid)).first()
     if resume is None:
         raise errors.ResumeNotFound()
     return resume
