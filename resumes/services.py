@@ -200,7 +200,7 @@ def save_resume(
         EducationEntry.objects.bulk_create(education_entries)
         # Experience titles are searchable: the tokens are computed once the entries exist.
         resume.refresh_search_text()
-        resume.save(update_fields=["search_primary", "search_secondary"])
+        resume.save(update_fields=["search_primary", "search_secondary", "skill_keys"])
     return resume
 
 

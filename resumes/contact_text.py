@@ -1,0 +1,488 @@
+"""Contact details typed into free text: phones, emails, messaging handles, personal links and the seeker's name.
+
+Seekers write "call me on 138 1234 5678, WeChat zhang_wx" into a summary, often
+on purpose and disguised to get past filters. Everything here works on a
+normalised copy of the text that remembers where each character came from:
+NFKC (full-width digits, letters and at signs), lower case, Chinese digits
+(一二三…, 壹贰叁…, 幺) and English digit words ("one three eight") as digits.
+A span found in the copy maps back to the original, so `redact` replaces exactly
+what the seeker typed.
+
+Phones: `phonenumbers.PhoneNumberMatcher` (CN by default) on the copy, plus runs
+of digit groups joined by separators or one short filler word ("138 abc 1234
+5678"); a run counts only when the library calls it a valid mobile, a number
+dialled with its trunk or country prefix ("010…", "+44…"). Bare years, salaries,
+percentages and version numbers are never valid mobiles, which keeps ordinary
+resume text untouched.
+
+The seeker's name is not known here in plain text, and must not be: masked
+views may not decrypt it (tests/test_decryption_allow_list.py). Instead, when
+the seeker stores their contact details, `name_index_for` keeps keyed hashes
+(accounts.crypto's blind-index HMAC) of the full name and the surname on the
+resume; at render time candidate substrings are hashed with the same key and
+compared. A Chinese single-character surname is matched only where it is used
+as a name (张先生, 小张, 张总, or standing alone): as a substring it is an
+ordinary character (紧张, 扩张).
+"""
+
+import re
+import unicodedata
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import phonenumbers
+
+from accounts import crypto
+
+from .contact import DEFAULT_PHONE_REGION
+
+REDACTED = "[contact hidden]"
+
+
+class ContactKind(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    HANDLE = "handle"
+    LINK = "link"
+    NAME = "name"
+
+
+@dataclass(frozen=True)
+class ContactSpan:
+    start: int
+    end: int
+    kind: ContactKind
+
+
+# Normalisation
+
+_DIGIT_WORDS = {
+    "zero": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+}
+_DIGIT_WORD = re.compile(rf"(?<![a-z])({'|'.join(_DIGIT_WORDS)})(?![a-z])", re.IGNORECASE)
+# Simplified and traditional, ordinary and financial forms; 幺 is how "1" is read out in phone numbers.
+_HAN_DIGITS = {
+    **dict.fromkeys("零〇洞", "0"),
+    **dict.fromkeys("一壹幺", "1"),
+    **dict.fromkeys("二贰貳", "2"),
+    **dict.fromkeys("三叁參叄", "3"),
+    **dict.fromkeys("四肆", "4"),
+    **dict.fromkeys("五伍", "5"),
+    **dict.fromkeys("六陆陸", "6"),
+    **dict.fromkeys("七柒", "7"),
+    **dict.fromkeys("八捌", "8"),
+    **dict.fromkeys("九玖", "9"),
+}
+
+
+@dataclass(frozen=True)
+class _Normalised:
+    """A normalised copy of a text; character i of `text` came from original[starts[i]:ends[i]]."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.starts[start], self.ends[end - 1]
+
+
+def _normalise(text: str, *, digits: bool) -> _Normalised:
+    words = {match.start(): match for match in _DIGIT_WORD.finditer(text)} if digits else {}
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    index = 0
+    while index < len(text):
+        word = words.get(index)
+        if word is not None:
+            chars.append(_DIGIT_WORDS[word.group(1).lower()])
+            starts.append(index)
+            ends.append(word.end())
+            index = word.end()
+            continue
+        char = text[index]
+        folded = _HAN_DIGITS.get(char) if digits else None
+        if folded is None:
+            folded = unicodedata.normalize("NFKC", char).lower()
+        for piece in folded:
+            chars.append(piece)
+            starts.append(index)
+            ends.append(index + 1)
+        index += 1
+    return _Normalised("".join(chars), starts, ends)
+
+
+# Phones
+
+# What may sit between the groups of one number: separators, and at most one short filler word.
+_SEPARATORS = r"[\s\-\u2013\u2014_.·•/\\|()\[\]{}\uff08\uff09【】<>《》,、:;*~\"'=#]"
+_GAP = re.compile(rf"{_SEPARATORS}*(?:[^\W\d_]{{1,4}}{_SEPARATORS}*)?")
+_DIGIT_GROUP = re.compile(r"\d+")
+PHONE_MIN_DIGITS = 7  # the shortest subscriber number worth a look
+PHONE_MAX_DIGITS = 15  # E.164's limit
+_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def _is_phone(digits: str, *, international: bool) -> bool:
+    """A valid mobile, or a number written with its trunk or country prefix; never a bare year or amount."""
+    if international or digits.startswith("00"):
+        candidates = ["+" + digits.removeprefix("00")]
+    elif digits.startswith("86") and len(digits) == 13:
+        candidates = ["+" + digits, digits]
+    else:
+        candidates = [digits]
+    for candidate in candidates:
+        try:
+            number = phonenumbers.parse(candidate, DEFAULT_PHONE_REGION)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(number):
+            continue
+        if candidate.startswith(("+", "0")) or phonenumbers.number_type(number) in _MOBILE_TYPES:
+            return True
+    return False
+
+
+def _phone_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
+    text = normalised.text
+    for match in phonenumbers.PhoneNumberMatcher(text, DEFAULT_PHONE_REGION):
+        raw_digits = re.sub(r"\D", "", match.raw_string)
+        if _is_phone(raw_digits, international=match.raw_string.lstrip().startswith("+")):
+            yield match.start, match.end
+    groups = list(_DIGIT_GROUP.finditer(text))
+    runs: list[list[re.Match]] = []
+    for group in groups:
+        if runs and _GAP.fullmatch(text, runs[-1][-1].end(), group.start()):
+            runs[-1].append(group)
+        else:
+            runs.append([group])
+    for run in runs:
+        for first in range(len(run)):
+            digits = ""
+            international = run[first].start() > 0 and text[run[first].start() - 1] == "+"
+            for last in range(first, len(run)):
+                digits += run[last].group()
+                if len(digits) > PHONE_MAX_DIGITS:
+                    break
+                if len(digits) >= PHONE_MIN_DIGITS and _is_phone(digits, international=international):
+                    yield run[first].start() - (1 if international else 0), run[last].end()
+
+
+# Emails
+
+_TLDS = "com|cn|net|org|edu|gov|io|me|co|info|biz|xyz|top|dev|app|ai|hk|tw|uk|us|de|jp|cc|tv|vip|site|online|tech|email"
+_PLAIN_EMAIL = re.compile(r"[\w.+%\-]+@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
+_AT = r"(?:\s*(?:@|[(\[{<]\s*at\s*[)\]}>]|艾特|圈a|#)\s*|\s+at\s+)"
+_DOT = r"(?:\s*(?:\.|。|[(\[{<]\s*dot\s*[)\]}>]|点)\s*|\s+dot\s+)"
+_DISGUISED_EMAIL = re.compile(
+    rf"(?<![\w.])(?P<local>[a-z0-9][a-z0-9._+\-]*){_AT}(?P<domain>[a-z0-9\-]+(?:{_DOT}[a-z0-9\-]+)*){_DOT}(?:{_TLDS})(?![a-z0-9])"
+)
+# "worked at alibaba.com" is a sentence, not an address: these words before " at " are not a mailbox.
+_NOT_A_MAILBOX = frozenset(
+    [
+        "worked",
+        "work",
+        "works",
+        "working",
+        "intern",
+        "interned",
+        "internship",
+        "engineer",
+        "developer",
+        "manager",
+        "lead",
+        "leader",
+        "senior",
+        "junior",
+        "was",
+        "am",
+        "is",
+        "are",
+        "be",
+        "been",
+        "currently",
+        "now",
+        "based",
+        "located",
+        "live",
+        "lived",
+        "living",
+        "me",
+        "us",
+        "team",
+        "employed",
+        "employee",
+        "position",
+        "role",
+        "job",
+        "jobs",
+        "experience",
+        "project",
+        "projects",
+        "studied",
+        "study",
+        "student",
+        "and",
+        "or",
+        "then",
+        "also",
+        "later",
+        "before",
+        "after",
+        "consultant",
+        "analyst",
+        "designer",
+        "architect",
+        "director",
+        "head",
+        "staff",
+        "member",
+        "researcher",
+        "scientist",
+        "officer",
+    ]
+)
+
+
+def _email_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
+    text = normalised.text
+    for match in _PLAIN_EMAIL.finditer(text):
+        yield match.span()
+    for match in _DISGUISED_EMAIL.finditer(text):
+        plain_at = re.fullmatch(r"\s+at\s+", text[match.end("local") : match.start("domain")]) is not None
+        if plain_at and match.group("local") in _NOT_A_MAILBOX:
+            continue
+        yield match.span()
+
+
+# Messaging handles
+
+_HANDLE_KEYWORDS_LATIN = r"wechat|we\s?chat|weixin|vx|wx|qq|telegram|tg|line|whatsapp|whats\s?app|skype|kakao"
+_HANDLE_KEYWORDS_HAN = r"微信|薇信|威信|维信|v信|扣扣|企鹅|电报|飞机"
+# Words of ordinary English that would otherwise introduce a "handle": they need a ':' or "id" first.
+_AMBIGUOUS_KEYWORDS = frozenset({"line", "tg"})
+_HANDLE = re.compile(
+    rf"(?:(?<![a-z0-9])(?P<latin>{_HANDLE_KEYWORDS_LATIN})(?![a-z])|(?P<han>{_HANDLE_KEYWORDS_HAN}))"
+    r"(?P<label>\s*(?:id|号码|号|帐号|账号|account|number|no\.?|名)?)"
+    r"(?P<mark>\s*(?:is\b|[:=\-\u2013\u2014]|是)?\s*)"
+    r"(?P<handle>@?[a-z0-9][a-z0-9_\-.:]{4,29})(?![a-z0-9_])"
+)
+_VERSION = re.compile(r"v?\d+(?:\.\d+)+")
+
+
+def _handle_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
+    for match in _HANDLE.finditer(normalised.text):
+        handle = match.group("handle").rstrip(".-:")
+        if len(handle.lstrip("@")) < 5 or _VERSION.fullmatch(handle):
+            continue
+        introduced = bool(match.group("label").strip() or match.group("mark").strip())
+        keyword = (match.group("latin") or "").replace(" ", "")
+        if keyword in _AMBIGUOUS_KEYWORDS and not introduced:
+            continue
+        # "WeChat payments", "WhatsApp business": after a bare space only something handle-like counts.
+        if match.group("latin") and not introduced and not re.search(r"[\d_]", handle):
+            continue
+        start = match.start("handle")
+        yield start, start + len(handle)
+
+
+# Links
+
+_URL_CHARS = r"[!-~]"
+_LINK = re.compile(
+    rf"https?://{_URL_CHARS}+|www\.{_URL_CHARS}+"
+    rf"|(?<![\w@.])[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:{_TLDS})/{_URL_CHARS}*"
+)
+_URL_TRAILING = ".,;:!?)]}'\""
+
+
+def _link_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
+    for match in _LINK.finditer(normalised.text):
+        start, end = match.span()
+        while end > start and normalised.text[end - 1] in _URL_TRAILING:
+            end -= 1
+        yield start, end
+
+
+_DETECTORS = (
+    (ContactKind.PHONE, _phone_spans),
+    (ContactKind.EMAIL, _email_spans),
+    (ContactKind.HANDLE, _handle_spans),
+    (ContactKind.LINK, _link_spans),
+)
+
+
+def find_contact_details(text: str) -> list[ContactSpan]:
+    """Phones, emails, messaging handles and links in `text`, as spans of the original text."""
+    if not text:
+        return []
+    normalised = _normalise(text, digits=True)
+    found = []
+    for kind, detect in _DETECTORS:
+        for start, end in detect(normalised):
+            if end > start:
+                found.append(ContactSpan(*normalised.original_span(start, end), kind))
+    return _merged(found)
+
+
+# The seeker's name, by keyed hash
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+_WORD = re.compile(rf"[^\W_{_CJK}]+")
+COMPOUND_SURNAMES = frozenset(
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "轩辕",
+        "令狐",
+        "端木",
+        "南宫",
+        "西门",
+        "独孤",
+        "澹台",
+        "申屠",
+        "太史",
+    ]
+)
+# Around a surname used as a name: 张先生, 王女士, 李总, 刘工, 小陈, 老王, 阿明.
+_SURNAME_AFTER = ("先生", "女士", "小姐", "老师", "同学", "师傅", "经理", "总", "工", "姐", "哥", "氏")
+_SURNAME_BEFORE = frozenset("小老阿")
+NAME_MAX_WORDS = 4
+CJK_NAME_LENGTHS = range(2, 5)
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def _name_hash(kind: str, value: str) -> str:
+    # A prefix keeps these hashes apart from the phone and email blind indexes made with the same key.
+    return crypto.blind_index(f"{kind}:{value}")
+
+
+def name_index_for(full_name: str) -> list[str]:
+    """Keyed hashes of a full name and its surname, to find them in free text without the plaintext."""
+    folded = _fold(full_name)
+    if not folded:
+        return []
+    words = folded.split()
+    full_names = {folded, "".join(words)}
+    surnames: set[str] = set()
+    if len(words) > 1:
+        surnames.add(words[-1])
+    for word in words:
+        if _CJK_RUN.fullmatch(word) and len(word) >= 2:
+            full_names.add(word)
+            surnames.add(word[:2] if word[:2] in COMPOUND_SURNAMES else word[0])
+    hashes = {_name_hash("name", name) for name in full_names} | {_name_hash("surname", name) for name in surnames}
+    return sorted(hashes)
+
+
+def _surname_in_use(run: str, start: int, end: int) -> bool:
+    return (
+        run[end:].startswith(_SURNAME_AFTER)
+        or (start > 0 and run[start - 1] in _SURNAME_BEFORE)
+        or (start == 0 and end == len(run))
+    )
+
+
+def find_name(text: str, name_index: Collection[str]) -> list[ContactSpan]:
+    """Where the seeker's full name or surname appears, given the hashes `name_index_for` made."""
+    if not text or not name_index:
+        return []
+    index = frozenset(name_index)
+    normalised = _normalise(text, digits=False)
+    folded = normalised.text
+    found: list[tuple[int, int]] = []
+    words = list(_WORD.finditer(folded))
+    for first, word in enumerate(words):
+        if _name_hash("surname", word.group()) in index or _name_hash("name", word.group()) in index:
+            found.append(word.span())
+        for last in range(first + 1, min(first + NAME_MAX_WORDS, len(words))):
+            if not folded[words[last - 1].end() : words[last].start()].isspace():
+                break
+            phrase = " ".join(item.group() for item in words[first : last + 1])
+            if _name_hash("name", phrase) in index:
+                found.append((word.start(), words[last].end()))
+    for run_match in _CJK_RUN.finditer(folded):
+        run, offset = run_match.group(), run_match.start()
+        for start in range(len(run)):
+            for length in CJK_NAME_LENGTHS:
+                if start + length <= len(run) and _name_hash("name", run[start : start + length]) in index:
+                    found.append((offset + start, offset + start + length))
+            for length in (1, 2):
+                end = start + length
+                if (
+                    end <= len(run)
+                    and _surname_in_use(run, start, end)
+                    and _name_hash("surname", run[start:end]) in index
+                ):
+                    found.append((offset + start, offset + end))
+    return _merged(ContactSpan(*normalised.original_span(start, end), ContactKind.NAME) for start, end in found)
+
+
+# Results
+
+
+def _merged(spans: Iterable[ContactSpan]) -> list[ContactSpan]:
+    """Sorted, with overlapping spans joined (the first one's kind wins)."""
+    merged: list[ContactSpan] = []
+    for span in sorted(spans, key=lambda item: (item.start, -item.end)):
+        if merged and span.start < merged[-1].end:
+            last = merged[-1]
+            merged[-1] = ContactSpan(last.start, max(last.end, span.end), last.kind)
+        else:
+            merged.append(span)
+    return merged
+
+
+def find_spans(text: str, *, name_index: Collection[str] = ()) -> list[ContactSpan]:
+    """Contact details and, given the seeker's name index, their name."""
+    return _merged([*find_contact_details(text), *find_name(text, name_index)])
+
+
+def redact(text: str, *, name_index: Collection[str] = (), replacement: str = REDACTED) -> str:
+    """`text` with every contact detail (and the seeker's name) replaced by `replacement`."""
+    if not text:
+        return text
+    pieces: list[str] = []
+    position = 0
+    for span in find_spans(text, name_index=name_index):
+        pieces.append(text[position : span.start])
+        pieces.append(replacement)
+        position = span.end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def contact_kinds(text: str) -> list[ContactKind]:
+    """The kinds of contact detail in `text`, each once, in the order of the detectors."""
+    kinds = {span.kind for span in find_contact_details(text)}
+    return [kind for kind, _ in _DETECTORS if kind in kinds]
+
+
+def contains_contact_details(text: str) -> bool:
+    return bool(find_contact_details(text))
