@@ -1,5 +1,8 @@
 """Contact details in free text: the disguises seekers use, and ordinary resume text that must stay untouched."""
 
+# Full-width digits, colons, commas and dashes are the disguises (and the ordinary Chinese text) under test.
+# ruff: noqa: RUF001
+
 import pytest
 
 from resumes.contact_text import (
@@ -164,9 +167,7 @@ def test_ordinary_resume_text_is_left_alone(text):
 def test_every_contact_in_one_summary_is_hidden_and_the_rest_kept():
     summary = "call me on 138 1234 5678, WeChat zhang_wx, zhang@example.com; 2015-2019 C# lead, 30% faster"
 
-    assert redact(summary) == (
-        f"call me on {REDACTED}, WeChat {REDACTED}, {REDACTED}; 2015-2019 C# lead, 30% faster"
-    )
+    assert redact(summary) == (f"call me on {REDACTED}, WeChat {REDACTED}, {REDACTED}; 2015-2019 C# lead, 30% faster")
     assert contact_kinds(summary) == [ContactKind.PHONE, ContactKind.EMAIL, ContactKind.HANDLE]
 
 
