@@ -188,6 +188,7 @@ _DOT = r"(?:\s*(?:\.|。|[(\[{<]\s*dot\s*[)\]}>]|点)\s*|\s+dot\s+)"
 _DISGUISED_EMAIL = re.compile(
     rf"(?<![\w.])(?P<local>[a-z0-9][a-z0-9._+\-]*){_AT}(?P<domain>[a-z0-9\-]+(?:{_DOT}[a-z0-9\-]+)*){_DOT}(?:{_TLDS})(?![a-z0-9])"
 )
+_MAILBOX_LIKE = re.compile(r"[a-z_]|\d{5}")
 # "worked at alibaba.com" is a sentence, not an address: these words before " at " are not a mailbox.
 _NOT_A_MAILBOX = frozenset(
     [
@@ -261,7 +262,9 @@ def _email_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
         yield match.span()
     for match in _DISGUISED_EMAIL.finditer(text):
         plain_at = re.fullmatch(r"\s+at\s+", text[match.end("local") : match.start("domain")]) is not None
-        if plain_at and match.group("local") in _NOT_A_MAILBOX:
+        local = match.group("local")
+        # "2015-2019 at jd.com": years are not a mailbox either (QQ mailboxes have at least 5 digits).
+        if plain_at and (local in _NOT_A_MAILBOX or not _MAILBOX_LIKE.search(local)):
             continue
         yield match.span()
 

@@ -52,6 +52,7 @@ EMAILS = [
     "zhang#example.com",
     "zhang # 163.com",
     "zhang艾特qq点com",
+    "123456789 at qq.com",
 ]
 
 HANDLES = [
@@ -116,6 +117,7 @@ ORDINARY = [
     "C#.NET developer",
     "F# and C#/.NET",
     "worked at alibaba.com for 3 years",
+    "2015-2019 at jd.com",
     "Senior engineer at jd.com",
     "WeChat mini programs, WeChat Pay, WhatsApp Business API",
     "WeChat v8.0.1 upgrade",
