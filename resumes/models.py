@@ -114,16 +114,21 @@ class Resume(models.Model):
         self.email_blind_index = crypto.blind_index(normalised_email)
         self.birth_date_ciphertext = crypto.encrypt(birth_date)
         self.address_ciphertext = crypto.encrypt(address.strip())
-        self.name_index = name_index_for(full_name)
+        self.name_index = self._name_index(contact_name=full_name)
         # A new name must leave the search text too.
         self.refresh_search_text()
 
     def refresh_keyed_hashes(self) -> None:
-        """Recompute the name index from the stored name (a new blind-index key, rows from before the index).
+        """Recompute the name index from the stored names (a new blind-index key, a resume saved, older rows).
 
-        The name is decrypted here and goes no further than the hashes.
+        The names are decrypted here and go no further than the hashes.
         """
-        self.name_index = name_index_for(crypto.decrypt(self.full_name_ciphertext))
+        self.name_index = self._name_index(contact_name=crypto.decrypt(self.full_name_ciphertext))
+
+    def _name_index(self, *, contact_name: str) -> list[str]:
+        # The name given with the contact details and the one the account was opened with may differ.
+        account_name = self.seeker.decrypt_full_name() if self.seeker_id else ""
+        return sorted({entry for name in (contact_name, account_name) for entry in name_index_for(name)})
 
     def decrypt_contact_details(self) -> ContactDetails:
         """Only for the seeker's own pages and export, relay forwarding and reveal_contact."""

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from resumes.contact_text import REDACTED
+from resumes.contact_text import REDACTED, redact
 from resumes.forms import CONTACT_IN_FREE_TEXT
 from resumes.models import EducationEntry, ExperienceEntry, Resume
 from tests.employers.factories import SeekerFactory
@@ -158,3 +158,14 @@ def test_the_rebuild_command_drops_contact_details_from_the_search_text_of_exist
     assert resume.search_primary == "data engineer spark wx"
     assert resume.search_secondary == "spark engineer"
     assert resume.skill_keys == "|spark|"
+
+
+def test_a_new_blind_index_key_recomputes_the_name_index(settings):
+    resume = ResumeFactory(full_name="Quillon Vancewright", summary="Ask Vancewright.")
+    settings.BLIND_INDEX_KEY = "rotated-blind-index-key"
+    assert redact(resume.summary, name_index=resume.name_index) == resume.summary  # stale under the new key
+
+    call_command("reencrypt_contact_data", stdout=StringIO(), stderr=StringIO())
+
+    resume.refresh_from_db()
+    assert redact(resume.summary, name_index=resume.name_index) == f"Ask {REDACTED}."

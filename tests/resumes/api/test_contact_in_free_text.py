@@ -5,8 +5,9 @@ import json
 import pytest
 
 from audit.models import ActivityEvent, AuditEvent
-from resumes import selectors
+from resumes import selectors, services
 from resumes.contact_text import REDACTED
+from resumes.models import Resume
 from tests.employers.conftest import client_for
 from tests.employers.factories import SeekerFactory
 from tests.resumes.factories import EducationEntryFactory, ResumeFactory
@@ -165,3 +166,21 @@ class TestContactQueries:
 
         assert (response.status_code, response.json()["code"]) == (403, "not_recruiter")
         assert not AuditEvent.objects.filter(action=REFUSED_ACTION).exists()
+
+
+def test_the_name_the_account_was_opened_with_is_hidden_before_any_contact_details_are_given(client):
+    seeker = SeekerFactory(full_name="Orsolya Brightwater")
+    services.save_resume(
+        seeker=seeker,
+        headline="Backend engineer",
+        summary="Orsolya Brightwater: Go and Kafka. Ask for Ms. Brightwater.",
+        category="software_engineering",
+    )
+    resume = Resume.objects.get(seeker=seeker)
+    assert not resume.full_name_ciphertext
+
+    detail = client.get(f"{SEARCH}/{resume.pk}").json()
+
+    assert detail["summary"] == f"{REDACTED}: Go and Kafka. Ask for Ms. {REDACTED}."
+    assert client.get(SEARCH, {"q": "Brightwater"}).json()["results"] == []
+    assert [item["id"] for item in client.get(SEARCH, {"q": "Kafka"}).json()["results"]] == [str(resume.pk)]
