@@ -22,7 +22,8 @@ the seeker stores their contact details, `name_index_for` keeps keyed hashes
 resume; at render time candidate substrings are hashed with the same key and
 compared. A Chinese single-character surname is matched only where it is used
 as a name (张先生, 小张, 张总, or standing alone): as a substring it is an
-ordinary character (紧张, 扩张).
+ordinary character (紧张, 扩张). A Chinese name is also indexed in pinyin
+(pypinyin): "Zhang Wei", "Wei Zhang", "Zhangwei", and "Mr. Zhang" after a title.
 """
 
 import re
@@ -374,6 +375,9 @@ COMPOUND_SURNAMES = frozenset(
 _SURNAME_AFTER = ("先生", "女士", "小姐", "老师", "同学", "师傅", "经理", "总", "工", "姐", "哥", "氏")
 _SURNAME_BEFORE = frozenset("小老阿")
 NAME_MAX_WORDS = 4
+# Between the words of one name: "Zhang Wei", "Zhang-Wei", "Jean·Dupont".
+_NAME_GAP = re.compile(r"[\s\-\u00b7]+")
+TITLES = frozenset({"mr", "ms", "mrs", "miss", "mx", "dr", "prof"})
 CJK_NAME_LENGTHS = range(2, 5)
 
 
@@ -386,6 +390,17 @@ def _name_hash(kind: str, value: str) -> str:
     return crypto.blind_index(f"{kind}:{value}")
 
 
+def _pinyin_forms(name: str, surname: str) -> tuple[set[str], str]:
+    """How a Chinese name is written in Latin letters: "zhang wei", "zhangwei", "wei zhang"; and the surname."""
+    from pypinyin import lazy_pinyin  # its dictionaries load on first use, not at every import
+
+    family, given = lazy_pinyin(surname), lazy_pinyin(name[len(surname) :])
+    family_name, given_name = "".join(family), "".join(given)
+    forms = {f"{family_name} {given_name}", f"{family_name}{given_name}", f"{given_name} {family_name}"}
+    forms.add(" ".join([*family, *given]))
+    return forms, family_name
+
+
 def name_index_for(full_name: str) -> list[str]:
     """Keyed hashes of a full name and its surname, to find them in free text without the plaintext."""
     folded = _fold(full_name)
@@ -394,13 +409,21 @@ def name_index_for(full_name: str) -> list[str]:
     words = folded.split()
     full_names = {folded, "".join(words)}
     surnames: set[str] = set()
+    titled_surnames: set[str] = set()
     if len(words) > 1:
         surnames.add(words[-1])
     for word in words:
         if _CJK_RUN.fullmatch(word) and len(word) >= 2:
+            surname = word[:2] if word[:2] in COMPOUND_SURNAMES else word[0]
             full_names.add(word)
-            surnames.add(word[:2] if word[:2] in COMPOUND_SURNAMES else word[0])
-    hashes = {_name_hash("name", name) for name in full_names} | {_name_hash("surname", name) for name in surnames}
+            surnames.add(surname)
+            pinyin_names, pinyin_surname = _pinyin_forms(word, surname)
+            full_names |= pinyin_names
+            # "Li", "He", "Song" are also English words: a pinyin surname counts only after a title.
+            titled_surnames.add(pinyin_surname)
+    hashes = {_name_hash("name", name) for name in full_names}
+    hashes |= {_name_hash("surname", name) for name in surnames}
+    hashes |= {_name_hash("titled", name) for name in titled_surnames}
     return sorted(hashes)
 
 
@@ -422,10 +445,12 @@ def find_name(text: str, name_index: Collection[str]) -> list[ContactSpan]:
     found: list[tuple[int, int]] = []
     words = list(_WORD.finditer(folded))
     for first, word in enumerate(words):
-        if _name_hash("surname", word.group()) in index or _name_hash("name", word.group()) in index:
+        after_title = first > 0 and words[first - 1].group() in TITLES
+        kinds = ("surname", "name", "titled") if after_title else ("surname", "name")
+        if any(_name_hash(kind, word.group()) in index for kind in kinds):
             found.append(word.span())
         for last in range(first + 1, min(first + NAME_MAX_WORDS, len(words))):
-            if not folded[words[last - 1].end() : words[last].start()].isspace():
+            if not _NAME_GAP.fullmatch(folded, words[last - 1].end(), words[last].start()):
                 break
             phrase = " ".join(item.group() for item in words[first : last + 1])
             if _name_hash("name", phrase) in index:

@@ -200,6 +200,15 @@ class TestTheSeekersName:
         # As a plain character, 张 is part of ordinary words.
         assert redact("紧张的项目，扩张团队", name_index=index) == "紧张的项目，扩张团队"
 
+    def test_a_chinese_name_written_in_pinyin_is_hidden_and_its_surname_after_a_title(self):
+        index = name_index_for("李娜")
+
+        assert redact("Li Na led it. Na Li, LINA, Li-Na; ask Ms. Li.", name_index=index) == (
+            f"{REDACTED} led it. {REDACTED}, {REDACTED}, {REDACTED}; ask Ms. {REDACTED}."
+        )
+        # Without a title, a pinyin surname may be an English word: "he", "li", "song".
+        assert redact("Li is short for lithium", name_index=index) == "Li is short for lithium"
+
     def test_compound_surnames(self):
         index = name_index_for("欧阳娜娜")
 
