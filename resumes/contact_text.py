@@ -130,44 +130,56 @@ def _normalise(text: str, *, digits: bool) -> _Normalised:
 _SEPARATORS = r"[\s\-\u2013\u2014_.·•/\\|()\[\]{}\uff08\uff09【】<>《》,、:;*~\"'=#]"
 _GAP = re.compile(rf"{_SEPARATORS}*(?:[^\W\d_]{{1,4}}{_SEPARATORS}*)?")
 _DIGIT_GROUP = re.compile(r"\d+")
-PHONE_MIN_DIGITS = 7  # the shortest subscriber number worth a look
-PHONE_MAX_DIGITS = 15  # E.164's limit
+PHONE_MIN_DIGITS = 8  # the shortest international number
+PHONE_MAX_DIGITS = 17  # E.164's 15, with a 00 international prefix
+INTERNATIONAL_DIGITS = (8, 15)  # country code and number, as E.164 bounds them
+_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
+_CN_TRUNK_DIALLED = re.compile(r"0[1-9]\d{8,10}")  # 0, a 2 or 3 digit area code, 7 or 8 digits
+# Parsing is the slow part; these bound a text made of thousands of digit groups.
+PHONE_PARSES_PER_TEXT = 200
+PHONE_MATCHER_MAX_TRIES = 200
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
-def _is_phone(digits: str, *, international: bool) -> bool:
-    """A valid mobile, or a number written with its trunk or country prefix; never a bare year or amount."""
+def _dialled_form(digits: str, *, international: bool) -> str | None:
+    """The number as it would be dialled, if its shape can be a phone at all; cheap, before any parsing."""
     if international or digits.startswith("00"):
-        candidates = ["+" + digits.removeprefix("00")]
-    elif digits.startswith("86") and len(digits) == 13:
-        candidates = ["+" + digits, digits]
-    else:
-        candidates = [digits]
-    for candidate in candidates:
-        try:
-            number = phonenumbers.parse(candidate, DEFAULT_PHONE_REGION)
-        except phonenumbers.NumberParseException:
-            continue
-        if not phonenumbers.is_valid_number(number):
-            continue
-        if candidate.startswith(("+", "0")) or phonenumbers.number_type(number) in _MOBILE_TYPES:
-            return True
-    return False
+        subscriber = digits.removeprefix("00")
+        if subscriber[:1] in "123456789" and INTERNATIONAL_DIGITS[0] <= len(subscriber) <= INTERNATIONAL_DIGITS[1]:
+            return "+" + subscriber
+        return None
+    if digits.startswith("86") and _CN_MOBILE.fullmatch(digits[2:]):
+        return "+" + digits
+    if _CN_MOBILE.fullmatch(digits) or _CN_TRUNK_DIALLED.fullmatch(digits):
+        return digits
+    return None
+
+
+def _is_phone(dialled: str) -> bool:
+    """A valid mobile, or a valid number written with its trunk or country prefix."""
+    try:
+        number = phonenumbers.parse(dialled, DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return False
+    if not phonenumbers.is_valid_number(number):
+        return False
+    return dialled.startswith(("+", "0")) or phonenumbers.number_type(number) in _MOBILE_TYPES
 
 
 def _phone_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
     text = normalised.text
-    for match in phonenumbers.PhoneNumberMatcher(text, DEFAULT_PHONE_REGION):
+    for match in phonenumbers.PhoneNumberMatcher(text, DEFAULT_PHONE_REGION, max_tries=PHONE_MATCHER_MAX_TRIES):
         raw_digits = re.sub(r"\D", "", match.raw_string)
-        if _is_phone(raw_digits, international=match.raw_string.lstrip().startswith("+")):
+        dialled = _dialled_form(raw_digits, international=match.raw_string.lstrip().startswith("+"))
+        if dialled is not None and _is_phone(dialled):
             yield match.start, match.end
-    groups = list(_DIGIT_GROUP.finditer(text))
     runs: list[list[re.Match]] = []
-    for group in groups:
+    for group in _DIGIT_GROUP.finditer(text):
         if runs and _GAP.fullmatch(text, runs[-1][-1].end(), group.start()):
             runs[-1].append(group)
         else:
             runs.append([group])
+    verdicts: dict[str, bool] = {}
     for run in runs:
         for first in range(len(run)):
             digits = ""
@@ -176,18 +188,27 @@ def _phone_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
                 digits += run[last].group()
                 if len(digits) > PHONE_MAX_DIGITS:
                     break
-                if len(digits) >= PHONE_MIN_DIGITS and _is_phone(digits, international=international):
+                if len(digits) < PHONE_MIN_DIGITS:
+                    continue
+                dialled = _dialled_form(digits, international=international)
+                if dialled is None:
+                    continue
+                if dialled not in verdicts:
+                    # Past the budget, the shape is enough: a pathological text is over-redacted, not slow.
+                    verdicts[dialled] = len(verdicts) >= PHONE_PARSES_PER_TEXT or _is_phone(dialled)
+                if verdicts[dialled]:
                     yield run[first].start() - (1 if international else 0), run[last].end()
 
 
 # Emails
 
 _TLDS = "com|cn|net|org|edu|gov|io|me|co|info|biz|xyz|top|dev|app|ai|hk|tw|uk|us|de|jp|cc|tv|vip|site|online|tech|email"
-_PLAIN_EMAIL = re.compile(r"[\w.+%\-]+@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
+# Matches start only where a token starts: tried at every position, a long token would be rescanned each time.
+_PLAIN_EMAIL = re.compile(r"(?<![a-z0-9._+%\-])[a-z0-9._+%\-]+@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
 _AT = r"(?:\s*(?:@|[(\[{<]\s*at\s*[)\]}>]|艾特|圈a|#)\s*|\s+at\s+)"
 _DOT = r"(?:\s*(?:\.|。|[(\[{<]\s*dot\s*[)\]}>]|点)\s*|\s+dot\s+)"
 _DISGUISED_EMAIL = re.compile(
-    rf"(?<![\w.])(?P<local>[a-z0-9][a-z0-9._+\-]*){_AT}(?P<domain>[a-z0-9\-]+(?:{_DOT}[a-z0-9\-]+)*){_DOT}(?:{_TLDS})(?![a-z0-9])"
+    rf"(?<![\w.+\-])(?P<local>[a-z0-9][a-z0-9._+\-]*){_AT}(?P<domain>[a-z0-9\-]+(?:{_DOT}[a-z0-9\-]+)*){_DOT}(?:{_TLDS})(?![a-z0-9])"
 )
 _MAILBOX_LIKE = re.compile(r"[a-z_]|\d{5}")
 # "worked at alibaba.com" is a sentence, not an address: these words before " at " are not a mailbox.
@@ -306,7 +327,7 @@ def _handle_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
 _URL_CHARS = r"[!-~]"
 _LINK = re.compile(
     rf"https?://{_URL_CHARS}+|www\.{_URL_CHARS}+"
-    rf"|(?<![\w@.])[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:{_TLDS})/{_URL_CHARS}*"
+    rf"|(?<![\w@.\-])[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:{_TLDS})/{_URL_CHARS}*"
 )
 _URL_TRAILING = ".,;:!?)]}'\""
 
@@ -422,6 +443,8 @@ def name_index_for(full_name: str) -> list[str]:
             # "Li", "He", "Song" are also English words: a pinyin surname counts only after a title.
             titled_surnames.add(pinyin_surname)
     hashes = {_name_hash("name", name) for name in full_names}
+    # Where a name may start (its first word, or first character in Chinese): the rest is tried only there.
+    hashes |= {_name_hash("first", name.split()[0] if " " in name else name[0]) for name in full_names}
     hashes |= {_name_hash("surname", name) for name in surnames}
     hashes |= {_name_hash("titled", name) for name in titled_surnames}
     return sorted(hashes)
@@ -440,34 +463,42 @@ def find_name(text: str, name_index: Collection[str]) -> list[ContactSpan]:
     if not text or not name_index:
         return []
     index = frozenset(name_index)
+    known: dict[tuple[str, str], bool] = {}
+
+    def indexed(kind: str, value: str) -> bool:
+        # Words and characters repeat: each distinct one is hashed once per text.
+        if (kind, value) not in known:
+            known[kind, value] = _name_hash(kind, value) in index
+        return known[kind, value]
+
     normalised = _normalise(text, digits=False)
     folded = normalised.text
     found: list[tuple[int, int]] = []
     words = list(_WORD.finditer(folded))
     for first, word in enumerate(words):
         after_title = first > 0 and words[first - 1].group() in TITLES
-        kinds = ("surname", "name", "titled") if after_title else ("surname", "name")
-        if any(_name_hash(kind, word.group()) in index for kind in kinds):
+        value = word.group()
+        if indexed("surname", value) or indexed("name", value) or (after_title and indexed("titled", value)):
             found.append(word.span())
+        if not indexed("first", value):
+            continue
         for last in range(first + 1, min(first + NAME_MAX_WORDS, len(words))):
             if not _NAME_GAP.fullmatch(folded, words[last - 1].end(), words[last].start()):
                 break
-            phrase = " ".join(item.group() for item in words[first : last + 1])
-            if _name_hash("name", phrase) in index:
+            if indexed("name", " ".join(item.group() for item in words[first : last + 1])):
                 found.append((word.start(), words[last].end()))
     for run_match in _CJK_RUN.finditer(folded):
         run, offset = run_match.group(), run_match.start()
-        for start in range(len(run)):
+        for start, char in enumerate(run):
+            # Only where the name's first character is: a long text costs one hash per distinct character.
+            if not indexed("first", char):
+                continue
             for length in CJK_NAME_LENGTHS:
-                if start + length <= len(run) and _name_hash("name", run[start : start + length]) in index:
+                if start + length <= len(run) and indexed("name", run[start : start + length]):
                     found.append((offset + start, offset + start + length))
             for length in (1, 2):
                 end = start + length
-                if (
-                    end <= len(run)
-                    and _surname_in_use(run, start, end)
-                    and _name_hash("surname", run[start:end]) in index
-                ):
+                if end <= len(run) and _surname_in_use(run, start, end) and indexed("surname", run[start:end]):
                     found.append((offset + start, offset + end))
     return _merged(ContactSpan(*normalised.original_span(start, end), ContactKind.NAME) for start, end in found)
 
