@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from config.errors import DomainError
 from employers.models import Organization
 
-from .contact_text import redact
+from .contact_text import redact, redact_items
 from .models import ContactRequest, RelayContact, Resume, Reveal
 from .relay import revoke_relay_contacts_of_organization
 
@@ -81,7 +81,7 @@ class ResumeAdmin(ReadOnlyAdmin):
 
     @admin.display(description="skills")
     def masked_skills(self, resume: Resume) -> str:
-        return ", ".join(redact(skill, name_index=resume.name_index) for skill in resume.skills or [])
+        return ", ".join(redact_items(resume.skills or [], name_index=resume.name_index))
 
     @admin.display(description="city")
     def masked_city(self, resume: Resume) -> str:

@@ -301,6 +301,8 @@ _HANDLE = re.compile(
     rf"(?:(?<![a-z0-9])(?P<latin>{_HANDLE_KEYWORDS_LATIN})(?![a-z])|(?P<han>{_HANDLE_KEYWORDS_HAN}))"
     r"(?P<label>\s*(?:id|号码|号|帐号|账号|account|number|no\.?|名)?)"
     r"(?P<mark>\s*(?:is\b|[:=\-\u2013\u2014]|是)?\s*)"
+    # A comma is a weak separator: "WeChat, zhang_wx1" counts, "WeChat, Alipay" does not.
+    r"(?:[,;/|]\s*)?"
     r"(?P<handle>@?[a-z0-9][a-z0-9_\-.:]{4,29})(?![a-z0-9_])"
 )
 _VERSION = re.compile(r"v?\d+(?:\.\d+)+")
@@ -527,14 +529,41 @@ def redact(text: str, *, name_index: Collection[str] = (), replacement: str = RE
     """`text` with every contact detail (and the seeker's name) replaced by `replacement`."""
     if not text:
         return text
+    return _replaced(text, find_spans(text, name_index=name_index), replacement)
+
+
+def _replaced(text: str, spans: list[ContactSpan], replacement: str) -> str:
     pieces: list[str] = []
     position = 0
-    for span in find_spans(text, name_index=name_index):
+    for span in spans:
         pieces.append(text[position : span.start])
         pieces.append(replacement)
         position = span.end
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+LIST_JOINER = ", "
+
+
+def redact_items(items: Iterable[str], *, name_index: Collection[str] = (), replacement: str = REDACTED) -> list[str]:
+    """Redact a list (skills) read as the one line employers see: "WeChat", "zhang_wx1" hides the second item."""
+    items = list(items)
+    line = LIST_JOINER.join(items)
+    spans = find_spans(line, name_index=name_index)
+    result = []
+    start = 0
+    for item in items:
+        end = start + len(item)
+        inside = [span for span in spans if span.start < end and span.end > start]
+        if any(span.start < start or span.end > end for span in inside):
+            result.append(replacement)  # part of a detail that runs across items
+        else:
+            result.append(
+                _replaced(item, [ContactSpan(s.start - start, s.end - start, s.kind) for s in inside], replacement)
+            )
+        start = end + len(LIST_JOINER)
+    return result
 
 
 def contact_kinds(text: str) -> list[ContactKind]:

@@ -13,7 +13,7 @@ from employers.categories import CATEGORY_MAX_LENGTH, JobCategory
 
 from .contact import ContactDetails
 from .contact_text import name_index_for
-from .search_text import search_text, skill_keys
+from .search_text import list_search_text, search_text, skill_keys
 
 CONTACT_REQUEST_LIFETIME = timedelta(days=14)
 
@@ -160,7 +160,11 @@ class Resume(models.Model):
     def refresh_search_text(self) -> None:
         """Recompute the search tokens from the masked fields; call before saving an edit."""
         name_index = self.name_index or ()
-        self.search_primary = search_text(self.headline, *(self.skills or []), name_index=name_index)
+        primary = (
+            search_text(self.headline, name_index=name_index),
+            list_search_text(self.skills or [], name_index=name_index),
+        )
+        self.search_primary = " ".join(part for part in primary if part)
         self.skill_keys = skill_keys(self.skills or [], name_index=name_index)
         titles = [entry.title for entry in self.experience_entries.all()] if self.pk and not self._state.adding else []
         self.search_secondary = search_text(self.summary, *titles, name_index=name_index)

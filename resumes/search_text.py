@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 
-from .contact_text import find_spans, redact
+from .contact_text import redact, redact_items
 
 # Han ideographs (with extension A and compatibility), kana, hangul: scripts written without spaces.
 _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -43,6 +43,15 @@ def search_text(*parts: str, name_index: Collection[str] = ()) -> str:
     return " ".join(token for part in parts for token in tokens(redact(part, name_index=name_index, replacement=" ")))
 
 
+def list_search_text(items: list[str], *, name_index: Collection[str] = ()) -> str:
+    """search_text of a list (skills), read as one line so that a detail split across items is left out too."""
+    return search_text(*redact_items(items, name_index=name_index, replacement=" "))
+
+
+# Marks a skill that held contact details; "|" never survives normalise_skill, so no real skill carries it.
+_DROPPED = "|"
+
+
 def normalise_skill(skill: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", skill).lower().replace("|", " ").split())
 
@@ -52,6 +61,7 @@ def skill_keys(skills: list[str], *, name_index: Collection[str] = ()) -> str:
 
     A skill holding contact details or the seeker's name is left out: the skills filter is a search too.
     """
-    keys = [normalise_skill(skill) for skill in skills if not find_spans(skill, name_index=name_index)]
+    kept = redact_items(skills, name_index=name_index, replacement=_DROPPED)
+    keys = [normalise_skill(skill) for skill in kept if _DROPPED not in skill]
     keys = [key for key in keys if key]
     return f"|{'|'.join(keys)}|" if keys else ""

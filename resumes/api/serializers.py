@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ..contact_text import redact
+from ..contact_text import redact, redact_items
 from ..models import EducationEntry, ExperienceEntry, Resume
 
 # Free text a seeker typed: contact details (and their name) in it are shown as "[contact hidden]".
@@ -50,7 +50,7 @@ class MaskedResumeSerializer(serializers.ModelSerializer):
         name_index = resume.name_index or ()
         for field in FREE_TEXT_FIELDS:
             data[field] = redact(data[field], name_index=name_index)
-        data["skills"] = [redact(skill, name_index=name_index) for skill in data["skills"]]
+        data["skills"] = redact_items(data["skills"], name_index=name_index)
         for key, fields in FREE_TEXT_ENTRY_FIELDS.items():
             for entry in data[key]:
                 for field in fields:

@@ -13,6 +13,7 @@ from resumes.contact_text import (
     find_name,
     name_index_for,
     redact,
+    redact_items,
 )
 
 PHONES = [
@@ -79,6 +80,8 @@ HANDLES = [
     "WhatsApp: zhang_2024",
     "Skype: live:zhang",
     "skype zhang.san_88",
+    "WeChat, zhang_wx1",
+    "微信,zhangsan",
 ]
 
 LINKS = [
@@ -124,6 +127,7 @@ ORDINARY = [
     "Telegram bot api",
     "Skype for Business",
     "Line manager of 12 people",
+    "WeChat, Alipay and UnionPay integrations",
     "微信小程序开发，QQ音乐",
     "一年后，三个项目",
     "十三五规划",
@@ -171,6 +175,13 @@ def test_every_contact_in_one_summary_is_hidden_and_the_rest_kept():
 
     assert redact(summary) == (f"call me on {REDACTED}, WeChat {REDACTED}, {REDACTED}; 2015-2019 C# lead, 30% faster")
     assert contact_kinds(summary) == [ContactKind.PHONE, ContactKind.EMAIL, ContactKind.HANDLE]
+
+
+def test_a_list_is_read_as_one_line_so_a_handle_in_the_next_item_is_hidden():
+    skills = ["Python", "WeChat", "zhang_wx123", "QQ 123456789", "C#"]
+
+    assert redact_items(skills) == ["Python", "WeChat", REDACTED, f"QQ {REDACTED}", "C#"]
+    assert redact_items(["WeChat", "Alipay"]) == ["WeChat", "Alipay"]
 
 
 def test_a_year_next_to_a_phone_number_does_not_hide_it():

@@ -24,7 +24,11 @@ EMAIL = "quill.vance.4711@example.test"
 QQ = "471147114"
 LINK = "www.quill-vance.me"
 SURNAME = "Vancewright"
-PLANTED = (PHONE, "13987654321", "13811112222", HANDLE, EMAIL, QQ, "quill_vx_4711", "quill-vance", "Quillon", SURNAME)
+SPLIT_HANDLE = "quill_split_4711"  # a skill of its own, after a skill "WeChat"
+PLANTED = (
+    *(PHONE, "13987654321", "13811112222", HANDLE, EMAIL, QQ, "quill_vx_4711", "quill-vance", "Quillon", SURNAME),
+    SPLIT_HANDLE,
+)
 
 
 @pytest.fixture
@@ -33,7 +37,7 @@ def planted():
         full_name=f"Quillon {SURNAME}",
         headline=f"Quillon {SURNAME}, data engineer",
         summary=f"Reach me on {PHONE}, WeChat: {HANDLE}, {EMAIL} or {LINK}. {SURNAME} builds Spark pipelines.",
-        skills=["Spark", f"QQ {QQ}"],
+        skills=["Spark", f"QQ {QQ}", "WeChat", SPLIT_HANDLE],
         city="Chengdu",
         experience_titles=["Data lead 13811112222"],
     )
@@ -58,7 +62,7 @@ class TestTheMaskedResumeHidesThem:
         assert body["summary"] == (
             f"Reach me on {REDACTED}, WeChat: {REDACTED}, {REDACTED} or {REDACTED}. {REDACTED} builds Spark pipelines."
         )
-        assert body["skills"] == ["Spark", f"QQ {REDACTED}"]
+        assert body["skills"] == ["Spark", f"QQ {REDACTED}", "WeChat", REDACTED]
         assert body["city"] == "Chengdu"
         assert [entry["title"] for entry in body["experience"]] == [f"Data lead {REDACTED}"]
         assert [(entry["degree"], entry["field"]) for entry in body["education"]] == [
@@ -94,6 +98,7 @@ class TestTheSearchIndexHoldsNone:
         ):
             assert found(q=query) == [], query
         assert found(skills=[f"QQ {QQ}"]) == []
+        assert found(skills=[SPLIT_HANDLE]) == []
         assert found(q="Spark pipelines") == [planted]
         assert found(skills=["Spark"]) == [planted]
 
@@ -101,7 +106,7 @@ class TestTheSearchIndexHoldsNone:
         planted.refresh_from_db()
         stored = " ".join((planted.search_primary, planted.search_secondary, planted.skill_keys))
 
-        for token in ("13987654321", "8765", "quill", "4711", QQ, "vancewright", "quillon", "example.test"):
+        for token in ("13987654321", "8765", "quill", "4711", QQ, "vancewright", "quillon", "example.test", "split"):
             assert token not in stored, token
         assert "spark" in stored.split()
 
