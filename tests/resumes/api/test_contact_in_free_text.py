@@ -142,6 +142,7 @@ class TestContactQueries:
         assert body["code"] == "contact_query_refused"
         assert body["detail"] and query not in body["detail"]
         event = AuditEvent.objects.get(action=REFUSED_ACTION)
+        assert event.seq >= 1 and event.prev_hash and event.hash  # chained, like a reveal
         assert (event.actor_id, event.actor_role, event.organization_id) == (
             seat.user.pk,
             "recruiter",
