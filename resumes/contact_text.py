@@ -212,70 +212,14 @@ _DISGUISED_EMAIL = re.compile(
 )
 _MAILBOX_LIKE = re.compile(r"[a-z_]|\d{5}")
 # "worked at alibaba.com" is a sentence, not an address: these words before " at " are not a mailbox.
-_NOT_A_MAILBOX = frozenset(
-    [
-        "worked",
-        "work",
-        "works",
-        "working",
-        "intern",
-        "interned",
-        "internship",
-        "engineer",
-        "developer",
-        "manager",
-        "lead",
-        "leader",
-        "senior",
-        "junior",
-        "was",
-        "am",
-        "is",
-        "are",
-        "be",
-        "been",
-        "currently",
-        "now",
-        "based",
-        "located",
-        "live",
-        "lived",
-        "living",
-        "me",
-        "us",
-        "team",
-        "employed",
-        "employee",
-        "position",
-        "role",
-        "job",
-        "jobs",
-        "experience",
-        "project",
-        "projects",
-        "studied",
-        "study",
-        "student",
-        "and",
-        "or",
-        "then",
-        "also",
-        "later",
-        "before",
-        "after",
-        "consultant",
-        "analyst",
-        "designer",
-        "architect",
-        "director",
-        "head",
-        "staff",
-        "member",
-        "researcher",
-        "scientist",
-        "officer",
-    ]
+_NOT_A_MAILBOX_WORDS = (
+    "worked work works working intern interned internship engineer developer manager lead leader senior "
+    "junior was am is are be been currently now based located live lived living me us team employed "
+    "employee position role job jobs experience project projects studied study student and or then also "
+    "later before after consultant analyst designer architect director head staff member researcher "
+    "scientist officer"
 )
+_NOT_A_MAILBOX = frozenset(_NOT_A_MAILBOX_WORDS.split())
 
 
 def _email_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
@@ -295,8 +239,9 @@ def _email_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
 
 _HANDLE_KEYWORDS_LATIN = r"wechat|we\s?chat|weixin|vx|wx|qq|telegram|tg|line|whatsapp|whats\s?app|skype|kakao"
 _HANDLE_KEYWORDS_HAN = r"微信|薇信|威信|维信|v信|扣扣|企鹅|电报|飞机"
-# Words of ordinary English that would otherwise introduce a "handle": they need a ':' or "id" first.
-_AMBIGUOUS_KEYWORDS = frozenset({"line", "tg"})
+# Ordinary words (English "line", 飞机 "plane", 企鹅 "penguin") that are also nicknames of messengers:
+# they introduce a handle only with a ':' or an "id" first.
+_AMBIGUOUS_KEYWORDS = frozenset({"line", "tg", "飞机", "企鹅", "电报"})
 _HANDLE = re.compile(
     rf"(?:(?<![a-z0-9])(?P<latin>{_HANDLE_KEYWORDS_LATIN})(?![a-z])|(?P<han>{_HANDLE_KEYWORDS_HAN}))"
     r"(?P<label>\s*(?:id|号码|号|帐号|账号|account|number|no\.?|名)?)"
@@ -314,7 +259,7 @@ def _handle_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
         if len(handle.lstrip("@")) < 5 or _VERSION.fullmatch(handle):
             continue
         introduced = bool(match.group("label").strip() or match.group("mark").strip())
-        keyword = (match.group("latin") or "").replace(" ", "")
+        keyword = (match.group("latin") or match.group("han")).replace(" ", "")
         if keyword in _AMBIGUOUS_KEYWORDS and not introduced:
             continue
         # "WeChat payments", "WhatsApp business": after a bare space only something handle-like counts.
@@ -368,32 +313,10 @@ def find_contact_details(text: str) -> list[ContactSpan]:
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(rf"[{_CJK}]+")
 _WORD = re.compile(rf"[^\W_{_CJK}]+")
-COMPOUND_SURNAMES = frozenset(
-    [
-        "欧阳",
-        "司马",
-        "上官",
-        "诸葛",
-        "东方",
-        "皇甫",
-        "尉迟",
-        "公孙",
-        "慕容",
-        "长孙",
-        "宇文",
-        "司徒",
-        "夏侯",
-        "轩辕",
-        "令狐",
-        "端木",
-        "南宫",
-        "西门",
-        "独孤",
-        "澹台",
-        "申屠",
-        "太史",
-    ]
+_COMPOUND_SURNAMES_TEXT = (
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 南宫 西门 独孤 澹台 申屠 太史"
 )
+COMPOUND_SURNAMES = frozenset(_COMPOUND_SURNAMES_TEXT.split())
 # Around a surname used as a name: 张先生, 王女士, 李总, 刘工, 小陈, 老王, 阿明.
 _SURNAME_AFTER = ("先生", "女士", "小姐", "老师", "同学", "师傅", "经理", "总", "工", "姐", "哥", "氏")
 _SURNAME_BEFORE = frozenset("小老阿")

@@ -82,6 +82,8 @@ HANDLES = [
     "skype zhang.san_88",
     "WeChat, zhang_wx1",
     "微信,zhangsan",
+    "飞机号: zhangsan",
+    "企鹅：123456789",
 ]
 
 LINKS = [
@@ -129,6 +131,7 @@ ORDINARY = [
     "Line manager of 12 people",
     "WeChat, Alipay and UnionPay integrations",
     "微信小程序开发，QQ音乐",
+    "飞机 B737MAX 维修, 企鹅 penguins",
     "一年后，三个项目",
     "十三五规划",
     "one of the two best teams, three times",
