@@ -2,7 +2,8 @@
 
 No list, change page or search shows a name, phone, email, photo, birth date or
 address, nor their ciphertext: a resume is found by its exact id, people appear
-by role and short id. The one write is revoking an organisation's relay contacts,
+by role and short id, and contact details a seeker typed into free text are
+shown as "[contact hidden]". The one write is revoking an organisation's relay contacts,
 through resumes.services.revoke_relay_contacts_of_organization.
 """
 
@@ -17,6 +18,7 @@ from django.template.response import TemplateResponse
 from config.errors import DomainError
 from employers.models import Organization
 
+from .contact_text import redact, redact_items
 from .models import ContactRequest, RelayContact, Resume, Reveal
 from .services import revoke_relay_contacts_of_organization
 
@@ -46,10 +48,12 @@ class ResumeAdmin(ReadOnlyAdmin):
     fields = (
         "id",
         "seeker",
-        "headline",
-        "summary",
-        "skills",
-        "city",
+        "masked_headline",
+        "masked_summary",
+        "masked_skills",
+        "masked_city",
+        "masked_experience",
+        "masked_education",
         "category",
         "years_experience",
         "visibility",
@@ -64,6 +68,38 @@ class ResumeAdmin(ReadOnlyAdmin):
     @admin.display(description="resume", ordering="id")
     def short_id(self, resume: Resume) -> str:
         return str(resume.pk)[:8]
+
+    # Free text as employers see it: contact details and the seeker's name typed into it are hidden.
+
+    @admin.display(description="headline")
+    def masked_headline(self, resume: Resume) -> str:
+        return redact(resume.headline, name_index=resume.name_index)
+
+    @admin.display(description="summary")
+    def masked_summary(self, resume: Resume) -> str:
+        return redact(resume.summary, name_index=resume.name_index)
+
+    @admin.display(description="skills")
+    def masked_skills(self, resume: Resume) -> str:
+        return ", ".join(redact_items(resume.skills or [], name_index=resume.name_index))
+
+    @admin.display(description="city")
+    def masked_city(self, resume: Resume) -> str:
+        return redact(resume.city, name_index=resume.name_index)
+
+    @admin.display(description="experience")
+    def masked_experience(self, resume: Resume) -> str:
+        return "; ".join(
+            " · ".join(redact(text, name_index=resume.name_index) for text in (entry.title, entry.industry) if text)
+            for entry in resume.experience_entries.all()
+        )
+
+    @admin.display(description="education")
+    def masked_education(self, resume: Resume) -> str:
+        return "; ".join(
+            " · ".join(redact(text, name_index=resume.name_index) for text in (entry.degree, entry.field) if text)
+            for entry in resume.education_entries.all()
+        )
 
     @admin.display(description="contact details on file", boolean=True)
     def contact_on_file(self, resume: Resume) -> bool:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import labels
 from .contact import InvalidPhoneNumber, normalise_phone
+from .contact_text import contains_contact_details
 from .models import EducationEntry, ExperienceEntry, Resume
 from .services import (
     ADDRESS_MAX_LENGTH,
@@ -38,7 +39,33 @@ def split_skills(text: str) -> list[str]:
     return [part.strip() for part in _SKILL_SEPARATORS.split(text or "") if part.strip()]
 
 
-class ResumeForm(forms.Form):
+CONTACT_IN_FREE_TEXT = _(
+    "This looks like contact details (a phone number, an email address, a messaging account or a link). "
+    "Employers read this part before they may contact you, so please remove them and put your contact "
+    "details on your protected Contact details page instead: only employers you allow can reach you there."
+)
+
+
+def refuse_contact_details(value: str) -> None:
+    """Free text employers read must not carry a way to reach the seeker around the reveal."""
+    if value and contains_contact_details(value):
+        raise forms.ValidationError(CONTACT_IN_FREE_TEXT, code="contact_in_free_text")
+
+
+class RefusesContactDetails:
+    """A form whose `free_text_fields` (shown to employers) refuse contact details."""
+
+    free_text_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.free_text_fields:
+            self.fields[name].validators.append(refuse_contact_details)
+
+
+class ResumeForm(RefusesContactDetails, forms.Form):
+    free_text_fields = ("headline", "summary", "skills", "city")
+
     headline = forms.CharField(
         label=_("Headline"), max_length=200, help_text=_("For example: Python backend engineer, 5 years")
     )
@@ -77,7 +104,10 @@ class ResumeForm(forms.Form):
         }
 
 
-class ExperienceForm(forms.ModelForm):
+class ExperienceForm(RefusesContactDetails, forms.ModelForm):
+    # Not employer_name: employers never see it.
+    free_text_fields = ("title", "industry")
+
     class Meta:
         model = ExperienceEntry
         fields = ("title", "industry", "employer_name", "start", "end")
@@ -102,7 +132,9 @@ class ExperienceForm(forms.ModelForm):
         return cleaned
 
 
-class EducationForm(forms.ModelForm):
+class EducationForm(RefusesContactDetails, forms.ModelForm):
+    free_text_fields = ("degree", "field")
+
     class Meta:
         model = EducationEntry
         fields = ("degree", "field", "start_year", "end_year")

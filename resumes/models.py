@@ -12,7 +12,8 @@ from accounts import crypto
 from employers.categories import CATEGORY_MAX_LENGTH, JobCategory
 
 from .contact import ContactDetails
-from .search_text import search_text, skill_keys
+from .contact_text import name_index_for
+from .search_text import list_search_text, search_text, skill_keys
 
 CONTACT_REQUEST_LIFETIME = timedelta(days=14)
 
@@ -67,6 +68,9 @@ class Resume(models.Model):
     address_ciphertext = models.TextField(blank=True, editable=False)
     photo_ciphertext = models.TextField(blank=True, editable=False, help_text="Base64 of the image, encrypted.")
     photo_content_type = models.CharField(max_length=32, blank=True, editable=False)
+    # Keyed hashes of the full name and surname (resumes/contact_text.py), so that masked views and
+    # the search index can drop the name from free text without decrypting it.
+    name_index = models.JSONField(default=list, blank=True, editable=False)
 
     # Tokens for full-text search (search_text.py); PostgreSQL also keeps a weighted tsvector
     # of them in a generated column with a GIN index (migration 0002).
@@ -88,6 +92,8 @@ class Resume(models.Model):
         "photo_ciphertext",
     )
     blind_indexed_fields = {"phone_blind_index": "phone_ciphertext", "email_blind_index": "email_ciphertext"}
+    # Keyed hashes the model recomputes from its own plaintext (refresh_keyed_hashes) when the key changes.
+    keyed_hash_fields = ("name_index",)
 
     class Meta:
         ordering = ["-updated_at", "id"]
@@ -108,6 +114,21 @@ class Resume(models.Model):
         self.email_blind_index = crypto.blind_index(normalised_email)
         self.birth_date_ciphertext = crypto.encrypt(birth_date)
         self.address_ciphertext = crypto.encrypt(address.strip())
+        self.name_index = self._name_index(contact_name=full_name)
+        # A new name must leave the search text too.
+        self.refresh_search_text()
+
+    def refresh_keyed_hashes(self) -> None:
+        """Recompute the name index from the stored names (a new blind-index key, a resume saved, older rows).
+
+        The names are decrypted here and go no further than the hashes.
+        """
+        self.name_index = self._name_index(contact_name=crypto.decrypt(self.full_name_ciphertext))
+
+    def _name_index(self, *, contact_name: str) -> list[str]:
+        # The name given with the contact details and the one the account was opened with may differ.
+        account_name = self.seeker.decrypt_full_name() if self.seeker_id else ""
+        return sorted({entry for name in (contact_name, account_name) for entry in name_index_for(name)})
 
     def decrypt_contact_details(self) -> ContactDetails:
         """Only for the seeker's own pages and export, relay forwarding and reveal_contact."""
@@ -134,13 +155,19 @@ class Resume(models.Model):
         for field in self.encrypted_fields:
             setattr(self, field, "")
         self.phone_blind_index = self.email_blind_index = self.photo_content_type = ""
+        self.name_index = []
 
     def refresh_search_text(self) -> None:
         """Recompute the search tokens from the masked fields; call before saving an edit."""
-        self.search_primary = search_text(self.headline, " ".join(self.skills or []))
-        self.skill_keys = skill_keys(self.skills or [])
+        name_index = self.name_index or ()
+        primary = (
+            search_text(self.headline, name_index=name_index),
+            list_search_text(self.skills or [], name_index=name_index),
+        )
+        self.search_primary = " ".join(part for part in primary if part)
+        self.skill_keys = skill_keys(self.skills or [], name_index=name_index)
         titles = [entry.title for entry in self.experience_entries.all()] if self.pk and not self._state.adding else []
-        self.search_secondary = search_text(self.summary, *titles)
+        self.search_secondary = search_text(self.summary, *titles, name_index=name_index)
 
     @property
     def is_searchable(self) -> bool:

@@ -2,7 +2,12 @@
 
 from rest_framework import serializers
 
+from ..contact_text import redact, redact_items
 from ..models import EducationEntry, ExperienceEntry, Resume
+
+# Free text a seeker typed: contact details (and their name) in it are shown as "[contact hidden]".
+FREE_TEXT_FIELDS = ("headline", "summary", "city")
+FREE_TEXT_ENTRY_FIELDS = {"experience": ("title", "industry"), "education": ("degree", "field")}
 
 
 class MaskedExperienceSerializer(serializers.ModelSerializer):
@@ -38,3 +43,16 @@ class MaskedResumeSerializer(serializers.ModelSerializer):
             "updated_at",
         )
         read_only_fields = fields
+
+    def to_representation(self, resume: Resume) -> dict:
+        # The editor refuses contact details; this catches what is stored anyway (older rows, other paths).
+        data = super().to_representation(resume)
+        name_index = resume.name_index or ()
+        for field in FREE_TEXT_FIELDS:
+            data[field] = redact(data[field], name_index=name_index)
+        data["skills"] = redact_items(data["skills"], name_index=name_index)
+        for key, fields in FREE_TEXT_ENTRY_FIELDS.items():
+            for entry in data[key]:
+                for field in fields:
+                    entry[field] = redact(entry[field], name_index=name_index)
+        return data

@@ -6,7 +6,7 @@ seat (`no_organization`: 404) in an organisation that is verified now
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from config.ratelimit import enforce_rate_limit
 from employers.categories import JobCategory
 
 from .. import selectors
+from ..contact_queries import ContactQueryRefused, screen_search_query
 from ..models import ContactRequestStatus, RevealKind
 from ..services import reveal_contact
 from .serializers import MaskedResumeSerializer
@@ -34,6 +35,20 @@ ACCESS_REFUSED = api_schema.error_response(
     "recruiter_inactive",
     "org_not_verified",
     "org_suspended",
+)
+SEARCH_REFUSED = OpenApiResponse(
+    response=api_schema.ErrorSerializer,
+    description=(
+        "`invalid` (with `errors` per field), or `contact_query_refused`: `q` is itself contact data "
+        "(a phone number, an email, a messaging handle), an attempt recorded in the audit log."
+    ),
+    examples=[
+        OpenApiExample(
+            ContactQueryRefused.code,
+            value={"code": ContactQueryRefused.code, "detail": ContactQueryRefused.default_detail},
+            response_only=True,
+        )
+    ],
 )
 
 
@@ -79,7 +94,7 @@ class ResumeSearchApi(APIView):
         ],
         responses={
             200: MaskedResumeSerializer(many=True),
-            400: api_schema.VALIDATION_ERROR,
+            400: SEARCH_REFUSED,
             401: api_schema.UNAUTHENTICATED,
             403: ACCESS_REFUSED,
             404: api_schema.error_response("The caller has no seat in an organisation.", "no_organization"),
@@ -93,6 +108,10 @@ class ResumeSearchApi(APIView):
         serializer = self.ResumeSearchInputSerializer(data=params)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        # Before the search and its activity row: a contact query is refused, audited, and never logged.
+        screen_search_query(
+            recruiter=request.user, query=data.get("q", ""), ip=client_ip(request), user_agent=user_agent(request)
+        )
         filters = selectors.ResumeSearchFilters(
             q=data.get("q", ""),
             city=data.get("city", ""),

@@ -16,8 +16,19 @@ from ..access import get_verified_seat, resumes_visible_to, searchable_resumes_f
 from ..models import ContactRequest, Resume, Reveal
 from ..search_text import normalise_skill, tokens
 
-# The masked view reads only these columns; contact-grade ciphertext is never even loaded.
-MASKED_FIELDS = ("id", "headline", "summary", "skills", "city", "category", "years_experience", "updated_at")
+# The masked view reads only these columns; contact-grade ciphertext is never even loaded. name_index
+# (keyed hashes, not ciphertext) lets the serializer redact the seeker's name from free text.
+MASKED_FIELDS = (
+    "id",
+    "headline",
+    "summary",
+    "skills",
+    "city",
+    "category",
+    "years_experience",
+    "updated_at",
+    "name_index",
+)
 MAX_QUERY_TOKENS = 32
 
 

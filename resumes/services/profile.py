@@ -129,9 +129,11 @@ def save_resume(
         resume.education_entries.all().delete()
         ExperienceEntry.objects.bulk_create(experience_entries)
         EducationEntry.objects.bulk_create(education_entries)
-        # Experience titles are searchable: the tokens are computed once the entries exist.
+        # Experience titles are searchable: the tokens are computed once the entries exist, without
+        # the contact details or the seeker's name typed into them (resumes/contact_text.py).
+        resume.refresh_keyed_hashes()
         resume.refresh_search_text()
-        resume.save(update_fields=["search_primary", "search_secondary"])
+        resume.save(update_fields=["name_index", "search_primary", "search_secondary", "skill_keys"])
     return resume
 
 

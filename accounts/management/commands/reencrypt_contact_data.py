@@ -24,6 +24,7 @@ class Command(BaseCommand):
         for model in models_with_encrypted_fields():
             fields = list(model.encrypted_fields)
             indexes = getattr(model, "blind_indexed_fields", {})
+            keyed_hashes = list(getattr(model, "keyed_hash_fields", ()))
             queryset = model._default_manager.order_by("pk")
             updated = 0
             with tqdm(total=queryset.count(), desc=model._meta.label, unit="row", disable=None) as progress:
@@ -37,7 +38,9 @@ class Command(BaseCommand):
                                 setattr(
                                     row, index_field, crypto.blind_index(crypto.decrypt(getattr(row, source_field)))
                                 )
-                        model._default_manager.bulk_update(rows, [*fields, *indexes])
+                            if keyed_hashes:
+                                row.refresh_keyed_hashes()
+                        model._default_manager.bulk_update(rows, [*fields, *indexes, *keyed_hashes])
                     updated += len(rows)
                     progress.update(len(rows))
             self.stdout.write(f"{model._meta.label}: {updated} rows re-encrypted.")

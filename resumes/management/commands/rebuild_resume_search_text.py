@@ -1,0 +1,33 @@
+"""Recompute every resume's name index and search text, so that rows stored earlier lose the contact details in them."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from resumes.models import Resume
+
+BATCH_SIZE = 500
+REBUILT_FIELDS = ["name_index", "search_primary", "search_secondary", "skill_keys"]
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the seeker-name index and the search text (search_primary, search_secondary, skill_keys) of "
+        "every resume, leaving out contact details typed into free text; PostgreSQL's search vector follows. "
+        "Run once after deploying the contact-text filter; it is safe to run again."
+    )
+
+    def handle(self, *args, **options):
+        resumes = Resume.objects.order_by("pk")
+        total = resumes.count()
+        rebuilt = 0
+        for start in range(0, total, BATCH_SIZE):
+            with transaction.atomic():
+                batch = list(
+                    resumes.select_for_update()[start : start + BATCH_SIZE].prefetch_related("experience_entries")
+                )
+                for resume in batch:
+                    resume.refresh_keyed_hashes()
+                    resume.refresh_search_text()
+                Resume.objects.bulk_update(batch, REBUILT_FIELDS)
+            rebuilt += len(batch)
+        self.stdout.write(f"{rebuilt} resumes: search text rebuilt without contact details.")

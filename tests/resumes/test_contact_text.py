@@ -1,0 +1,243 @@
+"""Contact details in free text: the disguises seekers use, and ordinary resume text that must stay untouched."""
+
+# Full-width digits, colons, commas and dashes are the disguises (and the ordinary Chinese text) under test.
+# ruff: noqa: RUF001
+
+import pytest
+
+from resumes.contact_text import (
+    REDACTED,
+    ContactKind,
+    contact_kinds,
+    contains_contact_details,
+    find_name,
+    name_index_for,
+    redact,
+    redact_items,
+)
+
+PHONES = [
+    "13812345678",
+    "138-1234-5678",
+    "138.1234.5678",
+    "138 1234 5678",
+    "(138) 1234 5678",
+    "１３８１２３４５６７８",  # full-width digits
+    "一三八一二三四五六七八",
+    "壹叁捌壹贰叁肆伍陆柒捌",
+    "幺三八 幺二三四 五六七八",
+    "138一二三四5678",
+    "one three eight one two three four five six seven eight",
+    "One Three Eight, 1234, five six seven eight",
+    "138 abc 1234 xyz 5678",  # split across filler words
+    "138 加 1234 加 5678",
+    "+86 138 1234 5678",
+    "8613812345678",
+    "0086 138 1234 5678",
+    "+44 20 7946 0958",
+    "010-6552 9988",
+    "0755-12345678",
+]
+
+EMAILS = [
+    "zhang@example.com",
+    "zhang.san+jobs@mail.example.cn",
+    "zhang＠example.com",  # full-width at sign
+    "zhang@qq。com",
+    "zhang at example dot com",
+    "zhang at example.com",
+    "zhang AT example DOT com",
+    "zhang(at)example.com",
+    "zhang [at] qq [dot] com",
+    "zhang{at}163{dot}com",
+    "zhang#example.com",
+    "zhang # 163.com",
+    "zhang艾特qq点com",
+    "123456789 at qq.com",
+]
+
+HANDLES = [
+    "WeChat: zhangsan",
+    "wechat is zhangsan",
+    "We Chat zhang_wx",
+    "weixin zhang_wx",
+    "WeChat ID zhangsan",
+    "微信zhangwx123",
+    "微信：zhangsan",
+    "微信号: zhangsan",
+    "微信号是zhangsan",
+    "加我微信 zhang_wx",
+    "VX zhang_123",
+    "vx：zhangsan",
+    "wx: zhangsan",
+    "QQ 123456789",
+    "QQ:123456789",
+    "扣扣 123456789",
+    "Telegram @zhang_tg",
+    "TG: zhangsan",
+    "Line: zhangsan",
+    "Line ID zhangsan",
+    "WhatsApp: zhang_2024",
+    "Skype: live:zhang",
+    "skype zhang.san_88",
+    "WeChat, zhang_wx1",
+    "微信,zhangsan",
+    "飞机号: zhangsan",
+    "企鹅：123456789",
+]
+
+LINKS = [
+    "https://zhang.dev/about",
+    "http://example.com",
+    "www.zhangsan.me",
+    "github.com/zhangsan",
+    "zhang.cn/posts?page=2",
+]
+
+# Ordinary resume text that looks a little like contact details and must pass untouched.
+ORDINARY = [
+    "2015–2019 at Alibaba",
+    "2015-2019",
+    "2015.09-2019.06",
+    "2019年1月至2023年6月",
+    "2008-2012 本科, 2012-2015 硕士",
+    "20190101-20231231",
+    "1990-05-17",
+    "2010 2011 2012 2013",
+    "Salary 15000-25000 RMB, 13 months",
+    "月薪 20000-30000",
+    "年薪 300000",
+    "increased revenue by 35% in 2018",
+    "Served 10,000,000 users; 99.99% uptime",
+    "Python 3.11, Django 5.2, PostgreSQL 16",
+    "React 18 + TypeScript 5",
+    "JDK 1.8.0_131",
+    "5 years of experience",
+    "Managed 150 people and 1200 customers in 2018",
+    "GPA 3.8/4.0",
+    "TOEFL 110, IELTS 7.5, CET-6 560",
+    "IP 192.168.1.100",
+    "ISBN 978-7-111-12345-6",
+    "C++, C#, .NET, Node.js, ASP.NET Core, Vue.js",
+    "C#.NET developer",
+    "F# and C#/.NET",
+    "worked at alibaba.com for 3 years",
+    "2015-2019 at jd.com",
+    "Senior engineer at jd.com",
+    "WeChat mini programs, WeChat Pay, WhatsApp Business API",
+    "WeChat v8.0.1 upgrade",
+    "Telegram bot api",
+    "Skype for Business",
+    "Line manager of 12 people",
+    "WeChat, Alipay and UnionPay integrations",
+    "微信小程序开发，QQ音乐",
+    "飞机 B737MAX 维修, 企鹅 penguins",
+    "一年后，三个项目",
+    "十三五规划",
+    "one of the two best teams, three times",
+    "Tel Aviv",
+    "phone: [contact hidden]",
+]
+
+
+@pytest.mark.parametrize("text", PHONES)
+def test_phone_numbers_are_found_however_written(text):
+    assert contact_kinds(f"Call me: {text} (evenings)") == [ContactKind.PHONE]
+    assert redact(f"Call me: {text} (evenings)") == f"Call me: {REDACTED} (evenings)"
+
+
+@pytest.mark.parametrize("text", EMAILS)
+def test_email_addresses_are_found_however_written(text):
+    assert ContactKind.EMAIL in contact_kinds(f"Write to {text} please")
+    assert redact(f"Write to {text} please") == f"Write to {REDACTED} please"
+
+
+@pytest.mark.parametrize("text", HANDLES)
+def test_messaging_handles_are_found_after_their_keyword(text):
+    assert contains_contact_details(text)
+    redacted = redact(text)
+    assert redacted.endswith(REDACTED)
+    # The keyword stays: the reader learns that something was hidden, not what.
+    assert redacted != REDACTED
+
+
+@pytest.mark.parametrize("text", LINKS)
+def test_links_to_personal_pages_are_found(text):
+    assert contact_kinds(f"See {text}.") == [ContactKind.LINK]
+    assert redact(f"See {text}.") == f"See {REDACTED}."
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_resume_text_is_left_alone(text):
+    assert contact_kinds(text) == []
+    assert redact(text) == text
+
+
+def test_every_contact_in_one_summary_is_hidden_and_the_rest_kept():
+    summary = "call me on 138 1234 5678, WeChat zhang_wx, zhang@example.com; 2015-2019 C# lead, 30% faster"
+
+    assert redact(summary) == (f"call me on {REDACTED}, WeChat {REDACTED}, {REDACTED}; 2015-2019 C# lead, 30% faster")
+    assert contact_kinds(summary) == [ContactKind.PHONE, ContactKind.EMAIL, ContactKind.HANDLE]
+
+
+def test_a_list_is_read_as_one_line_so_a_handle_in_the_next_item_is_hidden():
+    skills = ["Python", "WeChat", "zhang_wx123", "QQ 123456789", "C#"]
+
+    assert redact_items(skills) == ["Python", "WeChat", REDACTED, f"QQ {REDACTED}", "C#"]
+    assert redact_items(["WeChat", "Alipay"]) == ["WeChat", "Alipay"]
+
+
+def test_a_year_next_to_a_phone_number_does_not_hide_it():
+    assert redact("2019: 13812345678") == f"2019: {REDACTED}"
+
+
+class TestTheSeekersName:
+    def test_the_index_holds_keyed_hashes_not_the_name(self):
+        index = name_index_for("Quillon Vancewright")
+
+        assert index and all(len(entry) == 64 for entry in index)
+        assert not any("quillon" in entry or "vancewright" in entry for entry in index)
+
+    def test_full_name_and_surname_are_hidden_in_latin_text(self):
+        index = name_index_for("Mary Ann Vancewright")
+
+        assert redact("Mary Ann Vancewright led it; ask Ms. VANCEWRIGHT.", name_index=index) == (
+            f"{REDACTED} led it; ask Ms. {REDACTED}."
+        )
+        assert redact("Mary is great at Vancewrighting", name_index=index) == "Mary is great at Vancewrighting"
+
+    def test_a_chinese_full_name_is_hidden_anywhere_and_the_surname_where_used_as_a_name(self):
+        index = name_index_for("张伟")
+
+        assert redact("张伟，资深工程师", name_index=index) == f"{REDACTED}，资深工程师"
+        assert redact("张先生负责后端，叫我小张", name_index=index) == f"{REDACTED}先生负责后端，叫我小{REDACTED}"
+        # As a plain character, 张 is part of ordinary words.
+        assert redact("紧张的项目，扩张团队", name_index=index) == "紧张的项目，扩张团队"
+
+    def test_a_chinese_name_written_in_pinyin_is_hidden_and_its_surname_after_a_title(self):
+        index = name_index_for("李娜")
+
+        assert redact("Li Na led it. Na Li, LINA, Li-Na; ask Ms. Li.", name_index=index) == (
+            f"{REDACTED} led it. {REDACTED}, {REDACTED}, {REDACTED}; ask Ms. {REDACTED}."
+        )
+        # Without a title, a pinyin surname may be an English word: "he", "li", "song".
+        assert redact("Li is short for lithium", name_index=index) == "Li is short for lithium"
+
+    def test_compound_surnames(self):
+        index = name_index_for("欧阳娜娜")
+
+        assert redact("欧阳女士，欧阳娜娜", name_index=index) == f"{REDACTED}女士，{REDACTED}"
+        assert redact("欧阳修的诗", name_index=index) == "欧阳修的诗"
+
+    def test_another_seekers_name_is_not_touched(self):
+        assert find_name("张伟，李娜", name_index_for("王芳")) == []
+
+    def test_without_an_index_nothing_is_hidden_as_a_name(self):
+        assert redact("张伟 Vancewright") == "张伟 Vancewright"
+
+
+def test_padding_a_text_with_numbers_does_not_push_a_phone_past_the_detector():
+    # Hundreds of distinct phone-shaped numbers exhaust the parsing budget; what follows is still found.
+    padding = " item ".join(f"1{3 + n % 7}{n:09d}" for n in range(300))
+
+    assert redact(f"{padding} call 13812345678").endswith(f"call {REDACTED}")
