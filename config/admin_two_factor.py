@@ -8,7 +8,7 @@ admin's header (templates/two_factor/).
 """
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,8 +20,10 @@ from two_factor.utils import default_device, get_otpauth_url, totp_digits
 
 from accounts import crypto
 from accounts.forms import OperatorLoginForm
+from accounts.second_factor import reset_second_factor
 from accounts.services import record_login_attempt
 from accounts.views import rate_limited_response
+from config.admin_tools import ReadOnlyAdmin, call_for_each, confirm_with_reason
 from config.errors import RateLimited
 from config.ratelimit import enforce_rate_limit
 
@@ -114,6 +116,8 @@ class OperatorSetupView(AdminLookMixin, two_factor_views.SetupView):
 
     def get_context_data(self, form, **kwargs) -> dict:
         context = super().get_context_data(form, **kwargs)
+        # The library's "Cancel" leads to the seekers' dashboard; an operator who stops here simply leaves.
+        context["cancel_url"] = None
         if self.steps.current == "generator":
             # The same issuer and label as the QR code (OperatorQRCodeView), for typing the key by hand.
             context["issuer"] = settings.OTP_TOTP_ISSUER
@@ -137,6 +141,39 @@ class OperatorQRCodeView(two_factor_views.QRGeneratorView):
 @operators_only
 class OperatorBackupCodesView(AdminLookMixin, two_factor_views.BackupTokensView):
     """Show or renew the operator's ten single-use backup codes (verified operators only)."""
+
+
+@confirm_with_reason(
+    description="Reset the second factor of the selected operators",
+    title="Reset second factor",
+    explanation=(
+        "Every authenticator and backup code of these operators is removed; each enrols a new device "
+        "at their next login. Do this only for an operator whose phone is lost, once you have made sure "
+        "it is them asking."
+    ),
+    describe=lambda queryset: sorted({str(device.user) for device in queryset}),
+)
+def reset_second_factors(modeladmin, request: HttpRequest, queryset, *, reason: str) -> None:
+    operators = {device.user_id: device.user for device in queryset}.values()
+    reset = call_for_each(
+        modeladmin, request, operators, lambda user: reset_second_factor(user=user, by=request.user, reason=reason)
+    )
+    if reset:
+        modeladmin.message_user(request, f"Second factor reset: {reset} operator(s).", messages.SUCCESS)
+
+
+class OperatorDeviceAdmin(ReadOnlyAdmin):
+    """Operators' authenticator devices: seen here, removed only by the audited reset, never shown or added.
+
+    Replaces django-otp's own device admins (config/admin_apps.py), which let an operator
+    add a device with a key of their choosing or delete one without a trace.
+    """
+
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+    list_filter = ("confirmed",)
+    list_select_related = ("user",)
+    fields = list_display
+    actions = (reset_second_factors,)
 
 
 urls = (

@@ -179,6 +179,8 @@ OTP_TOTP_ISSUER = "Hirewall"
 # Between the password and the code: long enough to open an authenticator app, short enough
 # that an abandoned half-login does not linger in the session.
 TWO_FACTOR_LOGIN_TIMEOUT = 300
+# The enrolment QR code on a white square of its own, so that it scans in the admin's dark theme too.
+TWO_FACTOR_QR_FACTORY = "qrcode.image.svg.SvgPathFillImage"
 
 # LOGGING
 # Log lines never carry contact-grade values; that is tested (tests/test_no_contact_leaks*.py).

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import LoginEvent
+from audit.models import AuditEvent
 from tests.config.test_settings import PRODUCTION_ENV, run_django
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -239,6 +241,7 @@ class TestEnrolment:
         assert qr.status_code == 200
         assert qr["Content-Type"].startswith("image/svg+xml")
         assert b"<script" not in qr.content
+        assert b'fill="white"' in qr.content  # its own white square: it scans in the dark theme too
 
         key = base64.b32decode(client.session["django_two_factor-qr_secret_key"])
         enrolled = client.post(
@@ -291,3 +294,50 @@ def test_with_the_requirement_off_the_one_step_login_opens_the_admin(client, set
     assert response.status_code == 302
     assert client.get(USERS).status_code == 200
     assert list(LoginEvent.objects.values_list("success", "channel")) == [(True, "admin")]
+
+
+class TestDeviceAdmin:
+    DEVICES = "/admin/otp_totp/totpdevice/"
+
+    def test_an_operator_resets_a_colleagues_lost_device_and_their_session_loses_the_admin(
+        self, otp_required, client, operator, device
+    ):
+        log_in_with_password(client)
+        give_code(client, current_code(device.bin_key))
+        colleague = UserFactory(role="operator", email="colleague@example.test", is_staff=True, is_superuser=True)
+        colleague_device = TOTPDevice.objects.create(user=colleague, name="default", confirmed=True)
+        colleague_client = Client()
+        log_in_with_password(colleague_client, email="colleague@example.test")
+        give_code(colleague_client, current_code(colleague_device.bin_key))
+        assert client.get(self.DEVICES).status_code == 200
+
+        response = colleague_client.post(
+            self.DEVICES,
+            {
+                "action": "reset_second_factors",
+                "_selected_action": [device.pk],
+                "apply": "1",
+                "reason": "Phone lost, confirmed by video call",
+            },
+        )
+
+        assert response.status_code == 302
+        assert not TOTPDevice.objects.filter(user=operator).exists()
+        event = AuditEvent.objects.get()
+        assert (event.action, event.actor_id, event.target_id) == (
+            "user.second_factor_reset",
+            colleague.pk,
+            str(operator.pk),
+        )
+        assert client.get(self.DEVICES).status_code == 302  # the verified session fell with its device
+
+    def test_devices_are_neither_added_nor_shown_nor_deleted_here(self, client, operator, device):
+        client.force_login(operator)
+
+        change = client.get(f"{self.DEVICES}{device.pk}/change/")
+
+        assert change.status_code == 200
+        assert device.key not in change.content.decode()
+        assert client.get(f"{self.DEVICES}add/").status_code == 403
+        assert client.get(f"{self.DEVICES}{device.pk}/delete/").status_code == 403
+        assert client.get("/admin/otp_static/staticdevice/").status_code == 404
