@@ -62,10 +62,11 @@ class OperatorLoginView(AdminLookMixin, two_factor_views.LoginView):
     CODE_STEPS = (two_factor_views.LoginView.TOKEN_STEP, two_factor_views.LoginView.BACKUP_STEP)
 
     def post(self, *args, **kwargs) -> HttpResponse:
+        step = self._step_to_validate()
         try:
-            self._enforce_rate_limits()
+            self._enforce_rate_limits(step)
         except RateLimited as error:
-            if self._step_to_validate() in self.CODE_STEPS:
+            if step in self.CODE_STEPS:
                 self._record_code_failure("rate_limited")
             return rate_limited_response(self.request, error)
         return super().post(*args, **kwargs)
@@ -85,8 +86,8 @@ class OperatorLoginView(AdminLookMixin, two_factor_views.LoginView):
             return posted
         return self.steps.current
 
-    def _enforce_rate_limits(self) -> None:
-        if self._step_to_validate() not in self.CODE_STEPS:
+    def _enforce_rate_limits(self, step: str) -> None:
+        if step not in self.CODE_STEPS:
             enforce_rate_limit(self.request, name="web_login_per_ip", key="ip")
             enforce_rate_limit(self.request, name="web_login_per_email", key=typed_email_rate_key)
             return
