@@ -13,6 +13,7 @@ class AuditAction(models.TextChoices):
     # Accounts
     USER_ACTIVATED = "user.activated", "User activated by an operator"
     USER_DEACTIVATED = "user.deactivated", "User deactivated by an operator"
+    USER_SECOND_FACTOR_RESET = "user.second_factor_reset", "Operator's second factor reset by another operator"
 
     # Organisations: registration, licence, status (employers.services)
     ORGANIZATION_REGISTRATION = "organization.registration", "Organisation registration attempt"

@@ -1,7 +1,12 @@
-"""The operators' admin site: Django's, with its login rate-limited like every other login."""
+"""The operators' admin site: Django's, behind a rate-limited login and, where required, a second factor."""
 
+from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from two_factor.utils import default_device
 
 from accounts.forms import OperatorLoginForm
 from accounts.views import login_email_rate_key, rate_limited_response
@@ -23,7 +28,15 @@ class HirewallAdminSite(admin.AdminSite):
             context["operator_name"] = user.decrypt_full_name()
         return context
 
+    def has_permission(self, request: HttpRequest) -> bool:
+        # Every admin view, Django's and the apps' own, asks this before it answers.
+        if not super().has_permission(request):
+            return False
+        return not settings.ADMIN_REQUIRE_OTP or request.user.is_verified()
+
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        if settings.ADMIN_REQUIRE_OTP:
+            return self._route_to_second_factor(request)
         if request.method == "POST":
             try:
                 enforce_rate_limit(request, name="web_login_per_ip", key="ip")
@@ -31,3 +44,17 @@ class HirewallAdminSite(admin.AdminSite):
             except RateLimited as error:
                 return rate_limited_response(request, error)
         return super().login(request, extra_context)
+
+    def _route_to_second_factor(self, request: HttpRequest) -> HttpResponseRedirect:
+        """Send the visitor to the step they miss: the two-step login, or enrolment of a first device."""
+        next_url = request.POST.get(REDIRECT_FIELD_NAME, request.GET.get(REDIRECT_FIELD_NAME, ""))
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = reverse("admin:index", current_app=self.name)
+        user = request.user
+        if super().has_permission(request):
+            if user.is_verified():
+                return HttpResponseRedirect(next_url)
+            if default_device(user) is None:
+                # Signed in with the password alone and no device yet: enrol one, then the backup codes.
+                return HttpResponseRedirect(reverse("two_factor:setup"))
+        return HttpResponseRedirect(f"{reverse('two_factor:login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")

@@ -76,6 +76,11 @@ THIRD_PARTY_APPS = [
     "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The operators' second factor (the two-factor block below); two_factor comes before any plugin of its own.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "two_factor",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -119,6 +124,7 @@ MIDDLEWARE = [
     "accounts.middleware.DeviceIdCookieMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the admin's second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -181,6 +187,26 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Hirewall <nor
 
 # ADMIN
 ADMIN_URL = "admin/"
+
+# OPERATORS' SECOND FACTOR (config/admin_site.py, config/admin_two_factor.py)
+# https://django-two-factor-auth.readthedocs.io/en/stable/configuration.html
+# https://django-otp-official.readthedocs.io/en/stable/overview.html#settings
+# Operators are the most valuable accounts to steal: with this on, no admin page opens without
+# a TOTP code (or a backup code) after the password. local.py turns it off for `make run`.
+ADMIN_REQUIRE_OTP = True
+# The Hirewall admin site routes its own login; two_factor must not patch Django's AdminSite.login.
+TWO_FACTOR_PATCH_ADMIN = False
+# Views that need a verified operator (the backup codes) send others to the admin's two-step login.
+OTP_LOGIN_URL = "two_factor:login"
+# The admin's device pages never show a secret key or a backup code once they exist.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# The name an authenticator app shows next to the code.
+OTP_TOTP_ISSUER = "Hirewall"
+# Between the password and the code: long enough to open an authenticator app, short enough
+# that an abandoned half-login does not linger in the session.
+TWO_FACTOR_LOGIN_TIMEOUT = 300
+# The enrolment QR code on a white square of its own, so that it scans in the admin's dark theme too.
+TWO_FACTOR_QR_FACTORY = "qrcode.image.svg.SvgPathFillImage"
 
 # LOGGING
 # Log lines never carry contact-grade values; that is tested (tests/test_no_contact_leaks*.py).
@@ -263,6 +289,12 @@ RATELIMITS = {
     # The seekers' web login form (accounts/views.py); the API login has its own pair above.
     "web_login_per_ip": env.str("RATELIMIT_WEB_LOGIN_PER_IP", default="30/m"),
     "web_login_per_email": env.str("RATELIMIT_WEB_LOGIN_PER_EMAIL", default="5/m"),
+    # The admin's one-time-code step (config/admin_two_factor.py), which also shares the two web_login
+    # limits for its password step. Ten codes an hour per operator leaves a guesser about 1 chance in
+    # 33,000 an hour (3 codes of 10^6 are valid at once); django-otp's doubling backoff after each
+    # failure slows a patient guesser further.
+    "admin_otp_per_user": env.str("RATELIMIT_ADMIN_OTP_PER_USER", default="10/h"),
+    "admin_otp_per_ip": env.str("RATELIMIT_ADMIN_OTP_PER_IP", default="30/h"),
 }
 SILENCED_SYSTEM_CHECKS = [
     # Django's own RedisCache increments atomically (INCR); django-ratelimit only

@@ -21,5 +21,9 @@ if not REDIS_URL:
     # login limits still hold there; production must set REDIS_URL (it is required).
     SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "django_ratelimit.E003"]
 
+# `make run`'s demo operator logs into the admin with a password alone; run
+# `ADMIN_REQUIRE_OTP=True make run` to go through enrolment and the code step as production does.
+ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=False)
+
 # Keys made once by `make run` into .env.keys (ignored by git); see accounts/crypto.py.
 KEYS_FILE = BASE_DIR / ".env.keys"

@@ -46,3 +46,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/")
+# Operators always give a second factor here; on purpose, no environment variable turns it off.
+ADMIN_REQUIRE_OTP = True

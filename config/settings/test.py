@@ -30,6 +30,9 @@ BLIND_INDEX_KEY = "test-blind-index-key-0123456789abcdef"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c hirewall.allow_audit_truncate=on"  # noqa: F405
 
+# Off, so that admin tests log in with force_login; tests/config/test_admin_2fa.py turns it on.
+ADMIN_REQUIRE_OTP = False
+
 RELAY_WEBHOOK_SECRET = "test-relay-webhook-secret"
 AUDIT_DIGEST_FILE = str(Path(tempfile.gettempdir()) / "hirewall-test-audit-digests.log")
 
