@@ -202,7 +202,7 @@ def _fold_reveals(folder: _Folder, events: list[dict]) -> None:
     viewed = (
         audit_selectors.viewed_resumes(
             actor_ids={event["actor_id"] for event in granted},
-            resume_ids=set(resumes),
+            resume_ids={event["target_id"] for event in granted},
             since=min(event["created_at"] for event in granted) - VIEW_LOOKBACK,
         )
         if granted

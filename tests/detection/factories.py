@@ -110,10 +110,13 @@ def human_moments(start: dt.datetime, count: int, *, mean_gap_seconds: float, se
 
 
 def business_day(recruiter, organization, day: dt.datetime, *, reveals: int = 12, seed: int = 1, job=None) -> None:
-    """A legitimate recruiter's day: searches, views and reveals spread from 09:30 to 17:30 platform time."""
+    """A legitimate recruiter's day from 09:30 platform time: a search, a look, a reveal; a third of seekers reply."""
     start = day.astimezone(PLATFORM_ZONE).replace(hour=9, minute=30, second=0, microsecond=0)
-    for moment in human_moments(start, reveals, mean_gap_seconds=8 * 3600 / (reveals + 1), seed=seed):
+    moments = human_moments(start, reveals, mean_gap_seconds=8 * 3600 / (reveals + 1), seed=seed)
+    for index, moment in enumerate(moments):
         resume_id = f"00000000-0000-4000-8000-{random.Random(moment.timestamp()).randrange(16**12):012x}"
         search(recruiter, organization, moment - dt.timedelta(minutes=3))
         view(recruiter, organization, moment - dt.timedelta(minutes=2), resume_id=resume_id)
         reveal_event(recruiter, organization, moment, resume_id=resume_id, job=job)
+        if index % 3 == 0:
+            credit_back_event(organization, moment + dt.timedelta(minutes=40))
