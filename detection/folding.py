@@ -140,7 +140,9 @@ class _Folder:
         starts = {key[3] for key in self.deltas}
         existing = {
             (row.subject_type, row.subject_id, row.granularity, row.bucket_start): row
-            for row in ActivityAggregate.objects.filter(subject_id__in=subject_ids, bucket_start__in=starts)
+            for row in ActivityAggregate.objects.filter(
+                subject_type__in={key[0] for key in self.deltas}, subject_id__in=subject_ids, bucket_start__in=starts
+            )
         }
         created, updated = [], []
         for key, delta in self.deltas.items():

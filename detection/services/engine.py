@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
@@ -19,7 +20,16 @@ from employers.models import Organization
 from .. import folding
 from ..detectors import DETECTORS, FAMILY_OF, DetectionContext, Finding, Strength
 from ..detectors.base import group_by_subject
-from ..models import ActivityAggregate, DetectionRun, DetectionState, Flag, FlagStatus, Granularity, Severity
+from ..models import (
+    ActivityAggregate,
+    DetectionRun,
+    DetectionState,
+    Flag,
+    FlagStatus,
+    Granularity,
+    Severity,
+    SubjectType,
+)
 from ..periods import day_start, hour_start
 from ..selectors import RunLoaders
 from . import actions
@@ -79,9 +89,9 @@ def _context(*, now: dt.datetime, config: dict, touched: folding.Touched) -> Det
     context.loaders = RunLoaders(context)
     subject_ids = {*touched.recruiters, *(str(organization_id) for organization_id in touched.organizations)}
     if subject_ids:
-        rows = ActivityAggregate.objects.filter(subject_id__in=subject_ids).filter(
-            _recent_buckets(now=now, config=config)
-        )
+        rows = ActivityAggregate.objects.filter(
+            subject_type__in=(SubjectType.RECRUITER, SubjectType.ORGANIZATION), subject_id__in=subject_ids
+        ).filter(_recent_buckets(now=now, config=config))
         hours = [row for row in rows if row.granularity == Granularity.HOUR]
         days = [row for row in rows if row.granularity == Granularity.DAY]
         context.hours = group_by_subject(hours)
@@ -89,9 +99,7 @@ def _context(*, now: dt.datetime, config: dict, touched: folding.Touched) -> Det
     return context
 
 
-def _recent_buckets(*, now: dt.datetime, config: dict):
-    from django.db.models import Q
-
+def _recent_buckets(*, now: dt.datetime, config: dict) -> Q:
     return Q(granularity=Granularity.HOUR, bucket_start__gte=hour_start(now - dt.timedelta(hours=RECENT_HOURS))) | Q(
         granularity=Granularity.DAY, bucket_start__gte=day_start(now) - dt.timedelta(days=recent_days(config))
     )
