@@ -18,6 +18,7 @@ from resumes import selectors as resume_selectors
 
 from .models import AccountLink, ActivityAggregate, DetectionState, Granularity, LinkKind, SubjectType
 from .periods import day_start, hour_start, is_night, platform_hour
+from .selectors import ORGANIZATION, RECRUITER
 
 REVEAL_GRANTED = "reveal.granted"
 REVEAL_DENIED = "reveal.denied"
@@ -279,14 +280,14 @@ def _fold_links(batch: Batch) -> None:
             seen[(kind, key, node)] = max(moment, seen.get((kind, key, node), moment))
 
     for login in batch.logins:
-        node = f"recruiter:{login['user_id']}"
+        node = f"{RECRUITER}{login['user_id']}"
         link(LinkKind.LOGIN_NETWORK, network_of(login["ip"]), node, login["created_at"])
         if login["device_id"]:
             link(LinkKind.DEVICE, _digest(login["device_id"]), node, login["created_at"])
     for event in batch.audit:
-        nodes = [f"recruiter:{event['actor_id']}"] if event["actor_id"] else []
+        nodes = [f"{RECRUITER}{event['actor_id']}"] if event["actor_id"] else []
         if event["organization_id"] is not None:
-            nodes.append(f"organization:{event['organization_id']}")
+            nodes.append(f"{ORGANIZATION}{event['organization_id']}")
         for node in nodes:
             if event["action"] == ORGANIZATION_REGISTRATION:
                 link(LinkKind.REGISTRATION_IP, event["ip"], node, event["created_at"])

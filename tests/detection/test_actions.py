@@ -64,6 +64,23 @@ def test_high_severity_suspends_the_organisation_and_revokes_the_window_s_relay_
     assert raised[0].seq < suspended.seq < revocation.seq
 
 
+def test_a_later_high_flag_on_a_stopped_organisation_acts_no_more():
+    organization, (recruiter,), job = organization_with_recruiters(**LIMITS)
+    harvest_hour(recruiter, organization, job)
+    run_detectors(now=NOW)
+    tomorrow = NOW + dt.timedelta(days=1)
+    for second in range(0, 3500, 25):
+        reveal_event(recruiter, organization, tomorrow - dt.timedelta(seconds=3500 - second))
+
+    run_detectors(now=tomorrow)
+
+    later = Flag.objects.filter(created_at=tomorrow, severity=Severity.HIGH)
+    assert later.exists()
+    assert {flag.action_taken for flag in later} == {FlagAction.NONE}
+    assert len(audit_rows("organization.suspended")) == 1
+    assert len(audit_rows("relay.revoked_by_detection")) == 1
+
+
 def test_a_suspended_organisation_is_refused_search_and_reveal_with_org_suspended():
     organization, (recruiter,), job = organization_with_recruiters(**LIMITS)
     harvest_hour(recruiter, organization, job)
