@@ -18,7 +18,7 @@ from audit.services import record_event
 from employers.models import Organization
 
 from .. import folding
-from ..detectors import DETECTORS, FAMILY_OF, DetectionContext, Finding, Strength
+from ..detectors import DETECTORS, DetectionContext, Finding, Strength
 from ..detectors.base import group_by_subject
 from ..models import (
     ActivityAggregate,
@@ -48,27 +48,24 @@ def run_detectors(*, now: dt.datetime | None = None) -> DetectionRun:
     config = settings.DETECTION
     with transaction.atomic():
         state = _locked_state()
+        run = DetectionRun.objects.create(started_at=now, window_end=now)
         batch = folding.read_batch(state=state, limit=config["max_events_per_run"])
         touched = folding.fold_batch(batch)
         context = _context(now=now, config=config, touched=touched)
         findings = [finding for detector in DETECTORS for finding in detector.detect(context)]
-        raised = raise_flags(findings=findings, context=context)
+        raised = raise_flags(findings=findings, context=context, run=run)
         state.last_audit_seq = batch.audit_upto
         state.last_activity_id = batch.activity_upto
         state.last_login_id = batch.login_upto
         state.last_run_at = now
         state.save()
-        run = DetectionRun.objects.create(
-            started_at=now,
-            finished_at=now,
-            window_start=batch.oldest,
-            window_end=now,
-            events_read=batch.events_read,
-            flags_raised=len(raised.created),
-            duration_ms=int((time.monotonic() - clock) * 1000),
-        )
-        if raised.created:
-            Flag.objects.filter(pk__in=[flag.pk for flag in raised.created]).update(run=run)
+        run.window_start = batch.oldest
+        run.events_read = batch.events_read
+        run.flags_raised = len(raised.created)
+        run.duration_ms = int((time.monotonic() - clock) * 1000)
+        # On the run's clock (simulated time in the simulator), not the wall clock.
+        run.finished_at = now + dt.timedelta(milliseconds=run.duration_ms)
+        run.save()
     return run
 
 
@@ -131,11 +128,11 @@ def _recent_strong_flags(*, organization_ids: set[int], now: dt.datetime, config
             created_at__gte=since,
             status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED),
             severity__in=(Severity.MEDIUM, Severity.HIGH),
-        ).only("id", "detector", "organization_id", "recruiter_id", "window_start", "subject_type")
+        ).only("id", "detector", "dedupe_key", "organization_id", "recruiter_id", "window_start", "subject_type")
     )
 
 
-def raise_flags(*, findings: list[Finding], context: DetectionContext) -> Raised:
+def raise_flags(*, findings: list[Finding], context: DetectionContext, run: DetectionRun | None = None) -> Raised:
     """Turn findings into flags (once per detector, subject and window), then act on the high ones."""
     raised = Raised()
     if not findings:
@@ -157,7 +154,7 @@ def raise_flags(*, findings: list[Finding], context: DetectionContext) -> Raised
         severity = severity_of(finding, families)
         flag = existing.get(finding.dedupe_key)
         if flag is None:
-            flag = _create_flag(finding=finding, severity=severity, corroborating=corroborating, now=now)
+            flag = _create_flag(finding=finding, severity=severity, corroborating=corroborating, run=run, now=now)
             existing[finding.dedupe_key] = flag
             raised.created.append(flag)
         elif flag.status == FlagStatus.OPEN and SEVERITY_RANK[severity] > SEVERITY_RANK[flag.severity]:
@@ -182,7 +179,9 @@ def _evidence(finding: Finding, severity: str, corroborating: list) -> dict:
     }
 
 
-def _create_flag(*, finding: Finding, severity: str, corroborating: list, now: dt.datetime) -> Flag:
+def _create_flag(
+    *, finding: Finding, severity: str, corroborating: list, run: DetectionRun | None, now: dt.datetime
+) -> Flag:
     flag = Flag.objects.create(
         detector=finding.detector,
         subject_type=finding.subject_type,
@@ -195,6 +194,7 @@ def _create_flag(*, finding: Finding, severity: str, corroborating: list, now: d
         window_end=finding.window_end,
         evidence=_evidence(finding, severity, corroborating),
         dedupe_key=finding.dedupe_key,
+        run=run,
         created_at=now,
     )
     _record_raised(flag)
@@ -232,6 +232,3 @@ def _record_raised(flag: Flag, *, upgraded_from: str = "") -> None:
         outcome=flag.severity,
         details=details,
     )
-
-
-__all__ = ["FAMILY_OF", "run_detectors"]
