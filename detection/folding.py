@@ -215,16 +215,21 @@ def _fold_reveals(folder: _Folder, events: list[dict]) -> None:
         action, moment = event["action"], event["created_at"]
         recruiter_id, organization_id = event["actor_id"], event["organization_id"]
         if action == REVEAL_GRANTED:
+            # Free reveals are of applicants to the cited job (or a re-reveal): the seeker chose this
+            # organisation, so where they fit and whether they were opened masked says nothing.
+            charged = bool(event["details"].get("charged"))
             folder.add(
                 recruiter_id=recruiter_id,
                 organization_id=organization_id,
                 moment=moment,
                 reveal_time=True,
                 reveals=1,
-                charged_reveals=int(bool(event["details"].get("charged"))),
+                charged_reveals=int(charged),
                 night_reveals=int(is_night(moment)),
-                off_target_reveals=int(_off_target(resumes.get(event["target_id"]), jobs.get(organization_id))),
-                unviewed_reveals=int((str(recruiter_id), event["target_id"]) not in viewed),
+                off_target_reveals=int(
+                    charged and _off_target(resumes.get(event["target_id"]), jobs.get(organization_id))
+                ),
+                unviewed_reveals=int(charged and (str(recruiter_id), event["target_id"]) not in viewed),
             )
         elif action == REVEAL_DENIED:
             quota = event["code"] == QUOTA_EXHAUSTED

@@ -372,7 +372,7 @@ DETECTION = {
     # When MAD is 0 (most peers equal), 1.253314 * mean absolute deviation replaces 1.4826 * MAD;
     # when that is 0 too, an organisation at this multiple of the median is the outlier.
     "peer_fallback_multiple": 5.0,
-    # breadth: share of today's reveals whose resume category or city matches none of the open jobs.
+    # breadth: share of today's charged reveals whose resume category or city matches none of the open jobs.
     "breadth_min_reveals": 15,
     # Legitimate hiring strays to neighbouring roles and cities, but not for most of its reveals.
     "breadth_min_share": 0.5,

@@ -43,7 +43,8 @@ def test_a_run_folds_new_events_once_and_advances_the_watermark():
     assert first.window_end == NOW
     assert DetectionState.objects.get().last_audit_seq >= last.seq
     row = recruiter_hour(recruiter, hour)
-    assert (row.reveals, row.charged_reveals, row.unviewed_reveals) == (2, 1, 1)
+    # The free reveal (an applicant, say) was not opened masked first: that is not held against anyone.
+    assert (row.reveals, row.charged_reveals, row.unviewed_reveals) == (2, 1, 0)
     assert (row.searches, row.paged_searches, row.search_results, row.views) == (1, 1, 20, 1)
     assert (row.denied_reveals, row.quota_denials) == (1, 1)
     assert row.extra["t"] == [180, 240]
@@ -123,7 +124,7 @@ def test_a_run_over_ten_new_events_costs_the_same_whatever_the_history():
     with_long_history = run_over_ten_new_events(1000)
 
     assert with_long_history == with_little_history
-    assert with_little_history <= 40
+    assert with_little_history <= 25
 
 
 def test_the_task_and_the_command_run_the_detectors(capsys):
