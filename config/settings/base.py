@@ -334,6 +334,8 @@ DETECTION = {
     # At most this many new events are folded per run; a longer backlog is read over the next runs,
     # so a run's memory and duration stay bounded after an outage.
     "max_events_per_run": 20_000,
+    # Hour buckets are kept this long (the longest window a flag's chart shows is a week); day buckets stay.
+    "hour_buckets_kept_days": 35,
     # Strong flags on one organisation within this many hours corroborate each other.
     "corroboration_hours": 24,
     # Reveals between 00:00 and this hour (platform time, PLATFORM_TIME_ZONE) count as night reveals.

@@ -48,6 +48,8 @@ def run_detectors(*, now: dt.datetime | None = None) -> DetectionRun:
     config = settings.DETECTION
     with transaction.atomic():
         state = _locked_state()
+        if state.last_run_at is None or day_start(state.last_run_at) < day_start(now):
+            _prune_hour_buckets(now=now, config=config)
         run = DetectionRun.objects.create(started_at=now, window_end=now)
         batch = folding.read_batch(state=state, limit=config["max_events_per_run"])
         touched = folding.fold_batch(batch)
@@ -73,6 +75,12 @@ def _locked_state() -> DetectionState:
     # The row is created once; every run then queues on its lock.
     DetectionState.objects.bulk_create([DetectionState(pk=STATE_ID)], ignore_conflicts=True)
     return DetectionState.objects.select_for_update().get(pk=STATE_ID)
+
+
+def _prune_hour_buckets(*, now: dt.datetime, config: dict) -> None:
+    """Once a platform day: hour buckets older than any detector or chart reads go; day buckets stay."""
+    cutoff = day_start(now) - dt.timedelta(days=config["hour_buckets_kept_days"])
+    ActivityAggregate.objects.filter(granularity=Granularity.HOUR, bucket_start__lt=cutoff).delete()
 
 
 def recent_days(config: dict) -> int:
@@ -229,6 +237,5 @@ def _record_raised(flag: Flag, *, upgraded_from: str = "") -> None:
         organization=Organization(pk=flag.organization_id) if flag.organization_id else None,
         target_type="flag",
         target_id=flag.pk,
-        outcome=flag.severity,
         details=details,
     )

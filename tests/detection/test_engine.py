@@ -83,6 +83,22 @@ def test_a_night_reveal_counts_in_platform_time():
     ).bucket_start == NOW.replace(hour=0)
 
 
+def test_the_first_run_of_a_platform_day_drops_hour_buckets_past_their_keeping(settings):
+    settings.DETECTION = {**settings.DETECTION, "hour_buckets_kept_days": 2}
+    organization, (recruiter,), _ = organization_with_recruiters()
+    old, recent = NOW - dt.timedelta(days=3), NOW - dt.timedelta(hours=5)
+    reveal_event(recruiter, organization, old)
+    reveal_event(recruiter, organization, recent)
+    run_detectors(now=NOW - dt.timedelta(days=1))
+    assert ActivityAggregate.objects.filter(granularity="hour").count() == 4
+
+    run_detectors(now=NOW)
+
+    hours = ActivityAggregate.objects.filter(granularity="hour")
+    assert set(hours.values_list("bucket_start", flat=True)) == {recent.replace(minute=0)}
+    assert ActivityAggregate.objects.filter(granularity="day", bucket_start=old.replace(hour=0)).count() == 2
+
+
 def test_the_same_window_is_flagged_once_and_never_again_after_a_dismissal():
     organization, (recruiter,), _ = organization_with_recruiters()
     for second in range(0, 3000, 100):  # 30 in 50 minutes
