@@ -173,9 +173,14 @@ class _Folder:
             row.extra = extra
             if row.organization_id is None:
                 row.organization_id = delta.organization_id
-        ActivityAggregate.objects.bulk_create(created)
-        if updated:
-            ActivityAggregate.objects.bulk_update(updated, [*COUNT_FIELDS, "extra", "organization_id"])
+        # One upsert of the new totals (bulk_update's CASE per field and row costs far more); runs hold
+        # the watermark's lock, so nobody else writes these rows meanwhile.
+        ActivityAggregate.objects.bulk_create(
+            [*created, *updated],
+            update_conflicts=True,
+            unique_fields=["subject_type", "subject_id", "granularity", "bucket_start"],
+            update_fields=[*COUNT_FIELDS, "extra", "organization_id"],
+        )
 
 
 def fold_batch(batch: Batch) -> Touched:
