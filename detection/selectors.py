@@ -15,7 +15,7 @@ LINK_ROUNDS = 4
 
 
 class RunLoaders:
-    """Lazy reads for one run; each is one query, bounded by active subjects, not by history."""
+    """Lazy reads for one run, cached; each is bounded by the active subjects, not by the history."""
 
     def __init__(self, context) -> None:
         self.context = context
