@@ -76,6 +76,12 @@ class Batch:
 
 
 def read_batch(*, state: DetectionState, limit: int) -> Batch:
+    """Audit events by seq (gap-free: see audit_events_since); activity and logins by id.
+
+    Activity and login rows are single autocommit inserts, so an id committing after a
+    higher one is a window of microseconds; the worst a run can miss is one search,
+    view or login of evidence, never a reveal.
+    """
     audit, audit_upto = audit_selectors.audit_events_since(
         after_seq=state.last_audit_seq, actions=READ_AUDIT_ACTIONS, limit=limit
     )
