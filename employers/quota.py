@@ -49,7 +49,6 @@ def platform_today(now: dt.datetime | None = None) -> dt.date:
 def limits_for(*, recruiter: User, organization: Organization, now: dt.datetime | None = None) -> list[Limit]:
     """The three limits that a reveal by `recruiter` now would count against, in consumption order."""
     today = platform_today(now)
-    defaults = settings.PLAN_QUOTAS[organization.plan]
     ceiling = settings.PLAN_QUOTAS[PLATFORM_CEILING]
     subjects = {
         "recruiter_daily": (f"recruiter:{recruiter.pk}", today.isoformat()),
@@ -58,8 +57,7 @@ def limits_for(*, recruiter: User, organization: Organization, now: dt.datetime 
     }
     limits = []
     for name in QUOTA_LIMIT_NAMES:
-        override = getattr(organization, f"{name}_limit")
-        configured = override if override is not None else defaults[name]
+        configured = _configured_limit(organization=organization, name=name)
         subject, period = subjects[name]
         limits.append(
             Limit(
@@ -71,6 +69,17 @@ def limits_for(*, recruiter: User, organization: Organization, now: dt.datetime 
             )
         )
     return limits
+
+
+def _configured_limit(*, organization: Organization, name: str) -> int:
+    override = getattr(organization, f"{name}_limit")
+    return override if override is not None else settings.PLAN_QUOTAS[organization.plan][name]
+
+
+def limit_in_force(*, organization: Organization, name: str) -> int:
+    """One of the organisation's limits as it binds now: its plan or override, under the platform ceiling."""
+    ceiling = settings.PLAN_QUOTAS[PLATFORM_CEILING][name]
+    return min(_configured_limit(organization=organization, name=name), ceiling)
 
 
 def _ensure_counters(limits: list[Limit]) -> None:

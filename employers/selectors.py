@@ -15,6 +15,7 @@ from .models import (
     BusinessLicence,
     Invitation,
     JobPosting,
+    JobStatus,
     Organization,
     OrganizationStatus,
     RegistrationAttempt,
@@ -155,3 +156,44 @@ def with_registration_evidence(organizations: QuerySet[Organization]) -> QuerySe
         same_ip_count=Coalesce(Subquery(same_ip), 0),
         uscc_blacklisted=Exists(AdverseCreditRecord.objects.filter(uscc=OuterRef("uscc"))),
     )
+
+
+# Reads for the detectors (detection/): small, bounded by the ids asked for.
+
+
+def organization_profiles(*, organization_ids) -> dict[int, dict]:
+    """{organisation id: {"plan", "status", "org_daily_limit"}}: what peers and clusters are judged by."""
+    profiles = {}
+    for organization in Organization.objects.filter(pk__in=set(organization_ids)).only(
+        "id", "plan", "status", "recruiter_daily_limit", "org_daily_limit", "org_monthly_limit"
+    ):
+        profiles[organization.pk] = {
+            "plan": organization.plan,
+            "status": organization.status,
+            "org_daily_limit": quota.limit_in_force(organization=organization, name="org_daily"),
+        }
+    return profiles
+
+
+def open_job_targets(*, organization_ids) -> dict[int, tuple[set[str], set[str]]]:
+    """{organisation id: (categories, lower-cased cities)} of its open jobs."""
+    targets: dict[int, tuple[set[str], set[str]]] = {}
+    jobs = JobPosting.objects.filter(organization_id__in=set(organization_ids), status=JobStatus.OPEN)
+    for organization_id, category, city in jobs.values_list("organization_id", "category", "city"):
+        categories, cities = targets.setdefault(organization_id, (set(), set()))
+        categories.add(category)
+        cities.add(city.strip().lower())
+    return targets
+
+
+def seat_memberships(*, user_ids=(), organization_ids=()) -> list[tuple[str, int]]:
+    """(user id, organisation id) of every seat held by these users or in these organisations, active or not."""
+    seats = Seat.objects.filter(Q(user_id__in=set(user_ids)) | Q(organization_id__in=set(organization_ids)))
+    return [
+        (str(user_id), organization_id) for user_id, organization_id in seats.values_list("user_id", "organization_id")
+    ]
+
+
+def active_seat_counts(*, organization_ids) -> dict[int, int]:
+    seats = Seat.objects.filter(organization_id__in=set(organization_ids), is_active=True)
+    return dict(seats.values("organization_id").annotate(count=Count("id")).values_list("organization_id", "count"))

@@ -8,6 +8,7 @@ from .recruiters import (
     is_ranked,
     list_contact_requests_for_recruiter,
     list_reveals_for_recruiter,
+    resume_targets,
     search_masked_resumes,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "is_ranked",
     "list_contact_requests_for_recruiter",
     "list_reveals_for_recruiter",
+    "resume_targets",
     "search_masked_resumes",
 ]
