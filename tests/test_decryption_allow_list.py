@@ -21,6 +21,7 @@ ALLOWED = {
     "resumes/models.py": "Resume.decrypt_contact_details is defined here",
     "accounts/management/commands/reencrypt_contact_data.py": "key rotation recomputes blind indexes",
     "resumes/reveal.py": "the reveal service, and the seeker's notice to their own address",
+    "resumes/exposure.py": "the notice to a seeker's own address that a harvester obtained their contact",
     "resumes/relay.py": "relay forwarding to the seeker, and a seeker's reply to the recruiter's own address",
     "resumes/services.py": "the seeker's export of their own data",
     "resumes/views.py": "the seeker's own contact page",

@@ -1,1 +1,5 @@
 """Detection's writes: running the detectors, acting on their flags, and operators' review."""
+
+from .review import FlagNotOpen as FlagNotOpen
+from .review import confirm_flag as confirm_flag
+from .review import dismiss_flag as dismiss_flag
