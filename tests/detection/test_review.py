@@ -186,7 +186,7 @@ def test_the_notice_reads_in_chinese_and_names_a_direct_contact_when_one_was_giv
         text = notice.text
 
     assert text.startswith("Hirewall 发现有人通过 Harvest Trading Co 的账户批量获取求职者的联系方式。")
-    assert "2026-11-20 18:00 至 2026-11-20 18:00（Asia/Shanghai）" in text
+    assert "2026-11-20 18:00 至 2026-11-20 18:00" in text
     assert "Plantedseeker" not in notice.message and "planted" not in notice.message
 
 
@@ -397,7 +397,10 @@ def test_confirming_a_cluster_acts_on_every_linked_organisation(harvest, operato
         detector="sybil_cluster",
         subject_type=SubjectType.CLUSTER,
         organization=None,
-        cluster_members=[{"type": "organization", "id": harvest.organization.pk}, {"type": "organization", "id": twin.pk}],
+        cluster_members=[
+            {"type": "organization", "id": harvest.organization.pk},
+            {"type": "organization", "id": twin.pk},
+        ],
         window_start=WINDOW_START,
         window_end=NOW,
     )
