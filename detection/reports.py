@@ -125,15 +125,20 @@ def flag_reveals_per_hour(flag: Flag) -> list[tuple[datetime, int]]:
 # The dashboard
 
 
+def _first_dashboard_day(*, days: int, now: datetime | None) -> date:
+    return (now or timezone.now()).astimezone(platform_zone()).date() - timedelta(days=days - 1)
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=platform_zone())
+
+
 def reveals_per_day(*, days: int = DASHBOARD_DAYS, now: datetime | None = None) -> list[tuple[date, int]]:
     """Granted reveals per platform day over the last `days` days, today included."""
-    zone = platform_zone()
-    today = (now or timezone.now()).astimezone(zone).date()
-    first = today - timedelta(days=days - 1)
-    start = datetime.combine(first, time.min, tzinfo=zone)
+    first = _first_dashboard_day(days=days, now=now)
     rows = (
-        Reveal.objects.filter(created_at__gte=start)
-        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        Reveal.objects.filter(created_at__gte=_start_of(first))
+        .annotate(day=TruncDate("created_at", tzinfo=platform_zone()))
         .values("day")
         .annotate(total=Count("id"))
         .order_by()
@@ -154,7 +159,7 @@ class OrganizationReveals:
 def top_organizations_by_reveals(
     *, days: int = DASHBOARD_DAYS, limit: int = TOP_ORGANIZATIONS, now: datetime | None = None
 ) -> list[OrganizationReveals]:
-    since = (now or timezone.now()) - timedelta(days=days)
+    since = _start_of(_first_dashboard_day(days=days, now=now))
     rows = list(
         Reveal.objects.filter(created_at__gte=since)
         .values("organization_id")
