@@ -77,7 +77,17 @@ class VerdictForm(forms.Form):
 
 @admin.register(Flag)
 class FlagAdmin(ReadOnlyAdmin):
-    list_display = ("id", "severity", "detector", "subject", "score_shown", "window", "created_at", "status", "action")
+    list_display = (
+        "id",
+        "severity",
+        "detector",
+        "subject",
+        "score_shown",
+        "window_short",
+        "created_at",
+        "status",
+        "action",
+    )
     list_display_links = ("id", "detector")
     list_filter = (FlagStatusFilter, "severity", "detector")
     list_select_related = ("organization", "recruiter")
@@ -231,6 +241,11 @@ class FlagAdmin(ReadOnlyAdmin):
     @admin.display(description="window")
     def window(self, flag: Flag) -> str:
         return f"{_when(flag.window_start)} to {_when(flag.window_end)} ({reports.platform_zone().key})"
+
+    @admin.display(description="window (platform time)")
+    def window_short(self, flag: Flag) -> str:
+        zone = reports.platform_zone()
+        return f"{flag.window_start.astimezone(zone):%m-%d %H:%M} to {flag.window_end.astimezone(zone):%m-%d %H:%M}"
 
     @admin.display(description="platform action", ordering="action_taken")
     def action(self, flag: Flag) -> str:

@@ -91,6 +91,7 @@ def bar_values(svg_text: str) -> list[int]:
 def _pages(flag: Flag) -> list[str]:
     return [
         reverse("admin:index"),
+        reverse("admin:app_list", args=["detection"]),
         reverse("admin:detection_flag_changelist"),
         reverse("admin:detection_flag_changelist") + "?status=all",
         reverse("admin:detection_flag_change", args=[flag.pk]),
@@ -290,7 +291,6 @@ def test_the_dashboard_charts_thirty_days_and_lists_organisations_flags_runs_and
     assert "events verified" in verified.content.decode()
 
 
-def test_the_admin_index_links_the_dashboard(operator_client):
-    text = operator_client.get(reverse("admin:index")).content.decode()
-
-    assert reverse("admin:detection_dashboard") in text
+def test_the_admin_index_and_the_detection_index_link_the_dashboard(operator_client):
+    for url in (reverse("admin:index"), reverse("admin:app_list", args=["detection"])):
+        assert reverse("admin:detection_dashboard") in operator_client.get(url).content.decode()
