@@ -294,3 +294,13 @@ def test_the_dashboard_charts_thirty_days_and_lists_organisations_flags_runs_and
 def test_the_admin_index_and_the_detection_index_link_the_dashboard(operator_client):
     for url in (reverse("admin:index"), reverse("admin:app_list", args=["detection"])):
         assert reverse("admin:detection_dashboard") in operator_client.get(url).content.decode()
+
+
+def test_the_queue_reads_a_fixed_number_of_queries_however_many_flags(operator_client, django_assert_max_num_queries):
+    FlagFactory.create_batch(3)
+    with django_assert_max_num_queries(20) as few:
+        operator_client.get(reverse("admin:detection_flag_changelist"))
+    FlagFactory.create_batch(20)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        operator_client.get(reverse("admin:detection_flag_changelist"))
