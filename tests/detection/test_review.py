@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
+from django.urls import reverse
 
 from audit.models import AuditEvent
 from detection.models import Flag, FlagAction, FlagStatus, SubjectType
@@ -16,9 +16,9 @@ from employers.errors import ReasonRequired
 from employers.models import AdverseCreditRecord, Organization, OrganizationStatus, Seat
 from resumes import notifications
 from resumes.exposure import EXPOSURE_EMAIL_SUBJECT
-from resumes.models import Notification, RelayContact
+from resumes.models import Notification, RelayContact, RelayPreference
 from resumes.relay import revoke_relay_contacts_of_organization
-from resumes.services import reveal_contact, revoke_relay_contact
+from resumes.services import grant_direct_contact, reveal_contact, revoke_relay_contact
 from tests.detection.factories import FlagFactory
 from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
 from tests.factories import UserFactory
@@ -177,17 +177,35 @@ def test_confirming_a_flag_the_platform_did_not_act_on_suspends_the_organisation
 
 
 @time_machine.travel(NOW + timedelta(hours=1), tick=False)
-def test_the_notice_reads_in_chinese_and_names_a_direct_contact_when_one_was_given(harvest, operator):
-    flag = _organization_flag(harvest)
-    confirm_flag(flag=flag, by=operator, reason="Harvesting confirmed.")
-    notice = _exposure_notices(harvest.in_window[1])[0]
+def test_a_seeker_who_gave_a_direct_contact_is_told_so_and_reads_it_in_chinese(client, operator):
+    with time_machine.travel(NOW - timedelta(days=10), tick=False):
+        organization = VerifiedOrganizationFactory(legal_name="Direct Trading Co")
+        seat = SeatFactory(organization=organization)
+        job = JobPostingFactory(organization=organization)
+        resume = ResumeFactory(relay_preference=RelayPreference.DIRECT_WHEN_APPROVED)
+        grant_direct_contact(seeker=resume.seeker, organization_id=organization.pk)
+    _reveal_at(NOW - timedelta(minutes=120), seat=seat, resume=resume, job=job)
+    _reveal_at(NOW - timedelta(minutes=20), seat=seat, resume=resume, job=job)  # again: free, but obtained again
+    confirm_flag(
+        flag=FlagFactory(organization=organization, window_start=WINDOW_START, window_end=NOW),
+        by=operator,
+        reason="Harvesting confirmed.",
+    )
 
-    with translation.override("zh-hans"):
-        text = notice.text
-
-    assert text.startswith("Hirewall 发现有人通过 Harvest Trading Co 的账户批量获取求职者的联系方式。")
-    assert "2026-11-20 18:00 至 2026-11-20 18:00" in text
-    assert "Plantedseeker" not in notice.message and "planted" not in notice.message
+    (notice,) = _exposure_notices(resume)
+    assert notice.kind == notifications.EXPOSURE_DIRECT
+    assert (notice.params["first"], notice.params["last"], notice.params["count"]) == (
+        "2026-11-20 18:00",
+        "2026-11-20 19:40",
+        "2",
+    )
+    client.force_login(resume.seeker)
+    english = client.get(reverse("resumes:notifications"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(reverse("resumes:notifications"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "it received your name, phone number and email address, 2 time(s)" in english
+    assert "Hirewall 发现有人通过 Direct Trading Co 的账户批量获取求职者的联系方式。" in chinese
+    assert "2026-11-20 18:00 至 2026-11-20 19:40" in chinese
+    assert "电话号码" in chinese
 
 
 @time_machine.travel(NOW + timedelta(hours=1), tick=False)
