@@ -7,6 +7,7 @@ recruiters appear by opaque id, seekers only as counts.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -91,6 +92,7 @@ class FlagAdmin(ReadOnlyAdmin):
     list_display_links = ("id", "detector")
     list_filter = (FlagStatusFilter, "severity", "detector")
     list_select_related = ("organization", "recruiter")
+    actions = ("confirm_selected", "dismiss_selected")
     fieldsets = (
         (None, {"fields": ("detector", "subject", "severity", "score_shown", "window", "created_at", "run")}),
         ("What the platform did", {"fields": ("action_taken", "relay_contacts_revoked")}),
@@ -146,6 +148,50 @@ class FlagAdmin(ReadOnlyAdmin):
     def can_decide(self, request: HttpRequest) -> bool:
         """Deciding is Django's change permission on flags, used by the verdict forms alone."""
         return request.user.is_staff and request.user.has_perm("detection.change_flag")
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return self.can_decide(request)
+
+    @admin.action(description="Confirm selected flags (asks for a reason)", permissions=["decide"])
+    def confirm_selected(self, request, queryset):
+        return self._decide_selected(request, queryset, verdict="confirm")
+
+    @admin.action(description="Dismiss selected flags (asks for a reason)", permissions=["decide"])
+    def dismiss_selected(self, request, queryset):
+        return self._decide_selected(request, queryset, verdict="dismiss")
+
+    def _decide_selected(self, request: HttpRequest, queryset, *, verdict: str):
+        """One reason for several flags; each is decided by the service on its own, refusals reported per flag."""
+        title, service = VERDICTS[verdict]
+        form = VerdictForm(request.POST if request.POST.get("apply") else None)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/detection/flag/verdict_selected.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": f"{title} {queryset.count()} flag(s)",
+                    "opts": self.opts,
+                    "flags": queryset,
+                    "form": form,
+                    "action": request.POST.get("action"),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "verdict_title": title,
+                },
+            )
+        decided = 0
+        for flag in queryset:
+            try:
+                service(flag=flag, by=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                self.message_user(request, f"Flag #{flag.pk}: {error.detail} ({error.code})", messages.ERROR)
+            except ValidationError as error:
+                self.message_user(request, f"Flag #{flag.pk}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                decided += 1
+        if decided:
+            self.message_user(request, f"{title}: {decided} flag(s).", messages.SUCCESS)
+        return None
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "can_decide": self.can_decide(request)}

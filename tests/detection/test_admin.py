@@ -304,3 +304,34 @@ def test_the_queue_reads_a_fixed_number_of_queries_however_many_flags(operator_c
 
     with django_assert_max_num_queries(len(few.captured_queries)):
         operator_client.get(reverse("admin:detection_flag_changelist"))
+
+
+@time_machine.travel(NOW + timedelta(minutes=5), tick=False)
+def test_several_flags_are_dismissed_at_once_with_one_reason(operator_client, operator):
+    first, second = FlagFactory.create_batch(2, severity=Severity.LOW)
+    url = reverse("admin:detection_flag_changelist")
+    selection = {"action": "dismiss_selected", "_selected_action": [first.pk, second.pk]}
+
+    asked = operator_client.post(url, selection)
+    assert asked.status_code == 200
+    assert "Dismiss 2 flag(s)" in asked.content.decode()
+    assert set(Flag.objects.values_list("status", flat=True)) == {FlagStatus.OPEN}
+
+    done = operator_client.post(url, {**selection, "apply": "yes", "reason": "A job fair explains both."})
+
+    assert done.status_code == 302
+    assert set(Flag.objects.values_list("status", "decided_by", "decision_reason")) == {
+        (FlagStatus.DISMISSED, operator.pk, "A job fair explains both.")
+    }
+
+
+def test_the_verdict_actions_are_offered_only_to_those_who_may_decide(client, operator):
+    FlagFactory()
+    clerk = UserFactory(role="operator", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_flag"))
+    url = reverse("admin:detection_flag_changelist")
+
+    client.force_login(clerk)
+    assert "dismiss_selected" not in client.get(url).content.decode()
+    client.force_login(operator)
+    assert "dismiss_selected" in client.get(url).content.decode()
