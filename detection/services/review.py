@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework import status
 
@@ -20,8 +21,8 @@ from employers.services import (
 from resumes.exposure import notify_seekers_of_exposure
 from resumes.relay_restore import restore_relay_contacts
 
-from ..models import Flag, FlagAction, FlagStatus
-from ..reports import flag_reveals, flag_subjects
+from ..models import Flag, FlagAction, FlagStatus, SubjectType
+from ..reports import flag_reveals, flag_subjects, is_seat_flag
 
 # Statuses an organisation can be suspended from (employers.services refuses the others).
 SUSPENDABLE = (OrganizationStatus.PENDING, OrganizationStatus.VERIFIED)
@@ -129,16 +130,17 @@ def dismiss_flag(*, flag: Flag, by: User, reason: str) -> Flag:
     """An operator finds the suspicion unfounded: undo what the flag's action did, and keep the verdict.
 
     The organisations (or seats) the platform suspended for this flag are reinstated, unless an
-    operator suspended them since or another open flag still holds them; the relay contacts it
-    revoked work again, unless their seeker revoked them. The flag stays, dismissed, with its
-    dedupe key: the detectors do not raise it again for the same window.
+    operator suspended them since, another open flag's action still holds them, or another flag
+    on them was confirmed; the relay contacts it revoked work again, unless their seeker revoked
+    them. The flag stays, dismissed, with its dedupe key: the detectors do not raise it again
+    for the same window.
     """
     _check_operator(by)
     reason = _clean_reason(reason)
     with transaction.atomic():
         locked = _lock_open(flag)
         subjects = flag_subjects(locked)
-        held_organizations, held_recruiters, held_relays = _held_by_other_open_flags(locked)
+        held_organizations, held_recruiters, held_relays = _held_by_other_flags(locked)
 
         reinstated, reactivated = [], []
         if locked.action_taken == FlagAction.ORGANIZATION_SUSPENDED:
@@ -185,18 +187,29 @@ def dismiss_flag(*, flag: Flag, by: User, reason: str) -> Flag:
     return flag
 
 
-def _held_by_other_open_flags(flag: Flag) -> tuple[set, set, set]:
-    """Organisations, recruiters and relay contacts that another open flag's action still holds."""
+def _held_by_other_flags(flag: Flag) -> tuple[set, set, set]:
+    """Organisations, recruiters and relay contacts another flag still holds: an open one's action, or a confirmation.
+
+    A confirmed flag keeps its harvester stopped whatever the platform's own action was, so a later
+    dismissal of a different flag on the same accounts must not lift it.
+    """
+    subjects = flag_subjects(flag)
+    nearby = Q(organization_id__in=subjects.organization_ids) | Q(recruiter_id__in=subjects.recruiter_ids)
+    others = (
+        Flag.objects.filter(nearby | Q(subject_type=SubjectType.CLUSTER))
+        .filter(Q(status=FlagStatus.CONFIRMED) | (Q(status=FlagStatus.OPEN) & ~Q(action_taken=FlagAction.NONE)))
+        .exclude(pk=flag.pk)
+    )
     organizations, recruiters = set(), set()
-    others = Flag.objects.filter(status=FlagStatus.OPEN).exclude(pk=flag.pk).exclude(action_taken=FlagAction.NONE)
     for other in others:
-        subjects = flag_subjects(other)
-        if other.action_taken == FlagAction.ORGANIZATION_SUSPENDED:
-            organizations |= subjects.organization_ids
-        elif other.action_taken == FlagAction.SEAT_SUSPENDED:
-            recruiters |= subjects.recruiter_ids
+        held = flag_subjects(other)
+        confirmed = other.status == FlagStatus.CONFIRMED
+        if other.action_taken == FlagAction.ORGANIZATION_SUSPENDED or (confirmed and not is_seat_flag(other)):
+            organizations |= held.organization_ids
+        if other.action_taken == FlagAction.SEAT_SUSPENDED or confirmed:
+            recruiters |= held.recruiter_ids
     relays = set(
-        Flag.revoked_relay_contacts.through.objects.filter(flag__status=FlagStatus.OPEN)
+        Flag.revoked_relay_contacts.through.objects.filter(flag__status__in=[FlagStatus.OPEN, FlagStatus.CONFIRMED])
         .exclude(flag_id=flag.pk)
         .values_list("relaycontact_id", flat=True)
     )

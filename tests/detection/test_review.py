@@ -334,6 +334,21 @@ def test_dismissing_leaves_a_suspension_another_open_flag_or_an_operator_holds(h
     assert second.status == OrganizationStatus.SUSPENDED
 
 
+@time_machine.travel(NOW + timedelta(hours=1), tick=False)
+def test_dismissing_one_flag_does_not_lift_a_harvester_another_flag_confirmed(harvest, operator):
+    confirmed = _platform_suspends(_organization_flag(harvest))
+    confirm_flag(flag=confirmed, by=operator, reason="Harvesting confirmed.")
+    later = _organization_flag(harvest, detector="night", action_taken=FlagAction.ORGANIZATION_SUSPENDED)
+    later.revoked_relay_contacts.set(confirmed.revoked_relay_contacts.all())
+
+    dismiss_flag(flag=later, by=operator, reason="Night work is normal for this shift.")
+
+    harvest.organization.refresh_from_db()
+    assert harvest.organization.status == OrganizationStatus.SUSPENDED
+    assert not RelayContact.objects.filter(organization=harvest.organization, revoked_at=None).exists()
+    assert _events("flag.dismissed")[0].details["organizations_reinstated"] == []
+
+
 # A recruiter's own flag: the seat, not the company
 
 
