@@ -90,7 +90,7 @@ def confirm_flag(*, flag: Flag, by: User, reason: str) -> Flag:
             if organization.status in SUSPENDABLE:
                 suspend_organization(organization=organization, by=by, reason=reason)
                 suspended.append(organization.pk)
-        # Recruiters of a cluster whose organisation is not itself suspended lose their seat.
+        # Recruiters judged on their own (a seat flag, or a cluster member from elsewhere) lose their seat.
         deactivated = []
         seats = Seat.objects.filter(user_id__in=subjects.recruiter_ids, is_active=True).exclude(
             organization_id__in=subjects.organization_ids
