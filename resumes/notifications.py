@@ -8,12 +8,31 @@ from .models import Notification
 REVEAL = "reveal"
 CONTACT_REQUEST = "contact_request"
 RELAY_REVOKED = "relay_revoked"
+RELAY_RESTORED = "relay_restored"
+# PIPL art. 57: an organisation found harvesting tells each seeker what it obtained, when, and who.
+EXPOSURE_RELAY = "exposure_relay"
+EXPOSURE_DIRECT = "exposure_direct"
 
 TEXTS = {
     REVEAL: _("%(organization)s received your contact details for the job “%(job)s”."),
     CONTACT_REQUEST: _("%(organization)s asks for your contact details for the job “%(job)s”."),
     RELAY_REVOKED: _(
         "Hirewall revoked the relay contact that %(organization)s held for you: it forwards nothing any more."
+    ),
+    RELAY_RESTORED: _(
+        "Hirewall restored the relay contact that %(organization)s holds for you: a review found nothing wrong. "
+        "You can revoke it yourself at any time."
+    ),
+    EXPOSURE_RELAY: _(
+        "Hirewall found that job seekers' contact details were harvested through the account of %(organization)s. "
+        "Between %(first)s and %(last)s (%(time_zone)s) it received your name and your relay contact (an email "
+        "alias and a phone extension), %(count)s time(s). Hirewall has stopped that account; you can revoke the "
+        "relay contact in your account at any time."
+    ),
+    EXPOSURE_DIRECT: _(
+        "Hirewall found that job seekers' contact details were harvested through the account of %(organization)s. "
+        "Between %(first)s and %(last)s (%(time_zone)s) it received your name, phone number and email address, "
+        "%(count)s time(s). Hirewall has stopped that account."
     ),
 }
 MESSAGE_MAX_LENGTH = 500

@@ -23,6 +23,7 @@ ALLOWED = {
     "resumes/services/reveal.py": "the reveal service, and the seeker's notice to their own address",
     "resumes/services/relay.py": "relay forwarding to the seeker, and a seeker's reply to the recruiter's own address",
     "resumes/services/data_rights.py": "the seeker's export of their own data",
+    "resumes/services/exposure.py": "the notice to a seeker's own address that a harvester obtained their contact",
     "resumes/views.py": "the seeker's own contact page",
     "accounts/forms.py": "password reset mails the seeker's own address",
     "employers/mail.py": "an invitation is mailed to the invited address itself",

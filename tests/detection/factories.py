@@ -1,14 +1,18 @@
-"""Events for the detectors' tests, recorded through the real services at chosen moments."""
+"""Detection test data: events through the real services at chosen moments, and flags as detectors raise them."""
 
 import datetime as dt
 import random
 
+import factory
 import time_machine
 from django.test import RequestFactory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
 
 from accounts.services import record_login_attempt
 from audit.models import ActivityKind
 from audit.services import record_activity, record_event
+from detection.models import DetectionRun, Flag, FlagAction, FlagStatus, Severity, SubjectType
 from employers.models import Plan
 from resumes.services.reveal import REVEAL_DENIED, REVEAL_GRANTED, reveal_contact
 from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
@@ -120,3 +124,36 @@ def business_day(recruiter, organization, day: dt.datetime, *, reveals: int = 12
         reveal_event(recruiter, organization, moment, resume_id=resume_id, job=job)
         if index % 3 == 0:
             credit_back_event(organization, moment + dt.timedelta(minutes=40))
+
+
+class FlagFactory(DjangoModelFactory):
+    """An open flag on an organisation over the last three hours; pass `action_taken` for an acted-on one."""
+
+    class Meta:
+        model = Flag
+
+    detector = "velocity"
+    subject_type = SubjectType.ORGANIZATION
+    organization = factory.SubFactory(VerifiedOrganizationFactory)
+    recruiter = None
+    score = 9.5
+    severity = Severity.HIGH
+    window_end = factory.LazyFunction(timezone.now)
+    window_start = factory.LazyAttribute(lambda flag: flag.window_end - dt.timedelta(hours=3))
+    evidence = factory.LazyFunction(lambda: {"reveals_last_hour": 48, "baseline_per_hour": 2.5, "floor": 30})
+    dedupe_key = factory.Sequence(lambda n: f"velocity:organization:{n}")
+    status = FlagStatus.OPEN
+    action_taken = FlagAction.NONE
+
+
+class DetectionRunFactory(DjangoModelFactory):
+    class Meta:
+        model = DetectionRun
+
+    started_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyAttribute(lambda run: run.started_at + dt.timedelta(milliseconds=run.duration_ms))
+    window_start = factory.LazyAttribute(lambda run: run.started_at - dt.timedelta(minutes=5))
+    window_end = factory.LazyAttribute(lambda run: run.started_at)
+    events_read = 120
+    flags_raised = 1
+    duration_ms = 340
