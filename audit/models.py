@@ -10,7 +10,6 @@ People, organisations and resumes are named by opaque ids, never by contact data
 from django.db import models
 from django.utils import timezone
 
-
 # The only role the PostgreSQL triggers let TRUNCATE the audit tables (migration 0005). The test
 # setup creates it to empty tables between tests; no deployment grants it to the application's role.
 MAINTENANCE_ROLE = "hirewall_maintenance"

@@ -115,7 +115,9 @@ def verify_chain(
     for record in _all_heads():
         if isinstance(record, digests.UnreadableDigest):
             problems.append(
-                ChainBreak(0, f"{record.source}: not a digest line, the record was edited", ProblemKind.UNREADABLE_DIGEST)
+                ChainBreak(
+                    0, f"{record.source}: not a digest line, the record was edited", ProblemKind.UNREADABLE_DIGEST
+                )
             )
         else:
             heads.append(record)
