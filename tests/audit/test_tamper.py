@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit import digests, selectors, signing
-from audit.chain import HASHED_FIELDS
+from audit.chain import HASHED_FIELDS, event_hash
 from audit.models import AuditChainHead, AuditDigest, AuditEvent
 from audit.selectors import ProblemKind
 from audit.services import record_event, write_chain_digest
@@ -184,6 +184,30 @@ def test_the_first_inconsistency_is_the_earliest_one():
     # The head at #6 is both in the digest table and in the file.
     kinds = [problem.kind for problem in verification.problems]
     assert kinds == [ProblemKind.EDITED_EVENT, ProblemKind.HEAD_MISMATCH, ProblemKind.HEAD_MISMATCH]
+
+
+def test_a_signed_head_before_a_broken_link_is_reported_first():
+    events = reveals(3)
+    write_chain_digest()
+    events += reveals(3)
+    forge(events[1], "code")
+    tampering.rechain_from(2)  # the signed head at #3 no longer matches
+    forge(AuditEvent.objects.get(seq=5), "code")  # and #5 is edited without rehashing
+
+    verification = selectors.verify_chain()
+
+    assert (verification.problem.seq, verification.problem.kind) == (3, ProblemKind.HEAD_MISMATCH)
+    assert verification.problems[-1].seq == 5
+
+
+@pytest.mark.parametrize("field", ["seq", *FORGED_VALUES])
+def test_every_hashed_field_changes_the_hash(field):
+    (event,) = reveals(1)
+    stored = AuditEvent.objects.get(pk=event.pk)
+    setattr(stored, field, stored.seq + 1 if field == "seq" else FORGED_VALUES[field](stored))
+
+    # seq is bound by the links as well; the hash covers it so that an event cannot be renumbered alone.
+    assert event_hash(stored) != event.hash
 
 
 def test_a_truncated_tail_with_the_head_moved_back_is_caught_by_the_signed_head():
