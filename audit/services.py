@@ -1,4 +1,4 @@
-"""The one entry point that writes the audit log."""
+"""Writes to the audit log: chained events, the activity log, signed head digests, operators' chain checks."""
 
 import ipaddress
 import json
