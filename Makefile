@@ -17,12 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-# Local secrets are generated once; rewriting them would make stored contact data unreadable.
-.env.keys: | $(STAMP)
-	$(BIN)/python manage.py generate_local_keys
-
 # SQLite, a memory cache and a filesystem Celery broker: nothing to install but Python.
-run: install .env.keys
+# Local secrets are generated once, into .env.keys; a run only adds keys the file lacks.
+run: install
+	$(BIN)/python manage.py generate_local_keys
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@mkdir -p var/celery/queue var/celery/processed var/celery/control

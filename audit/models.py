@@ -2,12 +2,17 @@
 
 Rows are written only through `audit.services.record_event`, which appends to the
 chain: each event stores `prev_hash` and `hash = sha256(prev_hash || canonical JSON)`
-(audit/chain.py). On PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE.
+(audit/chain.py). On PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE
+(audit/migrations/0005); the chain head may only move forward.
 People, organisations and resumes are named by opaque ids, never by contact data.
 """
 
 from django.db import models
 from django.utils import timezone
+
+# The only role the PostgreSQL triggers let TRUNCATE the audit tables (migration 0005). The test
+# setup creates it to empty tables between tests; no deployment grants it to the application's role.
+MAINTENANCE_ROLE = "hirewall_maintenance"
 
 
 class AppendOnlyError(Exception):
@@ -60,7 +65,10 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """One row: the last event of the chain. Appends lock it, so they serialise."""
+    """One row: the last event of the chain. Appends lock it, so they serialise.
+
+    On PostgreSQL a trigger lets it only move forward (audit/migrations/0005).
+    """
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
@@ -70,11 +78,13 @@ class AuditChainHead(models.Model):
 
 
 class AuditDigest(models.Model):
-    """The chain head written out daily: operators copy these elsewhere as an external anchor."""
+    """The chain head signed daily; the same line also goes to the digest file and its mirror (audit/digests.py)."""
 
     seq = models.PositiveBigIntegerField(editable=False)
     hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Ed25519 over (seq, hash, created_at), base64 (audit/signing.py); empty on digests written before signing.
+    signature = models.CharField(max_length=88, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -89,7 +99,10 @@ class ActivityKind(models.TextChoices):
 
 
 class ActivityEvent(models.Model):
-    """Searches and masked views: high-volume, append-only, no chain and no lock; detectors read them."""
+    """Searches and masked views: high-volume, append-only, no chain and no lock; detectors read them.
+
+    On PostgreSQL the same triggers as on the audit events refuse UPDATE, DELETE and TRUNCATE.
+    """
 
     kind = models.CharField(max_length=8, choices=ActivityKind.choices)
     actor_id = models.UUIDField(db_index=True)

@@ -1,22 +1,49 @@
-"""Reads on the audit log: walking the chain to prove it unbroken."""
+"""Reads on the audit log: walking the chain and holding it against every signed head on record.
 
-from collections.abc import Iterator
+`verify_chain` is the one check: `manage.py verify_audit_chain` and the admin's
+"Verify the chain" both call it, so they cannot disagree.
+"""
+
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
+from django.db.models import Max
+
+from . import digests, signing
 from .chain import GENESIS_HASH, event_hash
-from .models import ActivityEvent, ActivityKind, AuditChainHead, AuditEvent
+from .models import ActivityEvent, ActivityKind, AuditChainHead, AuditDigest, AuditEvent
 
 VERIFY_BATCH_SIZE = 2000
+# A look-up of the chain's hashes at the signed heads' positions, this many positions at a time.
+HEAD_LOOKUP_BATCH_SIZE = 1000
+
+
+class ProblemKind:
+    """What verification found; the admin's audit event stores it as its code."""
+
+    MISSING_EVENT = "missing_event"
+    BROKEN_LINK = "broken_link"
+    EDITED_EVENT = "edited_event"
+    HEAD_ROW_MISMATCH = "head_row_mismatch"
+    BAD_SIGNATURE = "bad_signature"
+    HEAD_MISMATCH = "head_mismatch"
+    BEYOND_CHAIN_END = "beyond_chain_end"
+    UNREADABLE_DIGEST = "unreadable_digest"
 
 
 @dataclass(frozen=True)
 class ChainBreak:
     seq: int
     reason: str
+    kind: str = ProblemKind.BROKEN_LINK
 
 
 @dataclass(frozen=True)
 class ChainReport:
+    """The links alone: what `walk_chain` proves."""
+
     verified: int
     broken: ChainBreak | None
 
@@ -25,23 +52,166 @@ class ChainReport:
         return self.broken is None
 
 
-def walk_chain(*, on_event=None) -> ChainReport:
+@dataclass(frozen=True)
+class ChainVerification:
+    """The links and the signed heads: what `verify_chain` proves. `problem` is the first of `problems`."""
+
+    verified: int
+    chain_end: int
+    signed_heads: int
+    unsigned_heads: int
+    problems: tuple[ChainBreak, ...]
+
+    @property
+    def problem(self) -> ChainBreak | None:
+        return self.problems[0] if self.problems else None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def walk_chain(*, on_event: Callable[[], None] | None = None) -> ChainReport:
     """Recompute every link in seq order; stop at the first that does not hold."""
     expected_prev, expected_seq, verified = GENESIS_HASH, 1, 0
     for event in _events_in_order():
         if event.seq != expected_seq:
-            return ChainReport(verified, ChainBreak(expected_seq, f"event #{expected_seq} is missing"))
+            return ChainReport(
+                verified, ChainBreak(expected_seq, f"event #{expected_seq} is missing", ProblemKind.MISSING_EVENT)
+            )
         if event.prev_hash != expected_prev:
             return ChainReport(verified, ChainBreak(event.seq, "prev_hash does not match the previous event"))
         if event_hash(event) != event.hash:
-            return ChainReport(verified, ChainBreak(event.seq, "hash does not match the event's content"))
+            return ChainReport(
+                verified,
+                ChainBreak(event.seq, "hash does not match the event's content", ProblemKind.EDITED_EVENT),
+            )
         expected_prev, expected_seq, verified = event.hash, expected_seq + 1, verified + 1
         if on_event is not None:
             on_event()
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.seq, head.hash) != (verified, expected_prev):
-        return ChainReport(verified, ChainBreak(verified + 1, "the chain head does not match the last event"))
+        return ChainReport(
+            verified,
+            ChainBreak(verified + 1, "the chain head does not match the last event", ProblemKind.HEAD_ROW_MISMATCH),
+        )
     return ChainReport(verified, None)
+
+
+def verify_chain(
+    *, on_event: Callable[[], None] | None = None, public_keys: list[Ed25519PublicKey] | None = None
+) -> ChainVerification:
+    """Walk the links, then hold the chain against every head in the digest table, the digest file and its mirror.
+
+    A signed head must carry a valid signature under the platform's public key (or a
+    retired one, or `public_keys` when given), and the chain's event at its seq must
+    have exactly its hash. Deleting events and re-chaining the rest keeps every link
+    intact, but cannot keep those heads: it is found here.
+    """
+    keys = signing.verification_keys() if public_keys is None else public_keys
+    links = walk_chain(on_event=on_event)
+    problems = [links.broken] if links.broken is not None else []
+    heads: list[digests.SignedHead] = []
+    for record in _all_heads():
+        if isinstance(record, digests.UnreadableDigest):
+            problems.append(
+                ChainBreak(
+                    0, f"{record.source}: not a digest line, the record was edited", ProblemKind.UNREADABLE_DIGEST
+                )
+            )
+        else:
+            heads.append(record)
+    chain_end = AuditEvent.objects.aggregate(end=Max("seq"))["end"] or 0
+    hashes = _chain_hashes_at({head.seq for head in heads})
+    matching_seqs = sorted(head.seq for head in heads if hashes.get(head.seq) == head.hash)
+    signed = unsigned = 0
+    for head in heads:
+        if head.signature:
+            signed += 1
+            if not signing.head_signature_is_valid(
+                seq=head.seq, hash=head.hash, signed_at=head.signed_at, signature=head.signature, keys=keys
+            ):
+                problems.append(
+                    ChainBreak(
+                        head.seq,
+                        f"{head.source}: the signature of head #{head.seq} was not made by the platform's key",
+                        ProblemKind.BAD_SIGNATURE,
+                    )
+                )
+                continue
+        else:
+            unsigned += 1
+        if head.seq > chain_end:
+            problems.append(
+                ChainBreak(
+                    head.seq,
+                    f"{head.source}: head #{head.seq} lies beyond the chain's end at #{chain_end}: "
+                    "events were removed from its end",
+                    ProblemKind.BEYOND_CHAIN_END,
+                )
+            )
+        elif hashes.get(head.seq) != head.hash:
+            last_good = max((seq for seq in matching_seqs if seq < head.seq), default=0)
+            problems.append(
+                ChainBreak(
+                    head.seq,
+                    f"{head.source}: event #{head.seq} does not have the hash of the signed head: "
+                    f"the chain was rewritten after #{last_good} and at or before #{head.seq}",
+                    ProblemKind.HEAD_MISMATCH,
+                )
+            )
+    problems.sort(key=lambda problem: problem.seq)
+    return ChainVerification(links.verified, chain_end, signed, unsigned, tuple(problems))
+
+
+def latest_digest() -> AuditDigest | None:
+    return AuditDigest.objects.order_by("-created_at", "-id").first()
+
+
+def digest_signature_is_valid(digest: AuditDigest) -> bool | None:
+    """True or False for a signed digest under the platform's keys; None for one written before signing."""
+    if not digest.signature:
+        return None
+    return signing.head_signature_is_valid(
+        seq=digest.seq,
+        hash=digest.hash,
+        signed_at=digest.created_at,
+        signature=digest.signature,
+        keys=signing.verification_keys(),
+    )
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    text: str
+    pem: str
+    fingerprint: str
+
+
+def platform_public_key() -> PublicKey | None:
+    """The published key that verifies the signed heads; None where AUDIT_SIGNING_KEY is not set."""
+    if not settings.AUDIT_SIGNING_KEY:
+        return None
+    key = signing.signing_key().public_key()
+    return PublicKey(signing.public_key_text(key), signing.public_key_pem(key), signing.public_key_fingerprint(key))
+
+
+def _all_heads() -> Iterator[digests.SignedHead | digests.UnreadableDigest]:
+    for digest in AuditDigest.objects.order_by("id").iterator():
+        yield digests.SignedHead(
+            f"digest table (row {digest.pk})", digest.seq, digest.hash, digest.created_at, digest.signature
+        )
+    yield from digests.external_heads()
+
+
+def _chain_hashes_at(seqs: set[int]) -> dict[int, str]:
+    """The stored hash of the chain's event at each seq (the genesis hash at 0); absent seqs are left out."""
+    found = {0: GENESIS_HASH} if 0 in seqs else {}
+    wanted = sorted(seq for seq in seqs if seq > 0)
+    for start in range(0, len(wanted), HEAD_LOOKUP_BATCH_SIZE):
+        batch = wanted[start : start + HEAD_LOOKUP_BATCH_SIZE]
+        found.update(AuditEvent.objects.filter(seq__in=batch).values_list("seq", "hash"))
+    return found
 
 
 def _events_in_order() -> Iterator[AuditEvent]:

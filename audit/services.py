@@ -1,15 +1,14 @@
-"""The one entry point that writes the audit log."""
+"""Writes to the audit log: chained events, the activity log, signed head digests, operators' chain checks."""
 
 import ipaddress
 import json
 import re
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from . import digests, selectors, signing
 from .actions import AuditAction, AuditOutcome, declared_action, declared_outcome
 from .chain import GENESIS_HASH, event_hash
 from .models import ActivityEvent, AuditChainHead, AuditDigest, AuditEvent
@@ -23,6 +22,7 @@ CONTACT_GRADE_KEYS = frozenset(
 )
 _EMAIL_PATTERN = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 USER_AGENT_MAX_LENGTH = 512
+# An operator ran the check from the admin (the vocabulary in audit/actions.py may declare it).
 
 
 class ContactDataInAuditDetails(ValueError):
@@ -138,14 +138,38 @@ def record_activity(
 
 
 def write_chain_digest() -> AuditDigest:
-    """Write the chain head (seq, hash, time) to the digest table and append it to the digest file.
+    """Sign the chain head (seq, hash, time) and write it to the digest table, the digest file and its mirror.
 
-    Operators copy the file elsewhere: a later rewrite of the chain cannot match it.
+    The signature needs AUDIT_SIGNING_KEY, which the database does not hold: whoever
+    rewrites the chain later cannot produce a matching signed head, and the copies
+    outside the database keep the old ones. If the file or the mirror cannot be
+    written, the digest row is rolled back with them and the task fails loudly.
     """
-    head = AuditChainHead.objects.get(pk=CHAIN_HEAD_ID)
-    digest = AuditDigest.objects.create(seq=head.seq, hash=head.hash)
-    path = Path(settings.AUDIT_DIGEST_FILE)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as digest_file:
-        digest_file.write(f"{digest.created_at.isoformat()} seq={digest.seq} sha256={digest.hash}\n")
+    with transaction.atomic():
+        head = AuditChainHead.objects.get(pk=CHAIN_HEAD_ID)
+        signed_at = timezone.now()
+        signature = signing.sign_head(seq=head.seq, hash=head.hash, signed_at=signed_at)
+        digest = AuditDigest.objects.create(seq=head.seq, hash=head.hash, created_at=signed_at, signature=signature)
+        line = digests.digest_line(seq=head.seq, hash=head.hash, signed_at=signed_at, signature=signature)
+        digests.write_mirror_copy(line=line, seq=head.seq, signed_at=signed_at)
+        digests.append_to_digest_file(line)
     return digest
+
+
+def verify_chain_for_operator(*, operator: models.Model, ip: str | None = None) -> selectors.ChainVerification:
+    """Run the chain check from the admin and chain its outcome, so that who checked when is on record too."""
+    verification = selectors.verify_chain()
+    problem = verification.problem
+    record_event(
+        action=AuditAction.AUDIT_CHAIN_VERIFIED,
+        actor=operator,
+        outcome=AuditOutcome.INTACT if problem is None else AuditOutcome.BROKEN,
+        code="" if problem is None else problem.kind,
+        ip=ip,
+        details={
+            "events_verified": verification.verified,
+            "signed_heads_checked": verification.signed_heads,
+            "first_problem_seq": None if problem is None else problem.seq,
+        },
+    )
+    return verification

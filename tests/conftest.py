@@ -65,6 +65,43 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs Debian's chromium (apt-get install chromium)"))
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL, empty tables between transactional tests as the maintenance role, the one the triggers allow.
+
+    The suite's own connection is an ordinary session, refused like the application's
+    role in production: only the flush switches role, for its own transaction.
+    """
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        yield
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    from audit.models import MAINTENANCE_ROLE
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            DO $$ BEGIN
+                CREATE ROLE {MAINTENANCE_ROLE} NOLOGIN;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+            END $$;
+            """
+        )
+        cursor.execute(f"GRANT {MAINTENANCE_ROLE} TO CURRENT_USER")
+        cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {MAINTENANCE_ROLE}")
+    plain_sql_flush = DatabaseOperations.sql_flush
+
+    def sql_flush_as_maintenance(self, style, tables, **options):
+        statements = plain_sql_flush(self, style, tables, **options)
+        # Django runs the flush in one transaction; SET LOCAL ends with it.
+        return [f"SET LOCAL ROLE {MAINTENANCE_ROLE}", *statements] if statements else statements
+
+    DatabaseOperations.sql_flush = sql_flush_as_maintenance
+    yield
+    DatabaseOperations.sql_flush = plain_sql_flush
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate-limit counters live in the cache; every test starts from zero. On Redis this

@@ -18,8 +18,8 @@ def chain_existing_events(apps, schema_editor):
         seq += 1
         event.seq, event.prev_hash = seq, previous
         event.hash = event_hash(event)
-        # A queryset update would be refused by the append-only manager; this is the one-time backfill.
-        AuditEvent.objects.filter(pk=event.pk)._update({"seq": seq, "prev_hash": previous, "hash": event.hash})
+        # The append-only manager refuses `update`; this one-time backfill calls the plain QuerySet's.
+        models.QuerySet.update(AuditEvent.objects.filter(pk=event.pk), seq=seq, prev_hash=previous, hash=event.hash)
         previous = event.hash
     AuditChainHead.objects.create(id=1, seq=seq, hash=previous)
 

@@ -381,8 +381,17 @@ RELAY_WEBHOOK_SECRET = env.str("RELAY_WEBHOOK_SECRET", default="")
 RELAY_WEBHOOK_TOLERANCE_SECONDS = 300
 
 # AUDIT (audit/)
-# The daily digest of the chain head is appended here too; operators copy it elsewhere.
+# Ed25519 private key that signs the chain head at every digest: base64 of its 32 raw bytes, or PEM
+# (`openssl genpkey -algorithm ed25519`). Required in production; `manage.py audit_public_key` prints
+# the public half to publish. The database never holds it, so whoever can rewrite the chain cannot re-sign it.
+AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="", multiline=True)
+# Public keys (base64 or PEM) of signing keys since replaced: heads they signed still verify.
+AUDIT_RETIRED_PUBLIC_KEYS = env.list("AUDIT_RETIRED_PUBLIC_KEYS", default=[])
+# Every signed digest is appended here; make the file append-only for the application's user (chattr +a).
 AUDIT_DIGEST_FILE = env.str("AUDIT_DIGEST_FILE", default=str(VAR_DIR / "audit-digests.log"))
+# Optional write-once copy of each digest, one new object per digest (e.g. an object-store bucket with
+# object lock, mounted here); the application's role there may create objects, never replace or delete them.
+AUDIT_DIGEST_MIRROR_DIR = env.str("AUDIT_DIGEST_MIRROR_DIR", default="")
 CELERY_BEAT_SCHEDULE["write-audit-chain-digest"] = {
     "task": "audit.tasks.write_chain_digest",
     "schedule": timedelta(days=1),

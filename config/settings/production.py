@@ -19,6 +19,11 @@ if not FIELD_ENCRYPTION_KEYS or not BLIND_INDEX_KEY:
 # The relay provider's webhooks are refused unless signed with this shared secret.
 RELAY_WEBHOOK_SECRET = env.str("RELAY_WEBHOOK_SECRET")
 
+# The audit chain's heads are signed with this key at every digest; without it a rewritten chain goes unnoticed.
+AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", multiline=True)
+if not AUDIT_SIGNING_KEY:
+    raise ImproperlyConfigured("AUDIT_SIGNING_KEY must be set in production.")
+
 # Rate limits and the Celery broker must be shared between processes and hosts.
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production.")

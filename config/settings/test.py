@@ -25,15 +25,16 @@ WHITENOISE_USE_FINDERS = True
 FIELD_ENCRYPTION_KEYS = ["Aq5k0TqXHbIwNNm5bO4vm8gqrC-8mdkC8Y9fkrQfcQ8="]
 BLIND_INDEX_KEY = "test-blind-index-key-0123456789abcdef"
 
-# The append-only triggers refuse TRUNCATE unless this is on (audit/migrations/0003);
-# the test runner empties tables with TRUNCATE between transactional tests.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c hirewall.allow_audit_truncate=on"  # noqa: F405
+# The append-only triggers refuse TRUNCATE to every role but the maintenance role
+# (audit/migrations/0005); tests/conftest.py empties tables between transactional
+# tests under that role. The connection itself runs as a production session would.
 
 # Off, so that admin tests log in with force_login; tests/config/test_admin_2fa.py turns it on.
 ADMIN_REQUIRE_OTP = False
 
 RELAY_WEBHOOK_SECRET = "test-relay-webhook-secret"
+# A fixed Ed25519 key that no deployment uses; tests/audit/conftest.py gives each test its own digest file.
+AUDIT_SIGNING_KEY = "TXRhablFCR1LxaGpfqP4rnjFco3Bv52PmztGqg1A4lw="
 AUDIT_DIGEST_FILE = str(Path(tempfile.gettempdir()) / "hirewall-test-audit-digests.log")
 
 CELERY_TASK_ALWAYS_EAGER = True

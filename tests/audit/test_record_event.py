@@ -88,5 +88,28 @@ def test_admin_offers_no_add_change_or_delete(client):
     assert client.get(f"/admin/audit/auditevent/{event.pk}/delete/").status_code == 403
     response = client.post(f"/admin/audit/auditevent/{event.pk}/change/", {"action": "test.rewritten"})
     assert response.status_code == 403
-    for term in (AuditAction.ORGANIZATION_LICENCE_VIEWED.value, str(operator.pk), "1", "203.0.113.1"):
-        assert client.get("/admin/audit/auditevent/", {"q": term}).status_code == 200
+
+
+def test_admin_search_matches_each_kind_of_id(client):
+    operator = UserFactory(role="operator", is_staff=True, is_superuser=True)
+    organization = OrganizationFactory()
+    wanted = record_event(
+        action=AuditAction.ORGANIZATION_LICENCE_VIEWED,
+        actor=operator,
+        organization=organization,
+        target_id="resume-7",
+        ip="203.0.113.1",
+    )
+    other = record_event(action=AuditAction.ORGANIZATION_LICENCE_VIEWED, target_id="resume-8", ip="198.51.100.2")
+    client.force_login(operator)
+
+    def found(term: str) -> set[int]:
+        response = client.get("/admin/audit/auditevent/", {"q": term})
+        assert response.status_code == 200
+        return {event.pk for event in response.context["cl"].result_list}
+
+    assert found(str(organization.pk)) == {wanted.pk}  # an integer is an organisation id
+    assert found(str(operator.pk)) == {wanted.pk}  # a UUID is an actor
+    assert found("203.0.113.1") == {wanted.pk}  # an address is an IP
+    assert found("resume-8") == {other.pk}  # anything is a target id
+    assert found(AuditAction.ORGANIZATION_LICENCE_VIEWED.value) == set()  # actions are filtered, not searched

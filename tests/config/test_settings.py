@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "BLIND_INDEX_KEY": "production-like-blind-index-key",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "RELAY_WEBHOOK_SECRET": "production-like-relay-secret",
+    "AUDIT_SIGNING_KEY": "TXRhablFCR1LxaGpfqP4rnjFco3Bv52PmztGqg1A4lw=",
 }
 
 
@@ -42,7 +43,9 @@ def test_production_without_secret_key_fails_fast():
     assert "started" not in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "REDIS_URL", "RELAY_WEBHOOK_SECRET"])
+@pytest.mark.parametrize(
+    "missing", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "REDIS_URL", "RELAY_WEBHOOK_SECRET", "AUDIT_SIGNING_KEY"]
+)
 def test_production_without_keys_or_redis_fails_fast(missing):
     result = run_django("print('started')", **{**PRODUCTION_ENV, missing: None})
 
