@@ -20,6 +20,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts import crypto
+from accounts.erasure_ledger import note_erasure
 from accounts.models import LoginEvent, Role, User
 from audit.services import record_event
 from config.errors import DomainError
@@ -705,4 +706,6 @@ def delete_seeker_account(*, seeker: User, ip: str | None = None, user_agent: st
         user.set_unusable_password()
         user.is_active = False
         user.save()
+        # A restored backup must not bring the seeker back: `manage.py replay_erasures` reads this ledger.
+        note_erasure(user_id=user.pk)
     seeker.refresh_from_db()

@@ -387,6 +387,9 @@ RETENTION_MINIMUM_DAYS = {
 # batches (well inside CELERY_TASK_TIME_LIMIT) and the next run goes on where it stopped.
 RETENTION_PRUNE_BATCH_SIZE = env.int("RETENTION_PRUNE_BATCH_SIZE", default=5000)
 RETENTION_PRUNE_MAX_BATCHES = env.int("RETENTION_PRUNE_MAX_BATCHES", default=200)
+# Opaque ids of erased seekers, appended at each erasure and replayed after a restore
+# (`manage.py replay_erasures`): keep it outside the database and its backups, append-only.
+ERASURE_LEDGER_FILE = env.str("ERASURE_LEDGER_FILE", default=str(VAR_DIR / "erasure-ledger.log"))
 CELERY_BEAT_SCHEDULE.update(
     {
         "prune-activity-log": {"task": "audit.retention.prune_activity_log", "schedule": timedelta(days=1)},

@@ -1,9 +1,11 @@
 """Production settings: every secret comes from the environment, or start-up fails."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env
+from .base import BASE_DIR, CELERY_BEAT_SCHEDULE, REDIS_URL, env
 
 DEBUG = False
 # No default: a deployment without DJANGO_SECRET_KEY must not start.
@@ -46,3 +48,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/")
+# `manage.py collectstatic` writes here; nginx serves it (deploy/nginx/hirewall.conf).
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+
+# The CI stack drill (.ci/stack_drill.sh) runs every scheduled task within seconds instead of
+# hours; a deployment never sets this.
+if beat_every_seconds := env.int("CELERY_BEAT_EVERY_SECONDS", default=0):
+    CELERY_BEAT_SCHEDULE = {
+        name: {**entry, "schedule": timedelta(seconds=beat_every_seconds)}
+        for name, entry in CELERY_BEAT_SCHEDULE.items()
+    }

@@ -32,6 +32,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
 
 RELAY_WEBHOOK_SECRET = "test-relay-webhook-secret"
 AUDIT_DIGEST_FILE = str(Path(tempfile.gettempdir()) / "hirewall-test-audit-digests.log")
+ERASURE_LEDGER_FILE = str(Path(tempfile.gettempdir()) / "hirewall-test-erasure-ledger.log")
 
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
