@@ -47,10 +47,9 @@ def test_an_erasure_appends_the_opaque_id_once_committed(ledger, django_capture_
 def test_a_rolled_back_erasure_leaves_no_line(ledger, django_capture_on_commit_callbacks):
     resume = ResumeFactory()
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            delete_seeker_account(seeker=resume.seeker)
-            raise RuntimeError("the caller's transaction fails")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        delete_seeker_account(seeker=resume.seeker)
+        raise RuntimeError("the caller's transaction fails")
 
     assert erased_user_ids() == []
 
