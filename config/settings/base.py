@@ -85,7 +85,10 @@ LOCAL_APPS = [
     "detection",
     "demo",  # seed_demo: sits above the other apps, since it imports them all
 ]
-INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+# "config" comes first only for its management commands: where two apps have a command of
+# the same name, the first listed wins, and accounts' `createsuperuser` (an email and a full
+# name, stored encrypted) must replace django.contrib.auth's, which asks for a username.
+INSTALLED_APPS = ["config", *DJANGO_APPS, *THIRD_PARTY_APPS, *LOCAL_APPS]
 
 # AUTHENTICATION
 # https://docs.djangoproject.com/en/5.2/topics/auth/customizing/
