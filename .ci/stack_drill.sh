@@ -45,7 +45,7 @@ redis-cli -u "$DRILL_REDIS_URL" flushdb >/dev/null
 while read -r line; do
     [[ -z "$line" || "$line" == \#* ]] && continue
     export "${line%%=*}=${line#*=}"  # base64 values end in "=": split at the first one only
-done < <(env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py print_production_secrets)
+done < <(env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.local $PY manage.py print_production_secrets)
 export DJANGO_SETTINGS_MODULE=config.settings.production
 export DATABASE_URL="postgres://${PGUSER}@${PGHOST}:${PGPORT}/${DRILL_DB}"
 export REDIS_URL="$DRILL_REDIS_URL" CACHE_KEY_PREFIX="hirewall-drill-$$"

@@ -26,6 +26,14 @@ if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production.")
 
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
+# Behind PgBouncer in transaction mode a server connection serves another client after each
+# transaction: server-side cursors (QuerySet.iterator) would lose their portal, and Django's
+# persistent connections only pin pool slots. Django leaves psycopg's prepared statements off
+# (prepare_threshold None); do not set "server_side_binding" either.
+# https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
+if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # SECURITY
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

@@ -30,3 +30,15 @@ def test_static_root_comes_from_the_environment(tmp_path):
     )
 
     assert result.stdout.strip() == str(tmp_path)
+
+
+def test_transaction_pooling_turns_off_server_side_cursors_and_persistent_connections():
+    code = (
+        "from django.conf import settings; db = settings.DATABASES['default']; "
+        "print(db.get('DISABLE_SERVER_SIDE_CURSORS', False), db['CONN_MAX_AGE'])"
+    )
+
+    pooled = run_django(code, **PRODUCTION_ENV, DATABASE_TRANSACTION_POOLING="True")
+    direct = run_django(code, **PRODUCTION_ENV)
+
+    assert (pooled.stdout.strip(), direct.stdout.strip()) == ("True 0", "False 60")
