@@ -3,10 +3,10 @@
 The periods and their legal floors are settings (RETENTION_DAYS, RETENTION_MINIMUM_DAYS in
 config/settings/base.py). The chained audit log itself is never pruned.
 
-Where a PostgreSQL trigger makes the activity log append-only, it lets one DELETE through:
-a row older than the legal floor for network logs (184 days, written into the trigger
-function, not read from anything the application's role can change). Pruning then needs
-no maintenance role and cannot remove a row the law asks to keep, whoever issues the DELETE.
+On PostgreSQL a trigger keeps the activity log append-only (audit/migrations/0004) but for
+one DELETE: a row older than the legal floor for network logs (184 days, written into the
+trigger function, not read from anything the application's role can change). Pruning thus
+needs no maintenance role, and no one can delete a row the law asks to keep.
 """
 
 from dataclasses import dataclass

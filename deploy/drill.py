@@ -15,6 +15,7 @@ exits non-zero, naming what failed, when the stack does not behave.
 import datetime as dt
 import json
 import os
+import re
 import sys
 import time
 import urllib.error
@@ -221,10 +222,10 @@ def restored() -> None:
     )
     # The chain heads written out before the backup (AUDIT_DIGEST_FILE, kept outside the database)
     # are still links of the restored chain: the restore did not rewrite history.
-    anchors = [line.split() for line in Path(os.environ["AUDIT_DIGEST_FILE"]).read_text().splitlines() if line]
+    # Lines read "<time> seq=<n> sha256=<hex>", possibly followed by a signature.
+    anchors = re.findall(r" seq=(\d+) sha256=([0-9a-f]{64})", Path(os.environ["AUDIT_DIGEST_FILE"]).read_text())
     check(bool(anchors), "no chain head was written out before the backup")
-    for _, seq, digest in anchors:
-        seq, digest = int(seq.removeprefix("seq=")), digest.removeprefix("sha256=")
+    for seq, digest in anchors:
         check(
             AuditEvent.objects.filter(seq=seq, hash=digest).exists(),
             f"the restored chain does not hold the head #{seq} written out before the backup",

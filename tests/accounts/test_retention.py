@@ -11,7 +11,7 @@ from accounts.retention import prune_login_events_task
 from accounts.tasks import purge_expired_api_tokens
 from audit.models import AuditEvent
 
-NOW = dt.datetime(2027, 6, 1, 3, 0, tzinfo=dt.UTC)
+NOW = dt.datetime(2025, 6, 1, 3, 0, tzinfo=dt.UTC)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from audit.models import ActivityEvent, AuditEvent
 from audit.retention import prune_activity_log, prune_activity_log_task
 from audit.selectors import walk_chain
 
-NOW = dt.datetime(2027, 6, 1, 3, 0, tzinfo=dt.UTC)
+# In the past: on PostgreSQL the trigger judges a row's age by the database's own clock, not the pinned one.
+NOW = dt.datetime(2025, 6, 1, 3, 0, tzinfo=dt.UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +125,36 @@ def test_retention_tasks_are_on_the_beat_schedule(settings):
         "resumes.retention.prune_relay_webhook_receipts",
         "accounts.tasks.purge_expired_api_tokens",
     } <= scheduled
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM audit_activityevent",
+        "DELETE FROM audit_activityevent WHERE created_at > now() - interval '184 days'",
+        "UPDATE audit_activityevent SET result_count = 0",
+    ],
+)
+def test_postgres_trigger_refuses_to_delete_or_change_activity_younger_than_the_floor(statement):
+    from django.db import connection, transaction
+    from django.db.utils import ProgrammingError
+
+    activity_at(dt.datetime.now(dt.UTC) - dt.timedelta(days=183))
+
+    with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert ActivityEvent.objects.count() == 1
+
+
+@pytest.mark.postgres
+def test_postgres_trigger_lets_retention_delete_rows_past_the_floor():
+    from django.db import connection
+
+    old = activity_at(dt.datetime.now(dt.UTC) - dt.timedelta(days=185))
+    kept = activity_at(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_activityevent WHERE id = %s", [old.pk])
+
+    assert list(ActivityEvent.objects.all()) == [kept]

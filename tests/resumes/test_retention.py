@@ -9,7 +9,7 @@ from audit.models import AuditEvent
 from resumes.models import RelayWebhookReceipt
 from resumes.retention import prune_relay_webhook_receipts_task
 
-NOW = dt.datetime(2027, 6, 1, 3, 0, tzinfo=dt.UTC)
+NOW = dt.datetime(2025, 6, 1, 3, 0, tzinfo=dt.UTC)
 
 
 @pytest.mark.django_db
