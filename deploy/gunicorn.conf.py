@@ -10,9 +10,9 @@ import os
 # Behind nginx on the same host: never bind a public address, the proxy terminates TLS.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
-# Sync workers: the views are short database round trips (bench/: a reveal takes ~15 ms,
-# a search ~30 ms), so (2 x cores) + 1 keeps every core busy while some workers wait on
-# PostgreSQL, without the memory of many more processes.
+# Sync workers: the views are short database round trips (bench/: a masked search takes
+# 60-80 ms at the median, most of it in PostgreSQL), so (2 x cores) + 1 keeps every core
+# busy while some workers wait on the database, without the memory of many more processes.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "sync"
 
