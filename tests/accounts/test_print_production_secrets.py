@@ -3,6 +3,7 @@
 import base64
 import io
 import os
+import re
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -31,6 +32,13 @@ def test_prints_every_production_secret_as_an_environment_line():
 
     assert set(secrets) == SECRET_NAMES
     assert all(len(value) >= 32 for value in secrets.values())
+
+
+def test_values_need_no_quoting_in_an_environment_file():
+    # A leading "$" would make django-environ read another variable; "#", "%", quotes and
+    # spaces mean something to shells and to systemd's EnvironmentFile.
+    for _ in range(20):
+        assert all(re.fullmatch(r"[A-Za-z0-9_\-+/=]+", value) for value in printed_secrets().values())
 
 
 def test_each_run_generates_new_values():

@@ -6,7 +6,6 @@ import secrets
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management.base import BaseCommand
-from django.core.management.utils import get_random_secret_key
 
 from accounts.crypto import generate_encryption_key
 
@@ -22,7 +21,9 @@ def generate_audit_signing_key() -> str:
 def generate_production_secrets() -> dict[str, str]:
     """Every secret production refuses to start without (config/settings/production.py), new."""
     return {
-        "DJANGO_SECRET_KEY": get_random_secret_key(),
+        # Not get_random_secret_key(): its "$", "#", "%" and quotes mean something to django-environ
+        # (a leading "$" names another variable), to shells and to systemd's EnvironmentFile.
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         # One key now; rotation puts a new key first and keeps the old ones after it.
         "FIELD_ENCRYPTION_KEYS": generate_encryption_key(),
         "BLIND_INDEX_KEY": secrets.token_urlsafe(32),
