@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from knox.models import AuthToken
 
 from audit.actions import AuditAction
@@ -164,9 +163,3 @@ def log_out_api_token(*, request: HttpRequest, token: AuthToken) -> None:
     user = token.user
     token.delete()
     user_logged_out.send(sender=User, request=request, user=user)
-
-
-def purge_expired_api_tokens() -> int:
-    """Delete expired tokens (knox only drops them when they are presented); returns how many."""
-    deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
-    return deleted

@@ -2,9 +2,10 @@
 
 from celery import shared_task
 
-from . import services
+from . import retention
 
 
 @shared_task(name="accounts.tasks.purge_expired_api_tokens")
 def purge_expired_api_tokens() -> int:
-    return services.purge_expired_api_tokens()
+    # Batched and audited like every other prune (accounts/retention.py).
+    return retention.prune_expired_api_tokens()

@@ -65,6 +65,7 @@ class AuditAction(models.TextChoices):
     # Seekers' data rights
     SEEKER_EXPORT = "seeker.export", "Seeker exported their data"
     SEEKER_DELETE = "seeker.delete", "Seeker deleted their account"
+    SEEKER_ERASURE_REPLAYED = "seeker.erasure_replayed", "Seeker's erasure replayed after a restore"
 
     # Detection (detection/)
     FLAG_RAISED = "flag.raised", "Flag raised by a detector"
@@ -75,6 +76,9 @@ class AuditAction(models.TextChoices):
 
     # The audit log itself
     AUDIT_CHAIN_VERIFIED = "audit.chain_verified", "Audit chain verified"
+
+    # Retention (*/retention.py): rows past their legal period deleted
+    RETENTION_PRUNED = "retention.pruned", "Rows past their retention period pruned"
 
 
 class AuditOutcome(models.TextChoices):
@@ -100,6 +104,8 @@ class AuditOutcome(models.TextChoices):
     NOTIFIED = "notified", "Notified"
     INTACT = "intact", "Intact (chain verified)"
     BROKEN = "broken", "Broken (chain verification failed)"
+    PRUNED = "pruned", "Pruned (past its retention period)"
+    ERASED = "erased", "Erased"
 
 
 class UndeclaredAuditValue(ValueError):

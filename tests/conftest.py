@@ -5,9 +5,11 @@ import re
 import shutil
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
@@ -145,3 +147,14 @@ def recruiter_client(recruiter) -> APIClient:
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def pinned_clock():
+    """Stop the clock for a test that counts requests against a rate limit.
+
+    Rate limits count in fixed windows of the real clock; a slow run that straddles a
+    window's edge would start counting afresh and miss its 429.
+    """
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller

@@ -90,7 +90,10 @@ LOCAL_APPS = [
     "detection",
     "demo",  # seed_demo: sits above the other apps, since it imports them all
 ]
-INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+# "config" comes first only for its management commands: where two apps have a command of
+# the same name, the first listed wins, and accounts' `createsuperuser` (an email and a full
+# name, stored encrypted) must replace django.contrib.auth's, which asks for a username.
+INSTALLED_APPS = ["config", *DJANGO_APPS, *THIRD_PARTY_APPS, *LOCAL_APPS]
 
 # AUTHENTICATION
 # https://docs.djangoproject.com/en/5.2/topics/auth/customizing/
@@ -486,3 +489,49 @@ DETECTION = {
     # seat-only suspension: the recruiter behind the signal made at least this share of the organisation's reveals.
     "seat_only_min_share": 0.6,
 }
+
+# RETENTION: records kept as long as the law asks, and no longer (*/retention.py)
+# - Regulations on Online Recruitment Services (2021): records of recruitment information are kept
+#   at least three years. Organisations, verifications, jobs, applications, reveals and every other
+#   chained audit event are such records: the application never deletes the audit chain (its
+#   PostgreSQL triggers refuse it) and prunes none of them.
+# - Cybersecurity Law, art. 21: network logs are kept at least six months. Searches and masked views
+#   (audit.ActivityEvent) and login attempts (accounts.LoginEvent) are network logs; they are pruned
+#   once older than their period. Six calendar months are at most 184 days (July to December).
+RECRUITMENT_RECORDS_MINIMUM_DAYS = 3 * 366
+NETWORK_LOGS_MINIMUM_DAYS = 184
+# Days each pruned kind of row is kept; an operator may raise one, never lower it below its floor
+# (audit/retention.py refuses to prune with a period under RETENTION_MINIMUM_DAYS).
+RETENTION_DAYS = {
+    "activity_log": env.int("RETENTION_ACTIVITY_LOG_DAYS", default=NETWORK_LOGS_MINIMUM_DAYS),
+    "login_events": env.int("RETENTION_LOGIN_EVENTS_DAYS", default=NETWORK_LOGS_MINIMUM_DAYS),
+    # A receipt only has to outlive the five-minute replay window (RELAY_WEBHOOK_TOLERANCE_SECONDS);
+    # the forwarding itself is a chained audit event. One day leaves room for clock skew and retries.
+    "relay_webhook_receipts": env.int("RETENTION_RELAY_WEBHOOK_RECEIPTS_DAYS", default=1),
+    # An expired API token authenticates nothing; the login that issued it is a login event.
+    "expired_api_tokens": 0,
+}
+RETENTION_MINIMUM_DAYS = {
+    "activity_log": NETWORK_LOGS_MINIMUM_DAYS,
+    "login_events": NETWORK_LOGS_MINIMUM_DAYS,
+    "relay_webhook_receipts": 1,
+    "expired_api_tokens": 0,
+}
+# Rows deleted per transaction: each batch holds its locks for milliseconds, so searches, logins
+# and reveals writing the same tables never wait long. A run stops after the maximum number of
+# batches (well inside CELERY_TASK_TIME_LIMIT) and the next run goes on where it stopped.
+RETENTION_PRUNE_BATCH_SIZE = env.int("RETENTION_PRUNE_BATCH_SIZE", default=5000)
+RETENTION_PRUNE_MAX_BATCHES = env.int("RETENTION_PRUNE_MAX_BATCHES", default=200)
+# Opaque ids of erased seekers, appended at each erasure and replayed after a restore
+# (`manage.py replay_erasures`): keep it outside the database and its backups, append-only.
+ERASURE_LEDGER_FILE = env.str("ERASURE_LEDGER_FILE", default=str(VAR_DIR / "erasure-ledger.log"))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "prune-activity-log": {"task": "audit.retention.prune_activity_log", "schedule": timedelta(days=1)},
+        "prune-login-events": {"task": "accounts.retention.prune_login_events", "schedule": timedelta(days=1)},
+        "prune-relay-webhook-receipts": {
+            "task": "resumes.retention.prune_relay_webhook_receipts",
+            "schedule": timedelta(hours=1),
+        },
+    }
+)

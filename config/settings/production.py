@@ -1,9 +1,11 @@
 """Production settings: every secret comes from the environment, or start-up fails."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env
+from .base import BASE_DIR, CELERY_BEAT_SCHEDULE, REDIS_URL, env
 
 DEBUG = False
 # No default: a deployment without DJANGO_SECRET_KEY must not start.
@@ -29,6 +31,14 @@ if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production.")
 
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
+# Behind PgBouncer in transaction mode a server connection serves another client after each
+# transaction: server-side cursors (QuerySet.iterator) would lose their portal, and Django's
+# persistent connections only pin pool slots. Django leaves psycopg's prepared statements off
+# (prepare_threshold None); do not set "server_side_binding" either.
+# https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
+if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # SECURITY
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
@@ -53,3 +63,14 @@ STORAGES = {
 ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/")
 # Operators always give a second factor here; on purpose, no environment variable turns it off.
 ADMIN_REQUIRE_OTP = True
+
+# `manage.py collectstatic` writes here; nginx serves it (deploy/nginx/hirewall.conf).
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+
+# The CI stack drill (.ci/stack_drill.sh) runs every scheduled task within seconds instead of
+# hours; a deployment never sets this.
+if beat_every_seconds := env.int("CELERY_BEAT_EVERY_SECONDS", default=0):
+    CELERY_BEAT_SCHEDULE = {
+        name: {**entry, "schedule": timedelta(seconds=beat_every_seconds)}
+        for name, entry in CELERY_BEAT_SCHEDULE.items()
+    }

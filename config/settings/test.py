@@ -36,6 +36,7 @@ RELAY_WEBHOOK_SECRET = "test-relay-webhook-secret"
 # A fixed Ed25519 key that no deployment uses; tests/audit/conftest.py gives each test its own digest file.
 AUDIT_SIGNING_KEY = "TXRhablFCR1LxaGpfqP4rnjFco3Bv52PmztGqg1A4lw="
 AUDIT_DIGEST_FILE = str(Path(tempfile.gettempdir()) / "hirewall-test-audit-digests.log")
+ERASURE_LEDGER_FILE = str(Path(tempfile.gettempdir()) / "hirewall-test-erasure-ledger.log")
 
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.erasure_ledger import note_erasure
 from accounts.models import LoginEvent, User
 from audit.services import record_event
 from employers.models import Application
@@ -220,4 +221,6 @@ def delete_seeker_account(*, seeker: User, ip: str | None = None, user_agent: st
         user.set_unusable_password()
         user.is_active = False
         user.save()
+        # A restored backup must not bring the seeker back: `manage.py replay_erasures` reads this ledger.
+        note_erasure(user_id=user.pk)
     seeker.refresh_from_db()

@@ -208,6 +208,7 @@ class TestLoginEvents:
         assert channels == [("admin", True), ("admin", False)]
 
 
+@pytest.mark.usefixtures("pinned_clock")
 class TestLoginRateLimit:
     @override_settings(RATELIMITS={"login_per_ip": "100/m", "login_per_email": "3/m", "register_per_ip": "10/h"})
     def test_per_address_limit_answers_429_with_retry_after(self, api_client):
@@ -241,6 +242,7 @@ class TestLoginRateLimit:
         assert elsewhere.status_code == 400
 
 
+@pytest.mark.usefixtures("pinned_clock")
 def test_the_admin_login_is_rate_limited_too(client, settings):
     settings.RATELIMITS = {**settings.RATELIMITS, "web_login_per_email": "2/m"}
     UserFactory(role="operator", email="op@example.test", is_staff=True, is_superuser=True)

@@ -166,6 +166,7 @@ class TestWithTheCode:
         assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.usefixtures("pinned_clock")
 class TestRateLimits:
     def test_code_guessing_is_limited_per_operator_even_across_fresh_logins(
         self, otp_required, client, operator, device, settings

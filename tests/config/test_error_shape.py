@@ -60,6 +60,7 @@ def test_415(api_client):
     assert_error(response, 415, "unsupported_media_type")
 
 
+@pytest.mark.usefixtures("pinned_clock")
 def test_429_is_covered_with_retry_after(api_client, settings):
     settings.RATELIMITS = {**settings.RATELIMITS, "login_per_ip": "1/m"}
     api_client.post("/api/v1/auth/login", {"email": "a@example.test", "password": "x"}, format="json")

@@ -218,6 +218,7 @@ def test_no_log_line_names_the_address(admin_seat, caplog, django_capture_on_com
     assert "logged.never" not in caplog.text
 
 
+@pytest.mark.usefixtures("pinned_clock")
 def test_invitations_are_rate_limited_per_admin(admin_seat, settings):
     settings.RATELIMITS = {**settings.RATELIMITS, "invitation_per_user": "2/h"}
     client = client_for(admin_seat.user)

@@ -172,6 +172,7 @@ def test_missing_fields_give_field_errors():
     assert set(response.json()["errors"]) == {"legal_name", "uscc", "city"}
 
 
+@pytest.mark.usefixtures("pinned_clock")
 def test_probing_codes_is_rate_limited(settings):
     settings.RATELIMITS = {**settings.RATELIMITS, "organization_register_per_user": "3/h"}
     client = client_for(RecruiterFactory())

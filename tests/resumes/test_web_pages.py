@@ -552,6 +552,7 @@ def test_log_in_with_a_wrong_password_shows_an_error(client, resume):
     assert LoginEvent.objects.filter(success=False, user=resume.seeker).count() == 1
 
 
+@pytest.mark.usefixtures("pinned_clock")
 def test_log_in_is_rate_limited_per_email(client, settings, resume):
     settings.RATELIMITS = {**settings.RATELIMITS, "web_login_per_email": "3/m"}
     for _ in range(3):
@@ -571,6 +572,7 @@ def test_log_in_is_rate_limited_per_email(client, settings, resume):
     assert LoginEvent.objects.filter(success=True, user=other).exists()
 
 
+@pytest.mark.usefixtures("pinned_clock")
 def test_log_in_is_rate_limited_per_ip(client, settings):
     settings.RATELIMITS = {**settings.RATELIMITS, "web_login_per_ip": "2/m"}
     for number in range(2):

@@ -304,6 +304,7 @@ class TestFullText:
         assert "gin (search_vector)" in definition
 
 
+@pytest.mark.usefixtures("pinned_clock")
 class TestRateLimit:
     def test_search_per_recruiter_answers_429(self, client, settings):
         settings.RATELIMITS = {**settings.RATELIMITS, "search_per_user": "2/m"}
