@@ -7,7 +7,7 @@ registering an organisation and answering an invitation are the calls made witho
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -20,7 +20,7 @@ from config.api.pagination import PAGINATION_PARAMETERS, newest_first_page, pagi
 from config.api.serializers import QuotaSerializer, StrictInputSerializer
 from config.ratelimit import enforce_rate_limit
 
-from .. import selectors, services
+from .. import errors, selectors, services
 from ..categories import JobCategory
 from ..models import CITY_MAX_LENGTH, LEGAL_NAME_MAX_LENGTH, JobStatus, OrganizationStatus, Plan, SeatRole
 from .serializers import JobOutputSerializer
@@ -403,9 +403,21 @@ class JobDetailApi(APIView):
             400: OpenApiResponse(
                 response=api_schema.ValidationErrorSerializer,
                 description=(
-                    "`invalid`, with `errors` per field; or `org_not_verified`: the organisation is not "
-                    "verified, so the job cannot be opened (it stays a draft, or closed)."
+                    "`invalid`, with `errors` per field; or `org_not_verified` (no `errors`): the organisation "
+                    "is not verified, so the job cannot be opened (it stays a draft, or closed)."
                 ),
+                examples=[
+                    OpenApiExample(
+                        "org_not_verified",
+                        value={"code": "org_not_verified", "detail": errors.JobNeedsVerification.default_detail},
+                        response_only=True,
+                    ),
+                    OpenApiExample(
+                        "invalid",
+                        value={"code": "invalid", "detail": "A human sentence.", "errors": {"status": ["..."]}},
+                        response_only=True,
+                    ),
+                ],
             ),
             401: api_schema.UNAUTHENTICATED,
             403: NOT_RECRUITER_OR_INACTIVE,
