@@ -107,7 +107,7 @@ class AuditDigestAdmin(ReadOnlyAdmin):
 
 @admin.register(ActivityEvent)
 class ActivityEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "kind", "actor_id", "organization_id", "resume_id", "result_count", "ip")
+    list_display = ("created_at", "kind", "actor_id", "organization_id", "route", "resume_id", "result_count", "ip")
     list_filter = ("kind", OrganizationIdFilter)
     date_hierarchy = "created_at"
     show_full_result_count = False

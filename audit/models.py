@@ -96,18 +96,23 @@ class AuditDigest(models.Model):
 class ActivityKind(models.TextChoices):
     SEARCH = "search", "Resume search"
     VIEW = "view", "Masked resume view"
+    RATE_LIMITED = "rate_limited", "Request refused by an HTTP rate limit"
 
 
 class ActivityEvent(models.Model):
-    """Searches and masked views: high-volume, append-only, no chain and no lock; detectors read them.
+    """Searches, masked views and rate-limited requests: high-volume, append-only, no chain and no lock.
 
+    The detectors read them. A rate-limited request names its route and the limit it hit
+    (never its body or query string); one made without logging in (login, register) has
+    no actor and no organisation, and a user without a seat has no organisation.
     On PostgreSQL the same triggers as on the audit events refuse UPDATE, DELETE and TRUNCATE.
     """
 
-    kind = models.CharField(max_length=8, choices=ActivityKind.choices)
-    actor_id = models.UUIDField(db_index=True)
-    organization_id = models.BigIntegerField(db_index=True)
+    kind = models.CharField(max_length=16, choices=ActivityKind.choices)
+    actor_id = models.UUIDField(null=True, blank=True, db_index=True)
+    organization_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     resume_id = models.UUIDField(null=True, blank=True)
+    route = models.CharField(max_length=100, blank=True, help_text="The URL name of a rate-limited request.")
     filters = models.JSONField(default=dict, blank=True)
     result_count = models.PositiveIntegerField(null=True, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -116,6 +121,14 @@ class ActivityEvent(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization_id", "created_at"], name="activity_org_created_idx")]
+        constraints = [
+            # Only a rate-limited request may come from nobody: searches and views are a seat's.
+            models.CheckConstraint(
+                condition=models.Q(kind="rate_limited")
+                | models.Q(actor_id__isnull=False, organization_id__isnull=False),
+                name="activity_actor_unless_rate_limited",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} by {str(self.actor_id)[:8]}"

@@ -262,9 +262,9 @@ def audit_events_since(*, after_seq: int, actions: tuple[str, ...], limit: int) 
 
 
 def activity_events_since(*, after_id: int, limit: int) -> list[dict]:
-    """Searches and masked views after `after_id`, oldest first."""
+    """Searches and masked views after `after_id`, oldest first (rate-limited requests are not among them)."""
     return list(
-        ActivityEvent.objects.filter(id__gt=after_id)
+        ActivityEvent.objects.filter(id__gt=after_id, kind__in=(ActivityKind.SEARCH, ActivityKind.VIEW))
         .order_by("id")
         .values("id", "kind", "actor_id", "organization_id", "resume_id", "filters", "result_count", "created_at")[
             :limit

@@ -11,7 +11,7 @@ from django.utils import timezone
 from . import digests, selectors, signing
 from .actions import AuditAction, AuditOutcome, declared_action, declared_outcome
 from .chain import GENESIS_HASH, event_hash
-from .models import ActivityEvent, AuditChainHead, AuditDigest, AuditEvent
+from .models import ActivityEvent, ActivityKind, AuditChainHead, AuditDigest, AuditEvent
 
 # The single row of AuditChainHead, created by migration 0002.
 CHAIN_HEAD_ID = 1
@@ -133,6 +133,23 @@ def record_activity(
         resume_id=resume_id,
         filters=json.loads(json.dumps(filters or {}, default=str)),
         result_count=result_count,
+        ip=_normalised_ip(ip),
+    )
+
+
+def record_rate_limited(
+    *, actor_id=None, organization_id: int | None = None, route: str, limit: str, ip: str | None = None
+) -> None:
+    """One request refused by an HTTP rate limit, for the detectors: who, which route and limit; never the body.
+
+    Ids rather than rows: the refusal path stays one insert however hard it is hammered.
+    """
+    ActivityEvent.objects.create(
+        kind=ActivityKind.RATE_LIMITED,
+        actor_id=actor_id,
+        organization_id=organization_id,
+        route=route[:100],
+        filters={"limit": limit},
         ip=_normalised_ip(ip),
     )
 

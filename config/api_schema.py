@@ -68,11 +68,35 @@ def quota_exhausted_response() -> OpenApiResponse:
                 "code": serializers.ChoiceField(choices=["quota_exhausted", "rate_limited"]),
                 "detail": serializers.CharField(),
                 "limit": serializers.ChoiceField(
-                    choices=["recruiter_daily", "org_daily", "org_monthly", "platform_ceiling"],
+                    choices=[
+                        "recruiter_daily",
+                        "org_daily",
+                        "org_monthly",
+                        "platform_ceiling",
+                        "contact_requests_daily",
+                    ],
                     required=False,
-                    help_text="With quota_exhausted: the limit reached.",
+                    help_text=(
+                        "With quota_exhausted: the limit reached. `contact_requests_daily`: the organisation "
+                        "has sent its contact requests for the platform day (a setting)."
+                    ),
+                ),
+                "resets_at": serializers.DateTimeField(
+                    required=False,
+                    help_text=(
+                        "With quota_exhausted: when the limit frees up (ISO 8601 UTC): the next midnight in the "
+                        "platform's time zone (Asia/Shanghai) for daily limits, the first of next month there for "
+                        "`org_monthly`; "
+                        "`platform_ceiling` frees up with the period of the limit it capped."
+                    ),
                 ),
             },
         ),
-        description="`quota_exhausted` with the `limit` reached, or `rate_limited` with a `Retry-After` header.",
+        description=(
+            "`quota_exhausted` with the `limit` reached and `resets_at`, or `rate_limited`; both with a "
+            "`Retry-After` header (seconds). A reveal that would send the seeker a new contact request is "
+            "refused with `quota_exhausted` too when the reveal it leads to could not be paid now, or when "
+            "the organisation has sent its contact requests for the day: no request is created and the seeker "
+            "is not told."
+        ),
     )

@@ -105,3 +105,12 @@ class JobUnavailable(DomainError):
 class AlreadyApplied(DomainError):
     code = "already_applied"
     default_detail = "This seeker has already applied to this job."
+
+
+class JobNeedsVerification(DomainError):
+    # The reveal's code for the same fact; 400 here, since the request itself asks for what cannot be.
+    code = "org_not_verified"
+    default_detail = (
+        "The organisation is not verified: its jobs stay drafts, which seekers do not see, and open by "
+        "themselves when an operator verifies it."
+    )

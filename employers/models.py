@@ -303,6 +303,8 @@ class Invitation(models.Model):
 class JobStatus(models.TextChoices):
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
+    # An unverified organisation's job: its own recruiters see it; seekers and reveals do not, until verification.
+    DRAFT = "draft", "Draft (until the organisation is verified)"
 
 
 class JobPostingQuerySet(models.QuerySet):

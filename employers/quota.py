@@ -1,6 +1,7 @@
 """Reveal quotas: limits per plan and override, capped by the platform ceiling, consumed atomically.
 
-Periods are calendar days and months in settings.PLAN_TIME_ZONE. Consumption
+Periods are calendar days and months in settings.PLATFORM_TIME_ZONE; each limit
+frees up (`resets_at`) at the platform's next midnight or first of the month. Consumption
 takes the counters in one fixed order (recruiter day, organisation day,
 organisation month) with `UPDATE ... SET used = used + 1 WHERE used < limit`:
 under any interleaving of concurrent reveals no limit is exceeded, and a
@@ -29,6 +30,7 @@ class Limit:
     period: str
     value: int  # in force: the plan's or the override, capped by the ceiling
     capped_by_ceiling: bool  # the ceiling, not the plan or override, is what binds
+    resets_at: dt.datetime  # in UTC: when this period ends and the limit frees up
 
     @property
     def refusal_name(self) -> str:
@@ -37,19 +39,45 @@ class Limit:
 
 
 class QuotaExhausted(Exception):
-    def __init__(self, limit_name: str) -> None:
+    def __init__(self, limit_name: str, *, resets_at: dt.datetime) -> None:
         super().__init__(limit_name)
         self.limit_name = limit_name
+        self.resets_at = resets_at
 
 
 def platform_today(now: dt.datetime | None = None) -> dt.date:
     return (now or timezone.now()).astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE)).date()
 
 
+def platform_day_start(now: dt.datetime | None = None) -> dt.datetime:
+    """The last midnight in the platform's time zone, in UTC: where today's daily counts begin."""
+    return _platform_midnight(platform_today(now))
+
+
+def next_platform_day(now: dt.datetime | None = None) -> dt.datetime:
+    """The next midnight in the platform's time zone, in UTC: when daily limits free up."""
+    return _platform_midnight(platform_today(now) + dt.timedelta(days=1))
+
+
+def next_platform_month(now: dt.datetime | None = None) -> dt.datetime:
+    """Midnight of the next first of the month in the platform's time zone, in UTC: when monthly limits free up."""
+    today = platform_today(now)
+    first_of_next = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return _platform_midnight(first_of_next)
+
+
+def _platform_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(settings.PLATFORM_TIME_ZONE)).astimezone(dt.UTC)
+
+
 def limits_for(*, recruiter: User, organization: Organization, now: dt.datetime | None = None) -> list[Limit]:
     """The three limits that a reveal by `recruiter` now would count against, in consumption order."""
+    now = now or timezone.now()
     today = platform_today(now)
     ceiling = settings.PLAN_QUOTAS[PLATFORM_CEILING]
+    # The ceiling caps each limit over that limit's own period, so a ceiling refusal frees up with it.
+    resets = {"recruiter_daily": next_platform_day(now), "org_daily": next_platform_day(now)}
+    resets["org_monthly"] = next_platform_month(now)
     subjects = {
         "recruiter_daily": (f"recruiter:{recruiter.pk}", today.isoformat()),
         "org_daily": (f"organization:{organization.pk}", today.isoformat()),
@@ -66,6 +94,7 @@ def limits_for(*, recruiter: User, organization: Organization, now: dt.datetime 
                 period=period,
                 value=min(configured, ceiling[name]),
                 capped_by_ceiling=configured >= ceiling[name],
+                resets_at=resets[name],
             )
         )
     return limits
@@ -104,7 +133,21 @@ def consume(*, recruiter: User, organization: Organization) -> None:
     for limit in limits:
         taken = _counter(limit).filter(used__lt=limit.value).update(used=F("used") + 1)
         if not taken:
-            raise QuotaExhausted(limit.refusal_name)
+            raise QuotaExhausted(limit.refusal_name, resets_at=limit.resets_at)
+
+
+def first_full_limit(*, recruiter: User, organization: Organization) -> Limit | None:
+    """The first limit (in consumption order) that one more charged reveal would exceed, reading only.
+
+    For callers that must know a reveal could be paid without paying it (a contact request
+    leads to one); `consume` stays the only exact check, since counters move meanwhile.
+    """
+    limits = limits_for(recruiter=recruiter, organization=organization)
+    used = _used(limits)
+    for limit in limits:
+        if used.get((limit.name, limit.subject, limit.period), 0) >= limit.value:
+            return limit
+    return None
 
 
 def give_back(*, recruiter: User | None, organization: Organization, charged_at: dt.datetime) -> None:
@@ -122,17 +165,26 @@ def give_back(*, recruiter: User | None, organization: Organization, charged_at:
             )
 
 
-def usage(*, recruiter: User, organization: Organization) -> dict[str, dict[str, int]]:
-    """{limit name: {limit, used, remaining}} as GET organizations/me and a granted reveal show it."""
-    limits = limits_for(recruiter=recruiter, organization=organization)
-    used = {
+def _used(limits: list[Limit]) -> dict[tuple[str, str, str], int]:
+    return {
         (counter.limit_name, counter.subject, counter.period): counter.used
         for counter in QuotaCounter.objects.filter(
             subject__in={limit.subject for limit in limits}, period__in={limit.period for limit in limits}
         )
     }
+
+
+def usage(*, recruiter: User, organization: Organization) -> dict[str, dict]:
+    """{limit name: {limit, used, remaining, resets_at}} as GET organizations/me and a granted reveal show it."""
+    limits = limits_for(recruiter=recruiter, organization=organization)
+    used = _used(limits)
     result = {}
     for limit in limits:
         spent = used.get((limit.name, limit.subject, limit.period), 0)
-        result[limit.name] = {"limit": limit.value, "used": spent, "remaining": max(0, limit.value - spent)}
+        result[limit.name] = {
+            "limit": limit.value,
+            "used": spent,
+            "remaining": max(0, limit.value - spent),
+            "resets_at": limit.resets_at,
+        }
     return result

@@ -58,7 +58,7 @@ def list_invitations_for_recruiter(*, user: User) -> QuerySet[Invitation]:
     return Invitation.objects.open().addressed_to(user).select_related("organization")
 
 
-def quota_usage(*, seat: Seat) -> dict[str, dict[str, int]]:
+def quota_usage(*, seat: Seat) -> dict[str, dict]:
     """Limits in force and what the reveal service has used of them today / this month."""
     return quota.usage(recruiter=seat.user, organization=seat.organization)
 

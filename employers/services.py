@@ -247,13 +247,21 @@ def _change_status(
         for field, value in changes.items():
             setattr(locked, field, value(now) if callable(value) else value)
         locked.save()
+        details = {"from": previous, "to": new_status, "reason": reason}
+        if locked.is_effectively_verified:
+            # Jobs posted before verification were drafts; seekers see them from now on.
+            opened = JobPosting.objects.filter(organization=locked, status=JobStatus.DRAFT).update(
+                status=JobStatus.OPEN, updated_at=now
+            )
+            if opened:
+                details["jobs_opened"] = opened
         record_event(
             action=_STATUS_ACTIONS[operation],
             actor=by,
             organization=locked,
             target_type="organization",
             target_id=locked.pk,
-            details={"from": previous, "to": new_status, "reason": reason},
+            details=details,
         )
     organization.refresh_from_db()
     return organization
@@ -494,7 +502,8 @@ def _clean_job(job: JobPosting) -> None:
 
 
 def create_job(*, seat: Seat, title: str, description: str, city: str, category: str) -> JobPosting:
-    """Any status of organisation may draft jobs; seekers only see a verified one's open jobs."""
+    """Post a job: open for a verified organisation, else a draft that opens when an operator verifies it."""
+    verified = seat.organization.is_effectively_verified
     job = JobPosting(
         organization=seat.organization,
         created_by=seat.user,
@@ -502,7 +511,7 @@ def create_job(*, seat: Seat, title: str, description: str, city: str, category:
         description=description,
         city=city,
         category=category,
-        status=JobStatus.OPEN,
+        status=JobStatus.OPEN if verified else JobStatus.DRAFT,
     )
     _clean_job(job)
     job.save()
@@ -510,9 +519,16 @@ def create_job(*, seat: Seat, title: str, description: str, city: str, category:
 
 
 def update_job(*, job: JobPosting, **changes) -> JobPosting:
+    """Change a job's text or status; only a verified organisation's job may be (re)opened."""
     unknown = set(changes) - set(JOB_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    new_status = changes.get("status", job.status)
+    if new_status == JobStatus.DRAFT and job.status != JobStatus.DRAFT:
+        raise ValidationError({"status": ["A job is a draft only until its organisation is verified."]})
+    opening = new_status == JobStatus.OPEN and job.status != JobStatus.OPEN
+    if opening and not job.organization.is_effectively_verified:
+        raise errors.JobNeedsVerification()
     for field, value in changes.items():
         setattr(job, field, value)
     _clean_job(job)

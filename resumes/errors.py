@@ -1,5 +1,9 @@
 """Refusals on resumes, with the stable codes of the API contract."""
 
+import datetime as dt
+import math
+
+from django.utils import timezone
 from rest_framework import status
 
 from config.errors import DomainError
@@ -48,9 +52,16 @@ class ConsentRequired(DomainError):
 
 
 class QuotaExhausted(DomainError):
+    """A limit is reached: `limit` names it, `resets_at` (ISO 8601 UTC) and Retry-After say when it frees up."""
+
     code = "quota_exhausted"
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_detail = "A reveal limit is reached; see `limit`."
+    default_detail = "A reveal limit is reached; see `limit` and `resets_at`."
+
+    def __init__(self, detail: str | None = None, *, limit: str, resets_at: dt.datetime) -> None:
+        retry_after = max(1, math.ceil((resets_at - timezone.now()).total_seconds()))
+        utc = resets_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, limit=limit, resets_at=utc)
 
 
 class InvalidSignature(DomainError):

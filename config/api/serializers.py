@@ -20,6 +20,12 @@ class QuotaLimitSerializer(serializers.Serializer):
     limit = serializers.IntegerField()
     used = serializers.IntegerField()
     remaining = serializers.IntegerField()
+    resets_at = serializers.DateTimeField(
+        help_text=(
+            "When this limit frees up (ISO 8601 UTC): the next midnight in the platform's time zone "
+            "(Asia/Shanghai) for daily limits, the first of next month there for the monthly one."
+        )
+    )
 
 
 class QuotaSerializer(serializers.Serializer):

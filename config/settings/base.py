@@ -259,11 +259,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "knoxToken": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`Token <token>`"}
-        }
-    },
+    # One security scheme, `knoxApiToken`: drf-spectacular's knox extension describes the token header and
+    # names it in every operation's `security`; a second, hand-written scheme would only duplicate it.
     "AUTHENTICATION_WHITELIST": ["knox.auth.TokenAuthentication"],
     # Swagger UI assets are served locally: the docs work with no network.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -375,6 +372,11 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 FREE_REREVEAL_DAYS = 30
 # A declined contact request cannot be sent again for this long.
 DECLINED_REQUEST_COOLDOWN_DAYS = 30
+# Contact requests an organisation may send per platform day; past it reveals that would ask a seeker are
+# refused with quota_exhausted (limit "contact_requests_daily"). A request costs nothing but reaches a person
+# (a notice, an e-mail) and an approved one leads to a reveal, so no organisation needs to ask more seekers a
+# day than a standard plan may reveal in a day (PLAN_QUOTAS standard org_daily): 50.
+CONTACT_REQUESTS_PER_ORG_DAILY = env.int("CONTACT_REQUESTS_PER_ORG_DAILY", default=50)
 RELAY_EMAIL_DOMAIN = env.str("RELAY_EMAIL_DOMAIN", default="relay.hirewall.example")
 # Virtual numbers of the telephony provider; each relay contact is one of them plus an extension.
 RELAY_PHONE_NUMBERS = env.list("RELAY_PHONE_NUMBERS", default=["+864001234567", "+864007654321"])

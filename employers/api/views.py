@@ -7,7 +7,7 @@ registering an organisation and answering an invitation are the calls made witho
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -20,7 +20,7 @@ from config.api.pagination import PAGINATION_PARAMETERS, newest_first_page, pagi
 from config.api.serializers import QuotaSerializer, StrictInputSerializer
 from config.ratelimit import enforce_rate_limit
 
-from .. import selectors, services
+from .. import errors, selectors, services
 from ..categories import JobCategory
 from ..models import CITY_MAX_LENGTH, LEGAL_NAME_MAX_LENGTH, JobStatus, OrganizationStatus, Plan, SeatRole
 from .serializers import JobOutputSerializer
@@ -337,9 +337,11 @@ class JobListCreateApi(APIView):
 
     @extend_schema(
         operation_id="jobs_create",
-        summary="Post a job; it starts open",
+        summary="Post a job: open, or a draft until the organisation is verified",
         description=(
-            "Organisations of any status may draft jobs; seekers see only the open jobs of verified organisations."
+            "Organisations of any status may post jobs. A verified organisation's job starts `open`; any other's "
+            "starts `draft`: listed here for the organisation, invisible to seekers and not citable for reveals, "
+            "until an operator verifies the organisation, which opens its drafts."
         ),
         tags=TAG_JOBS,
         request=JobCreateInputSerializer,
@@ -359,9 +361,16 @@ class JobListCreateApi(APIView):
         return Response(JobOutputSerializer(job).data, status=status.HTTP_201_CREATED)
 
 
+# What a recruiter may set; `draft` is the platform's, until the organisation is verified.
+SETTABLE_JOB_STATUSES = [(JobStatus.OPEN, JobStatus.OPEN.label), (JobStatus.CLOSED, JobStatus.CLOSED.label)]
+
+
 class JobDetailApi(APIView):
     class JobUpdateInputSerializer(JobInputSerializer):
-        status = serializers.ChoiceField(choices=JobStatus.choices)
+        status = serializers.ChoiceField(
+            choices=SETTABLE_JOB_STATUSES,
+            help_text="`open` only once the organisation is verified: until then its jobs stay drafts.",
+        )
 
     @extend_schema(
         operation_id="jobs_retrieve",
@@ -382,12 +391,34 @@ class JobDetailApi(APIView):
     @extend_schema(
         operation_id="jobs_update",
         summary="Change a job's text, city, category or status (open, closed)",
+        description=(
+            "A draft (a job of an organisation not yet verified) may be edited or closed, but not opened: "
+            "`org_not_verified` until an operator verifies the organisation, which opens its drafts."
+        ),
         tags=TAG_JOBS,
         parameters=[JOB_ID_PARAMETER],
         request=JobUpdateInputSerializer(partial=True),
         responses={
             200: JobOutputSerializer,
-            400: api_schema.VALIDATION_ERROR,
+            400: OpenApiResponse(
+                response=api_schema.ValidationErrorSerializer,
+                description=(
+                    "`invalid`, with `errors` per field; or `org_not_verified` (no `errors`): the organisation "
+                    "is not verified, so the job cannot be opened (it stays a draft, or closed)."
+                ),
+                examples=[
+                    OpenApiExample(
+                        "org_not_verified",
+                        value={"code": "org_not_verified", "detail": errors.JobNeedsVerification.default_detail},
+                        response_only=True,
+                    ),
+                    OpenApiExample(
+                        "invalid",
+                        value={"code": "invalid", "detail": "A human sentence.", "errors": {"status": ["..."]}},
+                        response_only=True,
+                    ),
+                ],
+            ),
             401: api_schema.UNAUTHENTICATED,
             403: NOT_RECRUITER_OR_INACTIVE,
             404: JOB_NOT_FOUND,

@@ -9,16 +9,19 @@ from django.utils import timezone
 from accounts.models import User
 from audit.actions import AuditAction, AuditOutcome
 from audit.services import record_event
+from employers import quota
 from employers.models import JobPosting, Organization
 
 from .. import notifications
-from ..errors import ContactRequestClosed, NotFound
+from ..errors import ContactRequestClosed, NotFound, QuotaExhausted
 from ..models import ContactRequest, ContactRequestStatus, RelayPreference, Resume
 from .ownership import own_resume
 from .privacy import record_direct_grant
 from .refunds import credit_back
 
 CONTACT_REQUESTED = "contact_request.created"
+# The `limit` a quota_exhausted refusal names when the organisation has sent its requests for the day.
+CONTACT_REQUESTS_DAILY = "contact_requests_daily"
 
 
 # The seeker's decision, as the chain records it.
@@ -62,8 +65,14 @@ def create_contact_request(
     ip: str | None = None,
     user_agent: str = "",
 ) -> ContactRequest:
-    """Ask the seeker to approve the organisation (audited, and the seeker is told); the reveal asks."""
+    """Ask the seeker to approve the organisation (audited, and the seeker is told); the reveal asks.
+
+    Requests reach a person for free, so an organisation sends at most
+    CONTACT_REQUESTS_PER_ORG_DAILY a platform day; past it this raises QuotaExhausted
+    (limit `contact_requests_daily`) and creates nothing.
+    """
     with transaction.atomic():
+        _ensure_request_allowance(organization=organization)
         request = ContactRequest.objects.create(
             resume=resume, organization=organization, job=job, requested_by=requested_by
         )
@@ -86,6 +95,21 @@ def create_contact_request(
             job=job.title,
         ).save()
     return request
+
+
+def _ensure_request_allowance(*, organization: Organization) -> None:
+    # The organisation's row lock makes concurrent requests count one after another: none slips past the bound.
+    Organization.objects.select_for_update().only("pk").get(pk=organization.pk)
+    now = timezone.now()
+    sent_today = ContactRequest.objects.filter(
+        organization=organization, created_at__gte=quota.platform_day_start(now)
+    ).count()
+    if sent_today >= settings.CONTACT_REQUESTS_PER_ORG_DAILY:
+        raise QuotaExhausted(
+            "Your organisation has sent its contact requests for today; see `resets_at`.",
+            limit=CONTACT_REQUESTS_DAILY,
+            resets_at=quota.next_platform_day(now),
+        )
 
 
 def _decide_contact_request(*, seeker: User, request_id: int, status: str) -> ContactRequest:

@@ -3,7 +3,8 @@
 `reveal_contact` runs in one transaction. It first decides, reading only, in
 DESIGN.md's policy order: grant, refuse with a code, or ask the seeker for
 consent (resumes.access holds who may see a resume at all). Then it acts on the
-decision: a refusal or a consent request is audited and raised; a grant takes
+decision: a refusal or a consent request is audited and raised (a new request only
+while the reveal it leads to could be paid, else `quota_exhausted`); a grant takes
 quota (in a savepoint that a `quota_exhausted` refusal rolls back), issues the
 relay contact and appends its audit event. If an audit append fails, the whole
 reveal fails: no contact without its audit event.
@@ -48,7 +49,7 @@ class RevealResult:
     reveal: Reveal
     contact: dict[str, str]
     charged: bool
-    quota: dict[str, dict[str, int]]
+    quota: dict[str, dict]
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,10 @@ def reveal_contact(
             except errors.QuotaExhausted as exhausted:
                 refusal: DomainError = exhausted
         elif isinstance(decision, _AskConsent):
-            refusal = _consent_refusal(context, decision)
+            try:
+                refusal = _consent_refusal(context, decision)
+            except errors.QuotaExhausted as exhausted:
+                refusal = exhausted
         else:
             refusal = decision.refusal
         _audit_denial(context, refusal)
@@ -176,7 +180,7 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
             with transaction.atomic():
                 quota.consume(recruiter=recruiter, organization=organization)
         except quota.QuotaExhausted as exhausted:
-            raise errors.QuotaExhausted(limit=exhausted.limit_name) from None
+            raise errors.QuotaExhausted(limit=exhausted.limit_name, resets_at=exhausted.resets_at) from None
     # 8. relay contact, or the real one where the seeker opted in for this organisation
     direct = _direct_contact_allowed(
         resume=resume, organization=organization, applied_here=grant.applied_here, approved=grant.approved
@@ -220,9 +224,18 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
 
 
 def _consent_refusal(context: _Context, ask: _AskConsent) -> errors.ConsentRequired:
-    """The consent refusal naming the open request, created (and audited) if there is none."""
+    """The consent refusal naming the open request, created (and audited) if there is none.
+
+    A new request must not be a free channel to the seeker: it is refused with
+    quota_exhausted (and not created) when the reveal it leads to could not be paid
+    now, or when the organisation has sent its requests for the day.
+    """
     if ask.open_request is not None:
         return errors.ConsentRequired(contact_request_id=ask.open_request.pk)
+    if _recent_charged_reveal(resume=ask.resume, organization=ask.organization) is None:
+        full = quota.first_full_limit(recruiter=context.recruiter, organization=ask.organization)
+        if full is not None:
+            raise errors.QuotaExhausted(limit=full.refusal_name, resets_at=full.resets_at)
     request = create_contact_request(
         resume=ask.resume,
         organization=ask.organization,

@@ -1,6 +1,7 @@
 """GET organizations/me: status, plan and the quota shape; overrides never above the platform ceiling."""
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from audit.models import AuditEvent
@@ -12,11 +13,17 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+# 18:00 on 15 March in Shanghai: daily limits free up at its midnight (16:00 UTC), monthly ones on 1 April there.
+NOW = "2026-03-15 10:00:00+00:00"
+NEXT_DAY = "2026-03-15T16:00:00Z"
+NEXT_MONTH = "2026-03-31T16:00:00Z"
 
-def limits(limit: int) -> dict:
-    return {"limit": limit, "used": 0, "remaining": limit}
+
+def limits(limit: int, resets_at: str = NEXT_DAY) -> dict:
+    return {"limit": limit, "used": 0, "remaining": limit, "resets_at": resets_at}
 
 
+@time_machine.travel(NOW, tick=False)
 def test_me_shows_status_plan_and_the_standard_quota():
     seat = AdminSeatFactory(organization=OrganizationFactory(legal_name="Example Ltd", city="Shenzhen"))
 
@@ -34,17 +41,22 @@ def test_me_shows_status_plan_and_the_standard_quota():
         "is_verified": False,
         "reverify_due": None,
         "seat_role": "admin",
-        "quota": {"recruiter_daily": limits(20), "org_daily": limits(50), "org_monthly": limits(600)},
+        "quota": {"recruiter_daily": limits(20), "org_daily": limits(50), "org_monthly": limits(600, NEXT_MONTH)},
     }
 
 
+@time_machine.travel(NOW, tick=False)
 def test_member_plan_and_overrides_are_capped_by_the_ceiling(settings):
     organization = VerifiedOrganizationFactory(plan="member", org_daily_limit=120)
     seat = AdminSeatFactory(organization=organization)
 
     quota = client_for(seat.user).get("/api/v1/organizations/me").json()["quota"]
 
-    assert quota == {"recruiter_daily": limits(60), "org_daily": limits(120), "org_monthly": limits(3000)}
+    assert quota == {
+        "recruiter_daily": limits(60),
+        "org_daily": limits(120),
+        "org_monthly": limits(3000, NEXT_MONTH),
+    }
 
     # A ceiling lowered after an override was set still caps it.
     settings.PLAN_QUOTAS = {**settings.PLAN_QUOTAS, "platform_ceiling": {**settings.PLAN_QUOTAS["platform_ceiling"]}}
