@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0005_maintenance_role_triggers'),
+        ('audit', '0006_activity_append_only_past_retention'),
     ]
 
     operations = [
