@@ -48,9 +48,9 @@ def test_free_rereveals_in_the_window_add_no_notice_or_email(
     with time_machine.travel(start, tick=False), django_capture_on_commit_callbacks(execute=True):
         first = services.reveal_contact(recruiter=recruiter, resume=resume, job=job)
     for minutes in (1, 2, 3):
-        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
-            with django_capture_on_commit_callbacks(execute=True):
-                again = services.reveal_contact(recruiter=colleague, resume=resume, job=job)
+        moment = start + timedelta(minutes=minutes)
+        with time_machine.travel(moment, tick=False), django_capture_on_commit_callbacks(execute=True):
+            again = services.reveal_contact(recruiter=colleague, resume=resume, job=job)
         assert not again.charged
     # The window ends FREE_REREVEAL_DAYS after the charged reveal: the next reveal is charged and news again.
     later = start + timedelta(days=settings.FREE_REREVEAL_DAYS, minutes=1)
