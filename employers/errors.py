@@ -105,3 +105,10 @@ class JobUnavailable(DomainError):
 class AlreadyApplied(DomainError):
     code = "already_applied"
     default_detail = "This seeker has already applied to this job."
+
+
+class ContactDetailsInProfile(DomainError):
+    """A display name or title holding a phone, an e-mail, a messaging handle or a link: seekers see these."""
+
+    code = "contact_in_free_text"
+    default_detail = "A display name or title must not contain contact details (phone, email, handle or link)."
