@@ -2,8 +2,10 @@
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -553,6 +555,8 @@ def test_log_in_with_a_wrong_password_shows_an_error(client, resume):
     assert LoginEvent.objects.filter(success=False, user=resume.seeker).count() == 1
 
 
+# Time stands still: a slow run must not cross the limit's one-minute window between requests.
+@time_machine.travel(datetime(2026, 6, 1, 10, 0, 30, tzinfo=UTC), tick=False)
 def test_log_in_is_rate_limited_per_email(client, settings, resume):
     settings.RATELIMITS = {**settings.RATELIMITS, "web_login_per_email": "3/m"}
     for _ in range(3):
@@ -572,6 +576,8 @@ def test_log_in_is_rate_limited_per_email(client, settings, resume):
     assert LoginEvent.objects.filter(success=True, user=other).exists()
 
 
+# Time stands still: a slow run must not cross the limit's one-minute window between requests.
+@time_machine.travel(datetime(2026, 6, 1, 10, 0, 30, tzinfo=UTC), tick=False)
 def test_log_in_is_rate_limited_per_ip(client, settings):
     settings.RATELIMITS = {**settings.RATELIMITS, "web_login_per_ip": "2/m"}
     for number in range(2):
