@@ -76,6 +76,7 @@ class AuditAction(models.TextChoices):
 
     # The audit log itself
     AUDIT_CHAIN_VERIFIED = "audit.chain_verified", "Audit chain verified"
+    SEAT_PROFILE_UPDATED = "seat.profile_updated", "Recruiter changed the name and title seekers see"
 
     # Retention (*/retention.py): rows past their legal period deleted
     RETENTION_PRUNED = "retention.pruned", "Rows past their retention period pruned"

@@ -2,8 +2,9 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from resumes import webhooks as relay_webhooks
@@ -11,9 +12,21 @@ from resumes import webhooks as relay_webhooks
 from . import admin_two_factor
 from .health import healthz
 
+
+class FaviconRedirect(RedirectView):
+    """Browsers ask for /favicon.ico whatever a page links: send them to the static icon (whitenoise serves it)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        # Resolved per request, not at import: the production storage's manifest exists only after collectstatic.
+        return static("favicon.ico")
+
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
     path(settings.ADMIN_URL, include(admin_two_factor.urls)),  # the second factor, before the admin's catch-all
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/", include("config.api_router")),
@@ -26,6 +39,7 @@ urlpatterns = [
     path("relay/voice/resolve", relay_webhooks.resolve_voice, name="relay-voice-resolve"),
     path("", include("resumes.urls")),
 ]
+
 
 handler404 = "config.errors.not_found"
 handler500 = "config.errors.server_error"

@@ -114,3 +114,10 @@ class JobNeedsVerification(DomainError):
         "The organisation is not verified: its jobs stay drafts, which seekers do not see, and open by "
         "themselves when an operator verifies it."
     )
+
+
+class ContactDetailsInProfile(DomainError):
+    """A display name or title holding a phone, an e-mail, a messaging handle or a link: seekers see these."""
+
+    code = "contact_in_free_text"
+    default_detail = "A display name or title must not contain contact details (phone, email, handle or link)."

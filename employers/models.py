@@ -16,6 +16,9 @@ from .uscc import USCC_LENGTH, is_valid_uscc
 QUOTA_LIMIT_NAMES = ("recruiter_daily", "org_daily", "org_monthly")
 LEGAL_NAME_MAX_LENGTH = 200
 CITY_MAX_LENGTH = 64
+# A recruiter's name and title as seekers see them in their access log: a line, not a biography.
+SEAT_DISPLAY_NAME_MAX_LENGTH = 80
+SEAT_TITLE_MAX_LENGTH = 80
 
 
 class Plan(models.TextChoices):
@@ -211,6 +214,10 @@ class Seat(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # How seekers' access logs name this recruiter, chosen by the recruiter for that purpose (their
+    # private full name only if they choose it); plain text without contact details.
+    display_name = models.CharField(max_length=SEAT_DISPLAY_NAME_MAX_LENGTH, blank=True)
+    title = models.CharField(max_length=SEAT_TITLE_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["organization_id", "created_at", "id"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from audit.actions import AuditAction, AuditOutcome
 from audit.services import contains_contact_data, record_event
+from resumes.contact_text import contains_contact_details
 
 from . import errors, selectors, tasks
 from .models import (
@@ -585,3 +586,40 @@ def create_adverse_credit_record(
             details={"record_id": record.pk},
         )
     return record
+
+
+# How seekers see a recruiter
+
+
+def update_seat_profile(*, seat: Seat, display_name: str | None = None, title: str | None = None) -> Seat:
+    """Set the name and title seekers' access logs show for this recruiter; None leaves a field as it is.
+
+    Whitespace runs become one space. Contact details (phone, e-mail, handle, link) are refused: these
+    lines are shown to every seeker the recruiter reveals. The audit event names the fields changed,
+    never their values (a display name may be a person's name).
+    """
+    changes = {
+        field: " ".join(value.split())
+        for field, value in (("display_name", display_name), ("title", title))
+        if value is not None
+    }
+    if any(contains_contact_details(value) for value in changes.values()):
+        raise errors.ContactDetailsInProfile()
+    with transaction.atomic():
+        locked = Seat.objects.select_for_update().select_related("organization", "user").get(pk=seat.pk)
+        changed = sorted(field for field, value in changes.items() if getattr(locked, field) != value)
+        if not changed:
+            return locked
+        for field in changed:
+            setattr(locked, field, changes[field])
+        locked.full_clean(exclude=["organization", "user", "added_by"])
+        locked.save(update_fields=changed)
+        record_event(
+            action=AuditAction.SEAT_PROFILE_UPDATED,
+            actor=locked.user,
+            organization=locked.organization,
+            target_type="user",
+            target_id=locked.user_id,
+            details={"fields": changed},
+        )
+    return locked

@@ -154,10 +154,22 @@ class EducationForm(RefusesContactDetails, forms.ModelForm):
 
 
 ExperienceFormSet = inlineformset_factory(
-    Resume, ExperienceEntry, form=ExperienceForm, extra=ENTRY_FORMS_EXTRA, can_delete=True, max_num=20
+    Resume,
+    ExperienceEntry,
+    form=ExperienceForm,
+    extra=ENTRY_FORMS_EXTRA,
+    can_delete=True,
+    can_delete_extra=False,  # an empty extra entry has nothing to delete
+    max_num=20,
 )
 EducationFormSet = inlineformset_factory(
-    Resume, EducationEntry, form=EducationForm, extra=ENTRY_FORMS_EXTRA, can_delete=True, max_num=20
+    Resume,
+    EducationEntry,
+    form=EducationForm,
+    extra=ENTRY_FORMS_EXTRA,
+    can_delete=True,
+    can_delete_extra=False,  # an empty extra entry has nothing to delete
+    max_num=20,
 )
 
 

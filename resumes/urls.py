@@ -15,6 +15,7 @@ urlpatterns = [
     path("me/privacy/block/", views.block, name="block"),
     path("me/privacy/unblock/<int:organization_id>/", views.unblock, name="unblock"),
     path("me/privacy/direct/<int:organization_id>/revoke/", views.revoke_direct_contact, name="revoke_direct"),
+    path("me/applications/", views.applications, name="applications"),
     path("me/access-log/", views.access_log, name="access_log"),
     path("me/requests/", views.contact_requests, name="requests"),
     path("me/requests/<int:request_id>/approve/", views.approve_request, name="approve_request"),

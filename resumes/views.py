@@ -249,9 +249,15 @@ def unblock(request: HttpRequest, organization_id: int) -> HttpResponse:
     return redirect("resumes:privacy")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @seeker_required
 def revoke_direct_contact(request: HttpRequest, organization_id: int) -> HttpResponse:
+    """GET asks for confirmation and says what it means; POST revokes."""
+    if request.method == "GET":
+        grant = seeker_selectors.get_direct_contact_grant(seeker=request.user, organization_id=organization_id)
+        if grant is None:
+            raise Http404
+        return render(request, "resumes/confirm_revoke_direct.html", {"grant": grant})
     try:
         services.revoke_direct_contact(seeker=request.user, organization_id=organization_id)
     except services.ResumeMissing:
@@ -317,6 +323,13 @@ def apply(request: HttpRequest, job_id: int) -> HttpResponse:
     return redirect("resumes:job", job_id=job.pk)
 
 
+@require_GET
+@seeker_required
+def applications(request: HttpRequest) -> HttpResponse:
+    items = seeker_selectors.list_own_applications(seeker=request.user)
+    return render(request, "resumes/applications.html", {"applications": items})
+
+
 # Access log, requests, relays, notifications
 
 
@@ -378,9 +391,15 @@ def relay_contacts(request: HttpRequest) -> HttpResponse:
     return render(request, "resumes/relay_contacts.html", {"relays": relays})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @seeker_required
 def revoke_relay(request: HttpRequest, relay_id: int) -> HttpResponse:
+    """GET asks for confirmation and says what revoking means; POST revokes."""
+    if request.method == "GET":
+        relay = seeker_selectors.get_relay_contact(seeker=request.user, relay_id=relay_id)
+        if relay is None or not relay.is_active:
+            raise Http404
+        return render(request, "resumes/confirm_revoke_relay.html", {"relay": relay})
     try:
         services.revoke_relay_contact(seeker=request.user, relay_contact_id=relay_id)
     except (services.NotFound, services.ResumeMissing) as error:

@@ -11,6 +11,7 @@ from .views import (
     OrganizationMeApi,
     OrganizationRegisterApi,
     RecruiterInviteApi,
+    SeatMeApi,
 )
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("organizations/me", OrganizationMeApi.as_view(), name="organizations-me"),
     path("organizations/me/licence", LicenceUploadApi.as_view(), name="organizations-me-licence"),
     path("organizations/me/recruiters", RecruiterInviteApi.as_view(), name="organizations-me-recruiters"),
+    path("organizations/me/seat", SeatMeApi.as_view(), name="organizations-me-seat"),
     path("invitations", InvitationListApi.as_view(), name="invitations"),
     path("invitations/<uuid:invitation_id>/accept", InvitationAcceptApi.as_view(), name="invitation-accept"),
     path("invitations/<uuid:invitation_id>/decline", InvitationDeclineApi.as_view(), name="invitation-decline"),

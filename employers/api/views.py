@@ -22,7 +22,16 @@ from config.ratelimit import enforce_rate_limit
 
 from .. import errors, selectors, services
 from ..categories import JobCategory
-from ..models import CITY_MAX_LENGTH, LEGAL_NAME_MAX_LENGTH, JobStatus, OrganizationStatus, Plan, SeatRole
+from ..models import (
+    CITY_MAX_LENGTH,
+    LEGAL_NAME_MAX_LENGTH,
+    SEAT_DISPLAY_NAME_MAX_LENGTH,
+    SEAT_TITLE_MAX_LENGTH,
+    JobStatus,
+    OrganizationStatus,
+    Plan,
+    SeatRole,
+)
 from .serializers import JobOutputSerializer
 
 TAG_ORGANIZATIONS = ["organizations"]
@@ -459,3 +468,77 @@ class JobApplicationsApi(APIView):
     def get(self, request: Request, job_id: int) -> Response:
         applications = selectors.list_applications_for_recruiter(user=request.user, job_id=job_id)
         return newest_first_page(request, self, applications, self.ApplicationOutputSerializer)
+
+
+class SeatMeApi(APIView):
+    """The caller's own seat, and the name and title seekers see for them."""
+
+    class SeatMeInputSerializer(StrictInputSerializer):
+        display_name = serializers.CharField(
+            max_length=SEAT_DISPLAY_NAME_MAX_LENGTH,
+            allow_blank=True,
+            help_text=(
+                "How seekers' access logs name you, e.g. “Wang L.” or “Hiring team”; your private full name "
+                "only if you choose it. Plain text, no phone, e-mail, handle or link. Empty: seekers see an "
+                "opaque reference."
+            ),
+        )
+        title = serializers.CharField(
+            max_length=SEAT_TITLE_MAX_LENGTH,
+            allow_blank=True,
+            help_text="Your title as seekers see it, e.g. “Talent acquisition lead”. Plain text, no contact details.",
+        )
+
+    class SeatMeOutputSerializer(serializers.Serializer):
+        organization_id = serializers.IntegerField()
+        organization_legal_name = serializers.CharField(
+            source="organization.legal_name", help_text="Shown to seekers beside your name and title."
+        )
+        role = serializers.ChoiceField(choices=SeatRole.choices)
+        display_name = serializers.CharField()
+        title = serializers.CharField()
+
+    @extend_schema(
+        operation_id="organizations_me_seat",
+        summary="The caller's seat: role, and the name and title seekers see",
+        tags=TAG_ORGANIZATIONS,
+        responses={
+            200: SeatMeOutputSerializer,
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER_OR_INACTIVE,
+            404: NO_ORGANIZATION,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        seat = selectors.get_active_seat(user=request.user)
+        return Response(self.SeatMeOutputSerializer(seat).data)
+
+    @extend_schema(
+        operation_id="organizations_me_seat_update",
+        summary="Set the name and title seekers see in their access logs",
+        description=(
+            "Every seeker whose contact you receive sees, in their access log, your display name and title "
+            "beside the organisation's legal name. Both are optional; send either or both. The change is audited "
+            "(which fields, never their values)."
+        ),
+        tags=TAG_ORGANIZATIONS,
+        request=SeatMeInputSerializer(partial=True),
+        responses={
+            200: SeatMeOutputSerializer,
+            400: api_schema.error_response(
+                "A phone, e-mail, messaging handle or link in the name or title (`contact_in_free_text`); "
+                "too long or not text (`invalid`, with `errors`).",
+                "contact_in_free_text",
+                "invalid",
+            ),
+            401: api_schema.UNAUTHENTICATED,
+            403: NOT_RECRUITER_OR_INACTIVE,
+            404: NO_ORGANIZATION,
+        },
+    )
+    def patch(self, request: Request) -> Response:
+        seat = selectors.get_active_seat(user=request.user)
+        serializer = self.SeatMeInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        seat = services.update_seat_profile(seat=seat, **serializer.validated_data)
+        return Response(self.SeatMeOutputSerializer(seat).data)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, Exists, F, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -75,14 +75,33 @@ def get_dashboard(*, seeker: User) -> Dashboard:
     )
 
 
+def _recruiter_shown_as(field: str) -> Case:
+    """The recruiter's chosen display name or title, from their seat in the organisation that revealed.
+
+    Only those two lines the recruiter set for seekers to read: never their account's name or address.
+    """
+    return Case(
+        When(recruiter__seat__organization_id=F("organization_id"), then=F(f"recruiter__seat__{field}")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
 def get_access_log(*, seeker: User) -> AccessLog:
-    """Every reveal of the seeker's contact and every contact request, newest first."""
+    """Every reveal of the seeker's contact (and how its recruiter chose to be named), every request; newest first."""
     resume = get_own_resume(seeker=seeker)
     if resume is None:
         return AccessLog(resume=None, reveals=Reveal.objects.none(), contact_requests=ContactRequest.objects.none())
+    reveals = (
+        Reveal.objects.filter(resume=resume)
+        .select_related("organization", "job")
+        .annotate(
+            recruiter_display_name=_recruiter_shown_as("display_name"), recruiter_title=_recruiter_shown_as("title")
+        )
+    )
     return AccessLog(
         resume=resume,
-        reveals=Reveal.objects.filter(resume=resume).select_related("organization", "job"),
+        reveals=reveals,
         contact_requests=ContactRequest.objects.filter(resume=resume).select_related("organization", "job"),
     )
 
@@ -123,6 +142,29 @@ def list_relay_contacts(*, seeker: User) -> QuerySet[RelayContact]:
 
 def list_notifications(*, seeker: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=seeker)
+
+
+def list_own_applications(*, seeker: User) -> QuerySet[Application]:
+    """The seeker's applications, newest first, each with whether its job is still open to seekers."""
+    return (
+        Application.objects.filter(seeker=seeker)
+        .select_related("job__organization")
+        .annotate(job_is_open=Exists(JobPosting.objects.visible_to_seekers().filter(pk=OuterRef("job_id"))))
+    )
+
+
+def get_relay_contact(*, seeker: User, relay_id: int) -> RelayContact | None:
+    """One of the seeker's own relay contacts (for the revoke confirmation), or None."""
+    return list_relay_contacts(seeker=seeker).filter(pk=relay_id).first()
+
+
+def get_direct_contact_grant(*, seeker: User, organization_id: int) -> DirectContactGrant | None:
+    """The seeker's direct-contact grant to one organisation (for the revoke confirmation), or None."""
+    return (
+        DirectContactGrant.objects.filter(resume__seeker=seeker, organization_id=organization_id)
+        .select_related("organization")
+        .first()
+    )
 
 
 def applied_job_ids(*, seeker: User, jobs: list[JobPosting]) -> set[int]:

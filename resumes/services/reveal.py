@@ -38,6 +38,7 @@ from ..models import (
     Visibility,
 )
 from .contact_requests import create_contact_request, find_open_request
+from .notices import reveal_is_news
 from .relay import relay_contact_for
 
 REVEAL_GRANTED = "reveal.granted"
@@ -214,7 +215,8 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
             "free_because": "" if charged else ("applicant" if grant.applied_to_this_job else "recent_reveal"),
         },
     )
-    _tell_seeker(resume=resume, organization=organization, job=job)
+    if reveal_is_news(reveal=reveal):
+        _tell_seeker(resume=resume, organization=organization, job=job)
     return RevealResult(
         reveal=reveal,
         contact=_contact(resume=resume, relay=relay),

@@ -127,7 +127,9 @@ def test_a_seeker_signs_up_writes_a_resume_controls_access_and_exports(live_serv
 
     # Relay contacts: revoke one
     page.get_by_role("navigation", name="My Hirewall").get_by_role("link", name="Relay contacts").click()
-    page.get_by_role("button", name="Revoke").first.click()
+    page.get_by_role("link", name="Revoke").first.click()
+    page.get_by_text("You cannot undo this from your account.").wait_for()  # a confirmation says what it means
+    page.get_by_role("button", name="Revoke").click()
     page.get_by_text("Revoked: this organisation can no longer reach you").wait_for()
     shoot(page, "08-relays")
 

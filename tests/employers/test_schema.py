@@ -29,6 +29,8 @@ def schema(tmp_path_factory, django_db_blocker) -> dict:
         ("/api/v1/jobs", "get", "403", {"not_recruiter", "recruiter_inactive"}),
         ("/api/v1/jobs/{job_id}", "patch", "404", {"not_found", "no_organization"}),
         ("/api/v1/jobs/{job_id}/applications", "get", "404", {"not_found"}),
+        ("/api/v1/organizations/me/seat", "patch", "400", {"contact_in_free_text", "invalid"}),
+        ("/api/v1/organizations/me/seat", "get", "403", {"not_recruiter", "recruiter_inactive"}),
     ],
 )
 def test_error_codes_are_documented(schema, path, method, status, codes):

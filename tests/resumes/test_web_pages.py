@@ -51,6 +51,7 @@ SEEKER_PAGES = [
     "resumes:resume",
     "resumes:contact",
     "resumes:privacy",
+    "resumes:applications",
     "resumes:access_log",
     "resumes:requests",
     "resumes:relays",
