@@ -85,7 +85,7 @@ def revoke_relay_contact(*, seeker: User, relay_contact_id: int) -> RelayContact
             relay.revoked_by = seeker
             relay.save(update_fields=["revoked_at", "revoked_by"])
             record_event(
-                action="relay_contact.revoked",
+                action=AuditAction.RELAY_CONTACT_REVOKED,
                 actor=seeker,
                 organization=relay.organization,
                 target_type="relay_contact",
@@ -241,18 +241,28 @@ def resolve_voice_call(*, number: str, extension: str) -> str:
     """The number to bridge a call to a relay extension to, or RelayInactive."""
     relay = _active_relay(RelayContact.objects.filter(phone_number=number, phone_extension=extension))
     if relay is None:
-        record_event(action="relay.voice.refused", outcome="denied", code="not_found", target_type="relay_contact")
+        record_event(
+            action=AuditAction.RELAY_VOICE_REFUSED,
+            outcome=AuditOutcome.DENIED,
+            code="not_found",
+            target_type="relay_contact",
+        )
         raise errors.RelayInactive()
     phone = relay.resume.decrypt_contact_details().phone  # relay forwarding: the seeker's own phone
     if not phone:
-        record_event(action="relay.voice.refused", outcome="denied", code="no_phone", target_type="relay_contact")
+        record_event(
+            action=AuditAction.RELAY_VOICE_REFUSED,
+            outcome=AuditOutcome.DENIED,
+            code="no_phone",
+            target_type="relay_contact",
+        )
         raise errors.RelayInactive("The seeker has no phone number to bridge to.")
     record_event(
-        action="relay.voice.bridged",
+        action=AuditAction.RELAY_VOICE_BRIDGED,
         organization=relay.organization,
         target_type="relay_contact",
         target_id=relay.pk,
-        outcome="forwarded",
+        outcome=AuditOutcome.FORWARDED,
     )
     return phone
 
@@ -281,12 +291,12 @@ def revoke_relay_contacts_of_organization(*, organization: Organization, by, rea
         now = timezone.now()
         RelayContact.objects.filter(pk__in=[relay.pk for relay in relays]).update(revoked_at=now, revoked_by=by)
         record_event(
-            action="relay.revoked_by_operator",
+            action=AuditAction.RELAY_REVOKED_BY_OPERATOR,
             actor=by,
             organization=organization,
             target_type="organization",
             target_id=organization.pk,
-            outcome="revoked",
+            outcome=AuditOutcome.REVOKED,
             details={"count": len(relays), "relay_contact_ids": [relay.pk for relay in relays], "reason": reason},
         )
         # One relay per organisation and seeker: one notice per affected seeker.
@@ -331,7 +341,7 @@ def revoke_relay_contacts_obtained_since(
             organization=organization,
             target_type="organization",
             target_id=organization.pk,
-            outcome="revoked",
+            outcome=AuditOutcome.REVOKED,
             details={
                 "count": len(relays),
                 "relay_contact_ids": [relay.pk for relay in relays],
