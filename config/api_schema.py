@@ -100,3 +100,38 @@ def quota_exhausted_response() -> OpenApiResponse:
             "is not told."
         ),
     )
+
+
+# Answers that every operation of a kind may give, added to the schema in one place
+# (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) rather than repeated in each view.
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before retrying; sent with `rate_limited` (and with `quota_exhausted`).",
+    "schema": {"type": "integer", "minimum": 1},
+}
+SHARED_RESPONSES = {
+    "413": "The body is larger than the platform accepts: `payload_too_large`; nothing changed.",
+    "503": "The database or the cache is not answering: `service_unavailable`; nothing changed.",
+}
+INVALID_CURSOR = "`not_found` when `cursor` is not one this list handed out."
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
+
+
+def document_shared_responses(*, result: dict, generator, request, public) -> dict:
+    """Postprocessing hook: the 413, 503, invalid-cursor 404 and Retry-After every operation may answer with."""
+    for operation in (op for path in result.get("paths", {}).values() for op in path.values()):
+        responses = operation.setdefault("responses", {})
+        if "requestBody" in operation:
+            responses.setdefault("413", _error(SHARED_RESPONSES["413"]))
+        responses.setdefault("503", _error(SHARED_RESPONSES["503"]))
+        if any(parameter.get("name") == "cursor" for parameter in operation.get("parameters", [])):
+            if "404" in responses:
+                responses["404"]["description"] += f" Also {INVALID_CURSOR}"
+            else:
+                responses["404"] = _error(f"The page does not exist: {INVALID_CURSOR}")
+        if "429" in responses:
+            responses["429"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER_HEADER
+    return result

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from accounts import selectors as account_selectors
 from audit import selectors as audit_selectors
+from audit.actions import AuditAction
 from employers import selectors as employer_selectors
 from resumes import selectors as resume_selectors
 
@@ -20,12 +21,12 @@ from .models import AccountLink, ActivityAggregate, DetectionState, Granularity,
 from .periods import day_start, hour_start, is_night, platform_hour
 from .selectors import ORGANIZATION, RECRUITER
 
-REVEAL_GRANTED = "reveal.granted"
-REVEAL_DENIED = "reveal.denied"
-REVEAL_CREDITED_BACK = "reveal.credited_back"
-CONTACT_REQUEST_APPROVED = "contact_request.approved"
-ORGANIZATION_REGISTRATION = "organization.registration"
-LICENCE_UPLOADED = "organization.licence_uploaded"
+REVEAL_GRANTED = AuditAction.REVEAL_GRANTED
+REVEAL_DENIED = AuditAction.REVEAL_DENIED
+REVEAL_CREDITED_BACK = AuditAction.REVEAL_CREDITED_BACK
+CONTACT_REQUEST_APPROVED = AuditAction.CONTACT_REQUEST_APPROVED
+ORGANIZATION_REGISTRATION = AuditAction.ORGANIZATION_REGISTRATION
+LICENCE_UPLOADED = AuditAction.ORGANIZATION_LICENCE_UPLOADED
 READ_AUDIT_ACTIONS = (
     REVEAL_GRANTED,
     REVEAL_DENIED,

@@ -484,7 +484,8 @@ def suspend_seat_by_platform(*, seat: Seat, reason: str) -> Seat:
         locked.deactivated_at = timezone.now()
         locked.save(update_fields=["is_active", "deactivated_at"])
         record_event(
-            action="seat.suspended_by_detection",
+            action=AuditAction.SEAT_SUSPENDED_BY_DETECTION,
+            outcome=AuditOutcome.SUSPENDED,
             organization=locked.organization,
             target_type="user",
             target_id=locked.user_id,

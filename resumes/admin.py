@@ -9,33 +9,14 @@ through resumes.services.revoke_relay_contacts_of_organization.
 
 import uuid
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import ValidationError
-from django.template.response import TemplateResponse
 
-from config.errors import DomainError
+from config.admin_tools import ReadOnlyAdmin, call_for_each, confirm_with_reason
 from employers.models import Organization
 
 from .contact_text import redact, redact_items
 from .models import ContactRequest, RelayContact, Resume, Reveal
 from .services import revoke_relay_contacts_of_organization
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Operators look; nobody adds, changes or deletes here."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Resume)
@@ -192,8 +173,17 @@ class ActiveRelayFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RevocationReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), max_length=2000, required=True)
+def _organizations_of(relays) -> list[Organization]:
+    return list(Organization.objects.filter(pk__in=relays.values("organization_id")).order_by("legal_name", "id"))
+
+
+def _describe_organizations(relays):
+    for organization in _organizations_of(relays):
+        active = RelayContact.objects.filter(organization=organization, revoked_at__isnull=True).count()
+        yield (
+            f"#{organization.pk} {organization.legal_name} ({organization.uscc}), "
+            f"{organization.get_status_display()}: {active} active relay contact{'s' if active != 1 else ''}"
+        )
 
 
 @admin.register(RelayContact)
@@ -226,44 +216,23 @@ class RelayContactAdmin(ReadOnlyAdmin):
     def revoked_by_display(self, relay: RelayContact) -> str:
         return str(relay.revoked_by) if relay.revoked_by_id else "-"
 
-    @admin.action(description="Revoke every relay contact of these organisations")
-    def revoke_organizations_relays(self, request, queryset):
-        organizations = list(
-            Organization.objects.filter(pk__in=queryset.values("organization_id")).order_by("legal_name", "id")
-        )
-        form = RevocationReasonForm(request.POST if request.POST.get("apply") else None)
-        if not form.is_valid():
-            active_counts = {
-                organization.pk: RelayContact.objects.filter(organization=organization, revoked_at__isnull=True).count()
-                for organization in organizations
-            }
-            return TemplateResponse(
+    @confirm_with_reason(
+        description="Revoke every relay contact of these organisations",
+        title="Revoke every relay contact of these organisations",
+        explanation=(
+            "Every active relay contact of the organisations below is revoked at once, not only the selected "
+            "ones. Their aliases and extensions forward nothing any more, and each affected seeker is told."
+        ),
+        describe=_describe_organizations,
+        submit="Revoke",
+    )
+    def revoke_organizations_relays(self, request, queryset, *, reason: str):
+        def revoke(organization: Organization) -> None:
+            count = revoke_relay_contacts_of_organization(organization=organization, by=request.user, reason=reason)
+            self.message_user(
                 request,
-                "resumes/admin_revoke_relays.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "Revoke every relay contact of these organisations",
-                    "opts": self.model._meta,
-                    "organizations": [(org, active_counts[org.pk]) for org in organizations],
-                    "selected": queryset,
-                    "form": form,
-                    "action": request.POST.get("action"),
-                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                },
+                f"#{organization.pk} {organization.legal_name}: {count} relay contact(s) revoked.",
+                messages.SUCCESS,
             )
-        for organization in organizations:
-            try:
-                count = revoke_relay_contacts_of_organization(
-                    organization=organization, by=request.user, reason=form.cleaned_data["reason"]
-                )
-            except DomainError as error:
-                self.message_user(request, f"#{organization.pk}: {error.detail}", messages.ERROR)
-            except ValidationError as error:
-                self.message_user(request, f"#{organization.pk}: {' '.join(error.messages)}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    f"#{organization.pk} {organization.legal_name}: {count} relay contact(s) revoked.",
-                    messages.SUCCESS,
-                )
-        return None
+
+        call_for_each(self, request, _organizations_of(queryset), revoke)

@@ -3,6 +3,19 @@
 Signed with HMAC-SHA256 over the raw body (header X-Hirewall-Signature:
 "sha256=<hex>"), fresh (a `timestamp` within RELAY_WEBHOOK_TOLERANCE_SECONDS) and
 accepted once. Errors are {"code", "detail"}, as in the API.
+
+The inbound email body is a JSON object: `alias`, `sender` (the From address),
+`subject`, `body`, `timestamp`, and `authentication`, the provider's verdict on the
+sender as RFC 8601 result values:
+
+    "authentication": {"spf": "pass", "spf_domain": "mail.example.com",
+                       "dkim": "pass", "dkim_domain": "example.com", "dmarc": "pass"}
+
+each key optional ("none" when absent). A seeker's reply credits the organisation's
+reveal back only when this vouches for the sender: DMARC "pass", or, for a domain
+without a DMARC policy (dmarc "none"), SPF and DKIM both "pass" with `spf_domain`
+and `dkim_domain` equal to the From address's domain. Without `authentication` the
+mail is still forwarded, and nothing is credited.
 """
 
 import hashlib
@@ -20,7 +33,7 @@ from config.errors import DomainError
 
 from . import errors
 from .models import RelayWebhookReceipt
-from .services.relay import forward_inbound_email, resolve_voice_call
+from .services.relay import SenderAuthentication, forward_inbound_email, resolve_voice_call
 
 MAX_BODY_BYTES = 256 * 1024
 SIGNATURE_HEADER = "HTTP_X_HIREWALL_SIGNATURE"
@@ -59,6 +72,19 @@ def accept_webhook(*, body: bytes, signature: str, required: tuple[str, ...]) ->
     return payload
 
 
+AUTHENTICATION_FIELDS = ("spf", "dkim", "dmarc", "spf_domain", "dkim_domain")
+
+
+def sender_authentication(payload: dict) -> SenderAuthentication:
+    """The provider's verdict from the payload's optional `authentication` object; values are lowercased."""
+    verdict = payload.get("authentication", {})
+    if not isinstance(verdict, dict) or not all(isinstance(verdict.get(key, ""), str) for key in AUTHENTICATION_FIELDS):
+        raise errors.WebhookInvalid("authentication must be an object of strings.")
+    return SenderAuthentication(
+        **{key: verdict[key].strip().lower()[:255] for key in AUTHENTICATION_FIELDS if key in verdict}
+    )
+
+
 def _refusal(error: DomainError) -> JsonResponse:
     return JsonResponse(error.body(), status=error.status_code)
 
@@ -81,6 +107,7 @@ def inbound_email(request: HttpRequest) -> JsonResponse:
                 sender=str(payload["sender"]),
                 subject=str(payload["subject"]),
                 body=str(payload["body"]),
+                authentication=sender_authentication(payload),
             )
         except DomainError as error:
             refusal = error

@@ -262,6 +262,11 @@ SPECTACULAR_SETTINGS = {
     # One security scheme, `knoxApiToken`: drf-spectacular's knox extension describes the token header and
     # names it in every operation's `security`; a second, hand-written scheme would only duplicate it.
     "AUTHENTICATION_WHITELIST": ["knox.auth.TokenAuthentication"],
+    # The 413, 503, invalid-cursor 404 and Retry-After that every operation of a kind shares.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.document_shared_responses",
+    ],
     # Swagger UI assets are served locally: the docs work with no network.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

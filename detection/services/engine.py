@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.actions import AuditAction
 from audit.services import record_event
 from employers.models import Organization
 
@@ -35,7 +36,6 @@ from ..selectors import RunLoaders
 from . import actions
 
 STATE_ID = 1
-FLAG_RAISED = "flag.raised"
 SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
 # Hour buckets cover the last day and the hour it started in; day buckets the longest look-back of a detector.
 RECENT_HOURS = 25
@@ -233,7 +233,7 @@ def _record_raised(flag: Flag, *, upgraded_from: str = "") -> None:
     if upgraded_from:
         details["upgraded_from"] = upgraded_from
     record_event(
-        action=FLAG_RAISED,
+        action=AuditAction.FLAG_RAISED,
         organization=Organization(pk=flag.organization_id) if flag.organization_id else None,
         target_type="flag",
         target_id=flag.pk,

@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import User
+from audit.actions import AuditAction, AuditOutcome
 from audit.models import AuditEvent
 from audit.services import contains_contact_data, record_event
 from config.errors import DomainError
@@ -102,8 +103,8 @@ def confirm_flag(*, flag: Flag, by: User, reason: str) -> Flag:
         _record_decision(flag=locked, by=by, status=FlagStatus.CONFIRMED, reason=reason)
         common = {"actor": by, "organization": locked.organization, "target_type": "flag", "target_id": locked.pk}
         record_event(
-            action="flag.confirmed",
-            outcome="confirmed",
+            action=AuditAction.FLAG_CONFIRMED,
+            outcome=AuditOutcome.CONFIRMED,
             **common,
             details={
                 "detector": locked.detector,
@@ -117,8 +118,8 @@ def confirm_flag(*, flag: Flag, by: User, reason: str) -> Flag:
         )
         notices = notify_seekers_of_exposure(reveals=flag_reveals(locked))
         record_event(
-            action="seekers.notified_of_exposure",
-            outcome="notified",
+            action=AuditAction.SEEKERS_NOTIFIED_OF_EXPOSURE,
+            outcome=AuditOutcome.NOTIFIED,
             **common,
             details={"seekers": notices.seekers, "notices": notices.notices, "reveals": notices.reveals},
         )
@@ -166,12 +167,12 @@ def dismiss_flag(*, flag: Flag, by: User, reason: str) -> Flag:
 
         _record_decision(flag=locked, by=by, status=FlagStatus.DISMISSED, reason=reason)
         record_event(
-            action="flag.dismissed",
+            action=AuditAction.FLAG_DISMISSED,
             actor=by,
             organization=locked.organization,
             target_type="flag",
             target_id=locked.pk,
-            outcome="dismissed",
+            outcome=AuditOutcome.DISMISSED,
             details={
                 "detector": locked.detector,
                 "severity": locked.severity,
@@ -219,7 +220,7 @@ def _held_by_other_flags(flag: Flag) -> tuple[set, set, set]:
 def _deactivated_by_platform(seat: Seat) -> bool:
     """The seat's last deactivation was the platform's (no actor), not an operator's own decision."""
     last = (
-        AuditEvent.objects.filter(action="seat.deactivated", target_type="user", target_id=str(seat.user_id))
+        AuditEvent.objects.filter(action=AuditAction.SEAT_DEACTIVATED, target_type="user", target_id=str(seat.user_id))
         .order_by("-seq")
         .values_list("actor_id", flat=True)
         .first()

@@ -93,7 +93,7 @@ class ResumeSearchApi(APIView):
             OpenApiParameter("page_size", OpenApiTypes.INT, description="Results per page, 1 to 50 (default 20)."),
         ],
         responses={
-            200: MaskedResumeSerializer(many=True),
+            200: paginated("PaginatedMaskedResumeList", MaskedResumeSerializer),
             400: SEARCH_REFUSED,
             401: api_schema.UNAUTHENTICATED,
             403: ACCESS_REFUSED,

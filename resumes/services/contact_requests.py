@@ -19,7 +19,6 @@ from .ownership import own_resume
 from .privacy import record_direct_grant
 from .refunds import credit_back
 
-CONTACT_REQUESTED = "contact_request.created"
 # The `limit` a quota_exhausted refusal names when the organisation has sent its requests for the day.
 CONTACT_REQUESTS_DAILY = "contact_requests_daily"
 
@@ -77,13 +76,13 @@ def create_contact_request(
             resume=resume, organization=organization, job=job, requested_by=requested_by
         )
         record_event(
-            action=CONTACT_REQUESTED,
+            action=AuditAction.CONTACT_REQUEST_CREATED,
             actor=requested_by,
             organization=organization,
             target_type="resume",
             target_id=str(resume.pk),
             job=job,
-            outcome="pending",
+            outcome=AuditOutcome.PENDING,
             ip=ip,
             user_agent=user_agent,
             details={"contact_request_id": request.pk},
@@ -168,7 +167,7 @@ def expire_contact_requests() -> int:
             contact_request.decided_at = now
             contact_request.save(update_fields=["status", "decided_at"])
             record_event(
-                action="contact_request.expired",
+                action=AuditAction.CONTACT_REQUEST_EXPIRED,
                 organization=Organization(pk=contact_request.organization_id),
                 target_type="contact_request",
                 target_id=contact_request.pk,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.erasure_ledger import note_erasure
 from accounts.models import LoginEvent, User
+from audit.actions import AuditAction
 from audit.services import record_event
 from employers.models import Application
 
@@ -173,7 +174,7 @@ def export_seeker_data(*, seeker: User, ip: str | None = None, user_agent: str =
         ]
     with transaction.atomic():
         record_event(
-            action="seeker.export",
+            action=AuditAction.SEEKER_EXPORT,
             actor=seeker,
             target_type="user",
             target_id=seeker.pk,
@@ -196,7 +197,7 @@ def delete_seeker_account(*, seeker: User, ip: str | None = None, user_agent: st
         user = User.objects.select_for_update().get(pk=seeker.pk)
         resume = Resume.objects.filter(seeker=user).first()
         record_event(
-            action="seeker.delete",
+            action=AuditAction.SEEKER_DELETE,
             actor=user,
             target_type="user",
             target_id=user.pk,

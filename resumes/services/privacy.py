@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from audit.actions import AuditAction
 from audit.services import record_event
 from employers.models import Application, Organization
 
@@ -70,7 +71,7 @@ def record_direct_grant(*, seeker: User, resume: Resume, organization: Organizat
     grant, created = DirectContactGrant.objects.get_or_create(resume=resume, organization=organization)
     if created:
         record_event(
-            action="direct_contact.granted",
+            action=AuditAction.DIRECT_CONTACT_GRANTED,
             actor=seeker,
             organization=organization,
             target_type="resume",
@@ -81,7 +82,7 @@ def record_direct_grant(*, seeker: User, resume: Resume, organization: Organizat
 
 def _revoke_grant(*, seeker: User, grant: DirectContactGrant) -> None:
     record_event(
-        action="direct_contact.revoked",
+        action=AuditAction.DIRECT_CONTACT_REVOKED,
         actor=seeker,
         organization=grant.organization,
         target_type="resume",

@@ -7,6 +7,7 @@ the seeker approving a contact request and by a seeker's reply through the relay
 from django.db import transaction
 from django.utils import timezone
 
+from audit.actions import AuditAction, AuditOutcome
 from audit.services import record_event
 from employers import quota
 from employers.models import Organization
@@ -29,12 +30,12 @@ def credit_back(*, resume: Resume, organization: Organization, reason: str) -> R
         reveal.save(update_fields=["credited_back_at"])
         quota.give_back(recruiter=reveal.recruiter, organization=organization, charged_at=reveal.created_at)
         record_event(
-            action="reveal.credited_back",
+            action=AuditAction.REVEAL_CREDITED_BACK,
             organization=organization,
             target_type="resume",
             target_id=str(resume.pk),
             job=reveal.job_id,
-            outcome="credited",
+            outcome=AuditOutcome.CREDITED,
             details={"reveal_id": reveal.pk, "reason": reason},
         )
     return reveal

@@ -5,6 +5,7 @@ revoked by the seeker one by one or by an operator for a whole organisation.
 """
 
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from accounts import crypto
 from accounts.models import User
-from audit.actions import AuditAction
+from audit.actions import AuditAction, AuditOutcome
 from audit.services import contains_contact_data, record_event
 from employers.errors import ReasonRequired
 from employers.models import Organization
@@ -84,7 +85,7 @@ def revoke_relay_contact(*, seeker: User, relay_contact_id: int) -> RelayContact
             relay.revoked_by = seeker
             relay.save(update_fields=["revoked_at", "revoked_by"])
             record_event(
-                action="relay_contact.revoked",
+                action=AuditAction.RELAY_CONTACT_REVOKED,
                 actor=seeker,
                 organization=relay.organization,
                 target_type="relay_contact",
@@ -104,17 +105,80 @@ def _active_relay(queryset) -> RelayContact | None:
     return relay
 
 
-def forward_inbound_email(*, alias: str, sender: str, subject: str, body: str) -> str:
+# RFC 8601 result values; anything else a provider sends is recorded as "unknown", never verbatim.
+AUTHENTICATION_RESULTS = frozenset({"pass", "fail", "softfail", "neutral", "none", "policy", "temperror", "permerror"})
+
+
+@dataclass(frozen=True)
+class SenderAuthentication:
+    """The provider's verdict on who sent an inbound message: SPF, DKIM and DMARC results (RFC 8601 values).
+
+    `spf_domain` is the envelope (MAIL FROM) domain SPF checked, `dkim_domain` the
+    `d=` domain of the signature DKIM verified; both are used only to check alignment
+    and are never recorded.
+    """
+
+    spf: str = "none"
+    dkim: str = "none"
+    dmarc: str = "none"
+    spf_domain: str = ""
+    dkim_domain: str = ""
+
+    def vouches_for(self, sender: str) -> bool:
+        """Whether the provider vouches that `sender` really sent the message.
+
+        DMARC "pass" vouches: the From domain's own policy checked an aligned SPF or DKIM pass.
+        A DMARC "fail", error or "policy" never does. Where the From domain publishes no DMARC
+        policy ("none"), both SPF and DKIM must pass and both be strictly aligned: their domains
+        equal the From address's domain. Nothing less, because anyone can send mail that
+        passes SPF or DKIM for a domain of their own while claiming the seeker's address.
+        """
+        if self.dmarc == "pass":
+            return True
+        if self.dmarc != "none":
+            return False
+        from_domain = sender.rpartition("@")[2].strip().lower().rstrip(".")
+        return (
+            bool(from_domain)
+            and (self.spf, self.dkim) == ("pass", "pass")
+            and self.spf_domain.lower().rstrip(".") == from_domain
+            and self.dkim_domain.lower().rstrip(".") == from_domain
+        )
+
+    def verdict(self) -> dict[str, str]:
+        """The results as the audit log keeps them: result values only, no address or domain."""
+        return {
+            check: value if value in AUTHENTICATION_RESULTS else "unknown"
+            for check, value in (("spf", self.spf), ("dkim", self.dkim), ("dmarc", self.dmarc))
+        }
+
+
+UNAUTHENTICATED_SENDER = SenderAuthentication()
+
+
+def forward_inbound_email(
+    *,
+    alias: str,
+    sender: str,
+    subject: str,
+    body: str,
+    authentication: SenderAuthentication = UNAUTHENTICATED_SENDER,
+) -> str:
     """Forward a message to an alias: an employer's to the seeker, the seeker's reply to the recruiter.
 
-    A reply from the seeker is the sign of a real conversation: the reveal's quota unit comes back.
+    A reply from the seeker is the sign of a real conversation: the reveal's quota unit comes
+    back, but only when the provider vouches for the sender (SenderAuthentication.vouches_for),
+    since the From address alone is whatever the sender typed. A reply it does not vouch for
+    is still forwarded, and its audit event records the verdict and that nothing was credited.
     Returns "to_seeker" or "to_recruiter"; raises RelayInactive for a revoked or unknown alias.
     """
     relay = _active_relay(RelayContact.objects.filter(email_alias=crypto.normalise_email(alias)))
     sender_index = crypto.email_blind_index(sender)
     audit_common = {"target_type": "relay_contact", "details": {"sender_index": sender_index[:16]}}
     if relay is None:
-        record_event(action="relay.email.refused", outcome="denied", code="not_found", **audit_common)
+        record_event(
+            action=AuditAction.RELAY_EMAIL_REFUSED, outcome=AuditOutcome.DENIED, code="not_found", **audit_common
+        )
         raise errors.RelayInactive()
     resume, organization = relay.resume, relay.organization
     audit_common = {**audit_common, "organization": organization, "target_id": relay.pk}
@@ -122,13 +186,21 @@ def forward_inbound_email(*, alias: str, sender: str, subject: str, body: str) -
     if sender_index in seeker_addresses:
         recruiter_email = _recruiter_address(resume=resume, organization=organization)
         _send_on_commit(subject=subject, body=body, to=recruiter_email, sender=relay.email_alias, reply_to=None)
-        reveal = credit_back(resume=resume, organization=organization, reason="seeker_replied")
+        sender_verified = authentication.vouches_for(sender)
+        reveal = (
+            credit_back(resume=resume, organization=organization, reason="seeker_replied") if sender_verified else None
+        )
         record_event(
-            action="relay.email.seeker_reply",
-            outcome="forwarded",
+            action=AuditAction.RELAY_EMAIL_SEEKER_REPLY,
+            outcome=AuditOutcome.FORWARDED,
             **{
                 **audit_common,
-                "details": {**audit_common["details"], "credited_reveal_id": getattr(reveal, "pk", None)},
+                "details": {
+                    **audit_common["details"],
+                    "authentication": authentication.verdict(),
+                    "sender_verified": sender_verified,
+                    "credited_reveal_id": getattr(reveal, "pk", None),
+                },
             },
         )
         return "to_recruiter"
@@ -142,7 +214,7 @@ def forward_inbound_email(*, alias: str, sender: str, subject: str, body: str) -
         sender=None,
         reply_to=relay.email_alias,
     )
-    record_event(action="relay.email.forwarded", outcome="forwarded", **audit_common)
+    record_event(action=AuditAction.RELAY_EMAIL_FORWARDED, outcome=AuditOutcome.FORWARDED, **audit_common)
     return "to_seeker"
 
 
@@ -169,18 +241,28 @@ def resolve_voice_call(*, number: str, extension: str) -> str:
     """The number to bridge a call to a relay extension to, or RelayInactive."""
     relay = _active_relay(RelayContact.objects.filter(phone_number=number, phone_extension=extension))
     if relay is None:
-        record_event(action="relay.voice.refused", outcome="denied", code="not_found", target_type="relay_contact")
+        record_event(
+            action=AuditAction.RELAY_VOICE_REFUSED,
+            outcome=AuditOutcome.DENIED,
+            code="not_found",
+            target_type="relay_contact",
+        )
         raise errors.RelayInactive()
     phone = relay.resume.decrypt_contact_details().phone  # relay forwarding: the seeker's own phone
     if not phone:
-        record_event(action="relay.voice.refused", outcome="denied", code="no_phone", target_type="relay_contact")
+        record_event(
+            action=AuditAction.RELAY_VOICE_REFUSED,
+            outcome=AuditOutcome.DENIED,
+            code="no_phone",
+            target_type="relay_contact",
+        )
         raise errors.RelayInactive("The seeker has no phone number to bridge to.")
     record_event(
-        action="relay.voice.bridged",
+        action=AuditAction.RELAY_VOICE_BRIDGED,
         organization=relay.organization,
         target_type="relay_contact",
         target_id=relay.pk,
-        outcome="forwarded",
+        outcome=AuditOutcome.FORWARDED,
     )
     return phone
 
@@ -209,12 +291,12 @@ def revoke_relay_contacts_of_organization(*, organization: Organization, by, rea
         now = timezone.now()
         RelayContact.objects.filter(pk__in=[relay.pk for relay in relays]).update(revoked_at=now, revoked_by=by)
         record_event(
-            action="relay.revoked_by_operator",
+            action=AuditAction.RELAY_REVOKED_BY_OPERATOR,
             actor=by,
             organization=organization,
             target_type="organization",
             target_id=organization.pk,
-            outcome="revoked",
+            outcome=AuditOutcome.REVOKED,
             details={"count": len(relays), "relay_contact_ids": [relay.pk for relay in relays], "reason": reason},
         )
         # One relay per organisation and seeker: one notice per affected seeker.
@@ -259,7 +341,7 @@ def revoke_relay_contacts_obtained_since(
             organization=organization,
             target_type="organization",
             target_id=organization.pk,
-            outcome="revoked",
+            outcome=AuditOutcome.REVOKED,
             details={
                 "count": len(relays),
                 "relay_contact_ids": [relay.pk for relay in relays],

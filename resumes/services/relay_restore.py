@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from audit.actions import AuditAction, AuditOutcome
 from audit.services import contains_contact_data, record_event
 from employers.errors import ReasonRequired
 
@@ -37,12 +38,12 @@ def restore_relay_contacts(*, relay_contact_ids: list[int], by: User, reason: st
         organizations = {relay.organization for relay in relays}
         RelayContact.objects.filter(pk__in=restored).update(revoked_at=None, revoked_by=None)
         record_event(
-            action="relay.restored",
+            action=AuditAction.RELAY_RESTORED,
             actor=by,
             organization=organizations.pop() if len(organizations) == 1 else None,
             target_type="relay_contact",
             target_id=restored[0] if len(restored) == 1 else "",
-            outcome="restored",
+            outcome=AuditOutcome.RESTORED,
             details={
                 "count": len(restored),
                 "relay_contact_ids": restored,

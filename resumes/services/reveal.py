@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit.actions import AuditAction, AuditOutcome
 from audit.services import record_event
 from config.errors import DomainError
 from employers import quota
@@ -41,8 +42,8 @@ from .contact_requests import create_contact_request, find_open_request
 from .notices import reveal_is_news
 from .relay import relay_contact_for
 
-REVEAL_GRANTED = "reveal.granted"
-REVEAL_DENIED = "reveal.denied"
+REVEAL_GRANTED = AuditAction.REVEAL_GRANTED
+REVEAL_DENIED = AuditAction.REVEAL_DENIED
 
 
 @dataclass(frozen=True)
@@ -199,13 +200,13 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
     )
     # 9. the audit event, in this transaction: if it fails, nothing is revealed
     record_event(
-        action=REVEAL_GRANTED,
+        action=AuditAction.REVEAL_GRANTED,
         actor=recruiter,
         organization=organization,
         target_type="resume",
         target_id=str(resume.pk),
         job=job,
-        outcome="granted",
+        outcome=AuditOutcome.GRANTED,
         ip=context.ip,
         user_agent=context.user_agent,
         details={
@@ -256,13 +257,13 @@ def _audit_denial(context: _Context, refusal: DomainError) -> None:
     if isinstance(refusal, errors.QuotaExhausted):
         details["limit"] = refusal.fields["limit"]
     record_event(
-        action=REVEAL_DENIED,
+        action=AuditAction.REVEAL_DENIED,
         actor=context.recruiter,
         organization=_organization_of(context.recruiter),
         target_type="resume",
         target_id=context.resume_id[:64],
         job=context.job_id if isinstance(context.job_id, int) else None,
-        outcome="denied",
+        outcome=AuditOutcome.DENIED,
         code=refusal.code,
         ip=context.ip,
         user_agent=context.user_agent,

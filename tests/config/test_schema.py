@@ -34,3 +34,27 @@ def test_schema_and_docs_are_served(client):
     assert docs.status_code == 200
     # The docs page loads its assets from this server, not from a CDN.
     assert b"cdn" not in docs.content.lower()
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_the_answers_it_shares(tmp_path):
+    schema = generate_schema(tmp_path)
+
+    operations = {
+        (method.upper(), path): operation
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+    for (method, path), operation in operations.items():
+        responses = operation["responses"]
+        assert "503" in responses, (method, path)
+        if "requestBody" in operation:
+            assert responses["413"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error"), path
+        if any(parameter["name"] == "cursor" for parameter in operation.get("parameters", [])):
+            assert "not_found" in responses["404"]["description"], (method, path)
+        if "429" in responses:
+            assert "Retry-After" in responses["429"]["headers"], (method, path)
+    # Lists are documented as the cursor pages they are.
+    search = operations[("GET", "/api/v1/resumes")]["responses"]["200"]["content"]["application/json"]["schema"]
+    page = schema["components"]["schemas"][search["$ref"].rsplit("/", 1)[1]]
+    assert set(page["properties"]) == {"next", "previous", "results"}

@@ -10,6 +10,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from config.admin_tools import CONFIRM_WITH_REASON_TEMPLATE, ReadOnlyAdmin
 from resumes import services
 from resumes.models import ContactRequest, Notification, RelayContact, Resume, Reveal, Visibility
 from resumes.webhooks import sign_webhook_body
@@ -261,6 +262,11 @@ def post_inbound_email(alias: str):
     )
 
 
+def test_the_resume_admins_are_the_shared_read_only_admin():
+    for model in (Resume, Reveal, ContactRequest, RelayContact):
+        assert isinstance(admin.site._registry[model], ReadOnlyAdmin), model
+
+
 def test_the_action_asks_for_a_reason_first(operator_client, world):
     one_of_a = RelayContact.objects.filter(organization=world["org_a"]).first()
 
@@ -268,6 +274,7 @@ def test_the_action_asks_for_a_reason_first(operator_client, world):
     empty = revoke(operator_client, [one_of_a], apply="yes", reason="   ")
 
     assert form.status_code == 200
+    assert form.templates[0].name == CONFIRM_WITH_REASON_TEMPLATE
     assert 'name="reason"' in form.content.decode()
     assert world["org_a"].legal_name in form.content.decode()
     assert "2 active relay contacts" in form.content.decode()

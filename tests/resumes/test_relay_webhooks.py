@@ -42,6 +42,11 @@ def revealed(django_capture_on_commit_callbacks):
     return {"seat": seat, "resume": resume, "contact": response.json()["contact"], "organization": organization}
 
 
+SEEKER_ADDRESS = "seeker.inbox@mail.example.test"
+# The provider's verdict on a genuine reply from SEEKER_ADDRESS.
+DMARC_PASS = {"spf": "pass", "dkim": "pass", "dmarc": "pass"}
+
+
 def email_payload(alias, sender="hr@company.example.test", **overrides):
     return {
         "alias": alias,
@@ -76,7 +81,9 @@ class TestEmail:
     ):
         alias = revealed["contact"]["email"]
         mailoutbox.clear()
-        reply = email_payload(alias, sender="Seeker.Inbox@mail.example.test", subject="Re: Interview")
+        reply = email_payload(
+            alias, sender="Seeker.Inbox@mail.example.test", subject="Re: Interview", authentication=DMARC_PASS
+        )
 
         with django_capture_on_commit_callbacks(execute=True):
             response = post_signed(client, EMAIL_URL, reply)
@@ -91,6 +98,111 @@ class TestEmail:
         assert AuditEvent.objects.filter(action="reveal.credited_back").count() == 1
         quota = client_for(revealed["seat"].user).get("/api/v1/organizations/me").json()["quota"]
         assert quota["org_daily"]["used"] == 0
+
+    def test_a_spoofed_seeker_address_is_forwarded_but_credits_nothing(
+        self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        # Anyone can put the seeker's address in From; the seeker's domain's DMARC policy says it was not them.
+        alias = revealed["contact"]["email"]
+        mailoutbox.clear()
+        spoofed = email_payload(
+            alias, sender=SEEKER_ADDRESS, authentication={"spf": "fail", "dkim": "none", "dmarc": "fail"}
+        )
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signed(client, EMAIL_URL, spoofed)
+
+        assert response.json() == {"status": "forwarded", "direction": "to_recruiter"}
+        assert mailoutbox[0].to == [revealed["seat"].user.decrypt_email()]
+        assert Reveal.objects.get().credited_back_at is None
+        assert set(QuotaCounter.objects.values_list("used", flat=True)) == {1}
+        assert not AuditEvent.objects.filter(action="reveal.credited_back").exists()
+        event = AuditEvent.objects.get(action="relay.email.seeker_reply")
+        assert event.outcome == "forwarded"
+        assert event.details["authentication"] == {"spf": "fail", "dkim": "none", "dmarc": "fail"}
+        assert event.details["sender_verified"] is False
+        assert event.details["credited_reveal_id"] is None
+        assert "seeker.inbox" not in json.dumps(event.details)
+        assert "mail.example.test" not in json.dumps(event.details)
+
+    def test_a_reply_without_the_providers_verdict_credits_nothing(self, client, revealed):
+        response = post_signed(client, EMAIL_URL, email_payload(revealed["contact"]["email"], sender=SEEKER_ADDRESS))
+
+        assert response.json()["direction"] == "to_recruiter"
+        assert Reveal.objects.get().credited_back_at is None
+        event = AuditEvent.objects.get(action="relay.email.seeker_reply")
+        assert event.details["authentication"] == {"spf": "none", "dkim": "none", "dmarc": "none"}
+        assert event.details["sender_verified"] is False
+
+    @pytest.mark.parametrize(
+        ("authentication", "credited"),
+        [
+            # DMARC passes: the seeker's domain vouches, whatever SPF alone said.
+            ({"dmarc": "pass", "spf": "softfail", "dkim": "pass"}, True),
+            # No DMARC policy: SPF and DKIM both pass, both aligned with the From domain.
+            (
+                {"dmarc": "none", "spf": "pass", "spf_domain": "Mail.Example.Test", "dkim": "pass",
+                 "dkim_domain": "mail.example.test"},
+                True,
+            ),
+            # No DMARC policy, and the passing signature is some other domain's: not aligned.
+            (
+                {"dmarc": "none", "spf": "pass", "spf_domain": "mail.example.test", "dkim": "pass",
+                 "dkim_domain": "attacker.example.test"},
+                False,
+            ),
+            # No DMARC policy and only one of the two passes.
+            ({"spf": "pass", "spf_domain": "mail.example.test", "dkim": "fail"}, False),
+            # DMARC failed: aligned-looking SPF and DKIM claims do not override it.
+            (
+                {"dmarc": "fail", "spf": "pass", "spf_domain": "mail.example.test", "dkim": "pass",
+                 "dkim_domain": "mail.example.test"},
+                False,
+            ),
+            ({"dmarc": "temperror"}, False),
+        ],
+    )  # fmt: skip
+    def test_the_credit_follows_the_providers_verdict(self, client, revealed, authentication, credited):
+        reply = email_payload(revealed["contact"]["email"], sender=SEEKER_ADDRESS, authentication=authentication)
+
+        response = post_signed(client, EMAIL_URL, reply)
+
+        assert response.json()["direction"] == "to_recruiter"
+        assert (Reveal.objects.get().credited_back_at is not None) is credited
+        event = AuditEvent.objects.get(action="relay.email.seeker_reply")
+        assert event.details["sender_verified"] is credited
+        assert (event.details["credited_reveal_id"] is not None) is credited
+
+    def test_an_unknown_verdict_value_is_recorded_as_unknown(self, client, revealed):
+        reply = email_payload(
+            revealed["contact"]["email"], sender=SEEKER_ADDRESS, authentication={"dmarc": "pass <x@y.test>"}
+        )
+
+        post_signed(client, EMAIL_URL, reply)
+
+        event = AuditEvent.objects.get(action="relay.email.seeker_reply")
+        assert event.details["authentication"]["dmarc"] == "unknown"
+        assert event.details["sender_verified"] is False
+
+    def test_the_verdict_of_an_employers_mail_changes_nothing(self, client, revealed):
+        # Mail from anyone but the seeker goes to the seeker; there is nothing to credit either way.
+        payload = email_payload(revealed["contact"]["email"], authentication=DMARC_PASS)
+
+        response = post_signed(client, EMAIL_URL, payload)
+
+        assert response.json()["direction"] == "to_seeker"
+        assert Reveal.objects.get().credited_back_at is None
+
+    @pytest.mark.parametrize("authentication", ["pass", ["pass"], {"dmarc": True}])
+    def test_a_malformed_verdict_is_invalid_and_forwards_nothing(self, client, revealed, mailoutbox, authentication):
+        mailoutbox.clear()
+        reply = email_payload(revealed["contact"]["email"], sender=SEEKER_ADDRESS, authentication=authentication)
+
+        response = post_signed(client, EMAIL_URL, reply)
+
+        assert (response.status_code, response.json()["code"]) == (400, "invalid")
+        assert mailoutbox == []
+        assert Reveal.objects.get().credited_back_at is None
 
     def test_a_revoked_alias_forwards_nothing_ever(self, client, revealed, mailoutbox):
         relay = revealed["resume"].relay_contacts.get()
