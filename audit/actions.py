@@ -75,6 +75,8 @@ class AuditAction(models.TextChoices):
 
     # The audit log itself
     AUDIT_CHAIN_VERIFIED = "audit.chain_verified", "Audit chain verified"
+    LEAK_TRACED = "leak.traced", "Leaked list traced by an operator"
+    LEAK_FLAG_OPENED = "leak.flag_opened", "Flag opened by an operator from a leak trace"
 
 
 class AuditOutcome(models.TextChoices):
