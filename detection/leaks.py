@@ -77,8 +77,7 @@ def read_list(content: bytes, *, progress: Progress | None = None) -> ParsedList
     relay's virtual number), or a name. A line with no usable value is malformed and
     counted; so is each unusable cell of a line that has some.
     """
-    text = _decode(content)
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line for line in map(_decode, content.removeprefix(b"\xef\xbb\xbf").splitlines()) if line.strip()]
     dialect = _dialect(lines[:50])
     parsed = ParsedList()
     for number, line in enumerate(progress(lines) if progress else lines):
@@ -100,12 +99,13 @@ def read_list(content: bytes, *, progress: Progress | None = None) -> ParsedList
     return parsed
 
 
-def _decode(content: bytes) -> str:
-    # Lists made in Chinese spreadsheets are often GB 18030 rather than UTF-8.
+def _decode(line: bytes) -> str:
+    # Lists made in Chinese spreadsheets are often GB 18030 rather than UTF-8; each line is tried on its own,
+    # so one line of junk does not turn the whole file into mojibake.
     try:
-        return content.decode("utf-8-sig")
+        return line.decode("utf-8")
     except UnicodeDecodeError:
-        return content.decode("gb18030", errors="replace")
+        return line.decode("gb18030", errors="replace")
 
 
 def _dialect(sample: list[str]) -> type[csv.Dialect] | csv.Dialect:
@@ -129,7 +129,7 @@ def _header_word(cell: str) -> bool:
 
 def _classify(cell: str) -> Entry | None:
     text = unicodedata.normalize("NFKC", cell).strip()
-    if len(text) > settings.LEAK_TRACE["max_cell_chars"]:
+    if len(text) > settings.LEAK_TRACE["max_cell_chars"] or any(_is_junk(char) for char in text):
         return None
     if "@" in text:
         address = crypto.normalise_email(text)
@@ -144,6 +144,11 @@ def _classify(cell: str) -> Entry | None:
     if any(char.isalpha() for char in text) and not any(char.isdigit() for char in text):
         return Entry(NAME, text) if len(words) <= NAME_MAX_WORDS else None
     return None
+
+
+def _is_junk(char: str) -> bool:
+    """Control characters and undecodable bytes: no phone, address or name holds them."""
+    return char == "\ufffd" or unicodedata.category(char).startswith("C")
 
 
 def _phone(text: str) -> Entry | None:
