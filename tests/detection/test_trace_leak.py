@@ -31,7 +31,7 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 OBTAINED_AT = NOW - timedelta(days=20)
 VIRTUAL_NUMBER = "+864007654321"
 EXTENSIONS = itertools.count(1)
-POPULATION = 200
+POPULATION = 120
 
 
 def phone_of(index: int) -> str:
@@ -73,16 +73,16 @@ def obtain(organization, recruiter, resumes, *, at=OBTAINED_AT) -> list[RelayCon
 
 @pytest.fixture
 def platform():
-    """200 seekers; A revealed 0-59 (two recruiters), B 40-99 (overlapping A by 20), C 120-159."""
+    """120 seekers; A revealed 0-39 (two recruiters), B 30-69 (overlapping A by 10), C 80-99."""
     with time_machine.travel(OBTAINED_AT, tick=False):
         resumes = [ResumeFactory(phone_e164=phone_of(i), contact_email=email_of(i)) for i in range(POPULATION)]
         a, b, c = (VerifiedOrganizationFactory(legal_name=f"Leak Test {name} Co") for name in "ABC")
         a1, a2 = SeatFactory(organization=a).user, SeatFactory(organization=a).user
         b1, c1 = SeatFactory(organization=b).user, SeatFactory(organization=c).user
-    obtain(a, a1, resumes[0:30])
-    obtain(a, a2, resumes[30:60])
-    obtain(b, b1, resumes[40:100])
-    obtain(c, c1, resumes[120:160])
+    obtain(a, a1, resumes[0:20])
+    obtain(a, a2, resumes[20:40])
+    obtain(b, b1, resumes[30:70])
+    obtain(c, c1, resumes[80:100])
     return {"resumes": resumes, "a": a, "b": b, "c": c, "a1": a1, "a2": a2}
 
 
@@ -95,11 +95,11 @@ def written(index: int) -> str:
 
 
 def leaked_list() -> bytes:
-    """A subset of A's reveals (the even ones, 30 seekers) plus noise: unrevealed seekers, strangers, junk."""
+    """A subset of A's reveals (the even ones, 20 seekers) plus noise: unrevealed seekers, strangers, junk."""
     lines = ["姓名,手机,邮箱"]
-    lines += [f"Someone,{written(i)}," for i in range(0, 60, 2)]
+    lines += [f"Someone,{written(i)}," for i in range(0, 40, 2)]
     # Seekers nobody (or only C) revealed, by e-mail address written in capitals.
-    lines += [f",,{email_of(i).upper()}" for i in (150, 170, 190)]
+    lines += [f",,{email_of(i).upper()}" for i in (90, 105, 115)]
     # People who are not on the platform at all.
     lines += ["13700001111", "+44 20 7946 0958", "nobody@example.test"]
     # Junk: counted, not fatal.
@@ -122,27 +122,27 @@ def test_a_constructed_leak_ranks_its_source_first_and_the_others_are_not_signif
     trace = trace_leaked_list(content=leaked_list(), by=None)
 
     report = leaks.trace_report(trace)
-    assert (trace.population, trace.matched_seekers, trace.matched_records) == (POPULATION, 33, 33)
+    assert (trace.population, trace.matched_seekers, trace.matched_records) == (POPULATION, 23, 23)
     assert report["header_skipped"] is True
-    assert report["by_kind"]["phone"] == {"seen": 32, "matched": 30}
+    assert report["by_kind"]["phone"] == {"seen": 22, "matched": 20}
     assert report["by_kind"]["email"] == {"seen": 4, "matched": 3}
     organizations = [row for row in report["rows"] if row["recruiter_id"] is None]
     assert [row["organization_id"] for row in organizations] == [platform["a"].pk, platform["b"].pk, platform["c"].pk]
     a, b, c = organizations
-    assert (a["matched"], a["revealed"], a["coverage"]) == (30, 60, pytest.approx(30 / 33))
+    assert (a["matched"], a["revealed"], a["coverage"]) == (20, 40, pytest.approx(20 / 23))
     assert a["p_value"] < 1e-6 and a["significant"]
-    assert (b["matched"], b["revealed"]) == (10, 60) and b["p_value"] > 0.01 and not b["significant"]
-    assert (c["matched"], c["revealed"]) == (1, 40) and c["p_value"] > 0.01
-    # A's recruiters follow A, each with its own share: 15 of the 30 each.
+    assert (b["matched"], b["revealed"]) == (5, 40) and b["p_value"] > 0.01 and not b["significant"]
+    assert (c["matched"], c["revealed"]) == (1, 20) and c["p_value"] > 0.01
+    # A's recruiters follow A, each with its own share: 10 of its 20 each.
     recruiters = [row for row in report["rows"][1:3]]
     assert {row["recruiter_id"] for row in recruiters} == {str(platform["a1"].pk), str(platform["a2"].pk)}
-    assert all(row["matched"] == 15 and row["revealed"] == 30 for row in recruiters)
+    assert all(row["matched"] == 10 and row["revealed"] == 20 for row in recruiters)
     # What is kept: the matched seekers' opaque ids, and how each was matched.
     kept = dict(LeakTraceMatch.objects.filter(trace=trace).values_list("resume_ref", "matched_by"))
-    assert kept[platform["resumes"][0].pk] == "phone" and kept[platform["resumes"][150].pk] == "email"
+    assert kept[platform["resumes"][0].pk] == "phone" and kept[platform["resumes"][90].pk] == "email"
     event = AuditEvent.objects.get(action="leak.traced")
     assert event.target_id == str(trace.pk)
-    assert event.details["top_organization_id"] == platform["a"].pk and event.details["matched_seekers"] == 33
+    assert event.details["top_organization_id"] == platform["a"].pk and event.details["matched_seekers"] == 23
 
 
 @time_machine.travel(NOW, tick=False)
@@ -153,7 +153,7 @@ def test_malformed_lines_are_counted_not_fatal(platform):
 
     # The four junk lines of the list, the binary line; the half-quoted line still holds three names.
     assert trace.malformed_lines == 5
-    assert trace.matched_seekers == 33
+    assert trace.matched_seekers == 23
     assert leaks.trace_report(trace)["rows"][0]["organization_id"] == platform["a"].pk
 
 
@@ -197,9 +197,9 @@ def test_names_match_through_the_name_index_only_when_they_name_one_seeker(platf
 def uploaded_values() -> list[str]:
     """Every value of the list as written and as normalised, to look for afterwards."""
     values = []
-    for i in range(0, 60, 2):
+    for i in range(0, 40, 2):
         values += [written(i), phone_of(i), phone_of(i).removeprefix("+86")]
-    for i in (150, 170, 190):
+    for i in (90, 105, 115):
         values += [email_of(i), email_of(i).upper()]
     return [*values, "13700001111", "nobody@example.test", "call me maybe"]
 
@@ -254,7 +254,7 @@ def test_the_command_prints_the_ranking_and_writes_json(platform, tmp_path, caps
     printed = capsys.readouterr()
     report = json.loads(out.read_text())
     assert report["rows"][0]["organization"] == "Leak Test A Co" and report["rows"][0]["significant"]
-    assert "Leak Test A Co" in printed.out and "33 of 200 seekers matched" in printed.out
+    assert "Leak Test A Co" in printed.out and "23 of 120 seekers matched" in printed.out
     assert "line" in printed.err  # tqdm's bar, on stderr
 
 
@@ -291,13 +291,13 @@ def test_an_operator_uploads_a_list_reads_the_report_and_opens_a_flag(platform, 
     text = page.content.decode()
     assert page.status_code == 200
     assert "Leak Test A Co" in text and "significant" in text and "<svg" in text
-    assert re.findall(r'<rect class="bar"[^>]*data-value="(\d+)"', text)[:3] == ["30", "10", "1"]
+    assert re.findall(r'<rect class="bar"[^>]*data-value="(\d+)"', text)[:3] == ["20", "5", "1"]
     assert_no_inline_script(text)
     assert client.get(reverse("admin:detection_leaktrace_changelist")).status_code == 200
 
     opened = client.post(
         reverse("admin:detection_leaktrace_open_flag", args=[trace.pk]),
-        {"organization": platform["a"].pk, "reason": "Thirty of their reveals are on a seller's sample."},
+        {"organization": platform["a"].pk, "reason": "Twenty of their reveals are on a seller's sample."},
     )
 
     flag = Flag.objects.get(detector="leak_trace")
@@ -340,11 +340,11 @@ def test_opening_a_flag_from_a_trace_raises_it_high_and_acts_at_once(platform):
     assert (flag.detector, flag.severity, flag.organization_id) == ("leak_trace", Severity.HIGH, organization.pk)
     assert flag.action_taken == FlagAction.ORGANIZATION_SUSPENDED
     assert flag.window_start == OBTAINED_AT and flag.score > 6
-    assert flag.evidence["p_value"] < 1e-6 and flag.evidence["matched"] == 30
+    assert flag.evidence["p_value"] < 1e-6 and flag.evidence["matched"] == 20
     organization.refresh_from_db()
     assert organization.status == OrganizationStatus.SUSPENDED
     # Every relay contact A obtained since its first reveal of a listed seeker is revoked.
-    assert flag.relay_contacts_revoked == 60
+    assert flag.relay_contacts_revoked == 40
     assert RelayContact.objects.filter(organization=organization, revoked_at__isnull=True).count() == 0
     assert RelayContact.objects.filter(organization=platform["b"], revoked_at__isnull=False).count() == 0
     event = AuditEvent.objects.get(action="leak.flag_opened")
