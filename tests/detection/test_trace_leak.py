@@ -14,13 +14,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
+from accounts.models import User
 from audit.models import AuditEvent
 from detection import leaks
 from detection.models import Flag, FlagAction, LeakTrace, LeakTraceMatch, Severity
 from detection.services import open_leak_flag, trace_leaked_list
 from detection.services.leaks import LeakFlagExists, NotInTrace
+from employers.categories import JobCategory
 from employers.models import OrganizationStatus
-from resumes.models import RelayContact, Reveal, RevealKind
+from resumes.models import RelayContact, Resume, Reveal, RevealKind
 from tests.employers.factories import SeatFactory, VerifiedOrganizationFactory
 from tests.factories import UserFactory
 from tests.resumes.factories import ResumeFactory
@@ -40,6 +42,26 @@ def phone_of(index: int) -> str:
 
 def email_of(index: int) -> str:
     return f"planted.seeker.leak{index}@example.test"
+
+
+def seekers(count: int) -> list[Resume]:
+    """Seekers with phone_of(i) and email_of(i), made in bulk: a ranking needs a population, not its search text."""
+    users = []
+    for index in range(count):
+        user = User(role="seeker")
+        user.set_email(f"planted.user.leak{index}@example.test")
+        user.set_full_name(f"Plantedname Leak{index}")
+        user.set_unusable_password()
+        users.append(user)
+    User.objects.bulk_create(users)
+    resumes = []
+    for index, user in enumerate(users):
+        resume = Resume(seeker=user, headline=f"Backend engineer {index}", category=JobCategory.SOFTWARE_ENGINEERING)
+        resume.set_contact_details(
+            full_name=f"Plantedseeker Leak{index}", phone_e164=phone_of(index), email=email_of(index)
+        )
+        resumes.append(resume)
+    return Resume.objects.bulk_create(resumes)
 
 
 def obtain(organization, recruiter, resumes, *, at=OBTAINED_AT) -> list[RelayContact]:
@@ -75,7 +97,7 @@ def obtain(organization, recruiter, resumes, *, at=OBTAINED_AT) -> list[RelayCon
 def platform():
     """120 seekers; A revealed 0-39 (two recruiters), B 30-69 (overlapping A by 10), C 80-99."""
     with time_machine.travel(OBTAINED_AT, tick=False):
-        resumes = [ResumeFactory(phone_e164=phone_of(i), contact_email=email_of(i)) for i in range(POPULATION)]
+        resumes = seekers(POPULATION)
         a, b, c = (VerifiedOrganizationFactory(legal_name=f"Leak Test {name} Co") for name in "ABC")
         a1, a2 = SeatFactory(organization=a).user, SeatFactory(organization=a).user
         b1, c1 = SeatFactory(organization=b).user, SeatFactory(organization=c).user
