@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -325,6 +326,35 @@ def test_an_operator_uploads_a_list_reads_the_report_and_opens_a_flag(platform, 
     flag = Flag.objects.get(detector="leak_trace")
     assert opened.status_code == 302 and opened["Location"] == reverse("admin:detection_flag_change", args=[flag.pk])
     assert flag.evidence["leak_trace_id"] == trace.pk
+
+
+class RecordingTemporaryFileUploadHandler(TemporaryFileUploadHandler):
+    """Django's handler that spools uploads to a temporary file, counting the files it starts."""
+
+    started = 0
+
+    def new_file(self, *args, **kwargs):
+        type(self).started += 1
+        super().new_file(*args, **kwargs)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_uploaded_list_never_lands_in_a_temporary_file(platform, client, settings):
+    settings.FILE_UPLOAD_HANDLERS = [f"{__name__}.RecordingTemporaryFileUploadHandler"]
+    RecordingTemporaryFileUploadHandler.started = 0
+    client.force_login(UserFactory(role="operator", is_staff=True, is_superuser=True, full_name="Operator Lin"))
+    upload = reverse("admin:detection_leaktrace_upload")
+
+    response = client.post(upload, {"leaked_list": SimpleUploadedFile("list.csv", leaked_list())})
+
+    assert response.status_code == 302
+    assert LeakTrace.objects.get().matched_seekers == 23
+    assert RecordingTemporaryFileUploadHandler.started == 0
+
+    settings.LEAK_TRACE = {**settings.LEAK_TRACE, "max_file_bytes": 100}
+    refused = client.post(upload, {"leaked_list": SimpleUploadedFile("list.csv", leaked_list())})
+    assert refused.status_code == 200 and "split it" in refused.content.decode()
+    assert LeakTrace.objects.count() == 1 and RecordingTemporaryFileUploadHandler.started == 0
 
 
 @time_machine.travel(NOW, tick=False)
