@@ -192,9 +192,10 @@ def match_list(parsed: ParsedList) -> Matches:
         found: dict[uuid.UUID, str] = {}
         direct: set[int] = set()
         for entry in record:
-            kind, seekers = _match_entry(entry, phones=phones, emails=emails, aliases=aliases, extensions=extensions)
-            if kind == ALIAS:
-                relay = aliases.get(entry.value) or extensions.get((entry.value, entry.extension))
+            kind, seekers, relay = _match_entry(
+                entry, phones=phones, emails=emails, aliases=aliases, extensions=extensions
+            )
+            if relay is not None:
                 direct.add(relay.organization_id)
             if kind == NAME:
                 continue  # judged below, once the strong identifiers are known
@@ -224,20 +225,23 @@ def _plain_phone(entry: Entry) -> bool:
     return entry.kind == PHONE and not entry.extension
 
 
-def _match_entry(entry: Entry, *, phones, emails, aliases, extensions) -> tuple[str, set[uuid.UUID]]:
-    if entry.kind == EMAIL and entry.value in aliases:
-        relay = aliases[entry.value]
-        return ALIAS, {relay.resume_id} if relay.resume_id else set()
+def _match_entry(
+    entry: Entry, *, phones, emails, aliases, extensions
+) -> tuple[str, set[uuid.UUID], RelayContact | None]:
+    """What one value turned out to be, the seekers it names, and the relay contact it is, if one."""
+    relay = None
     if entry.kind == EMAIL:
-        return EMAIL, emails.get(crypto.blind_index(entry.value), set())
-    if entry.kind == PHONE and entry.extension:
+        relay = aliases.get(entry.value)
+    elif entry.kind == PHONE and entry.extension:
         relay = extensions.get((entry.value, entry.extension))
-        if relay is None:
-            return PHONE, set()
-        return ALIAS, {relay.resume_id} if relay.resume_id else set()
-    if entry.kind == PHONE:
-        return PHONE, phones.get(crypto.blind_index(entry.value), set())
-    return NAME, set()
+    if relay is not None:
+        # A deleted seeker's relay is unlinked but kept: it still names the organisation.
+        return ALIAS, {relay.resume_id} if relay.resume_id else set(), relay
+    if entry.kind == EMAIL:
+        return EMAIL, emails.get(crypto.blind_index(entry.value), set()), None
+    if entry.kind == PHONE and not entry.extension:
+        return PHONE, phones.get(crypto.blind_index(entry.value), set()), None
+    return entry.kind, set(), None
 
 
 def _chunks(values: Iterable, size: int = LOOKUP_CHUNK) -> Iterator[list]:
