@@ -25,6 +25,7 @@ from .leaks import trace_report
 from .models import LeakTrace
 from .services import open_leak_flag, trace_leaked_list
 
+KIND_LABELS = {"phone": "phones", "email": "emails", "alias": "relay aliases and extensions", "name": "names"}
 # Bars in the report's chart: the organisations an operator would look at first.
 CHART_ORGANIZATIONS = 20
 # What a multipart body adds around the file itself (boundaries, headers, the CSRF token).
@@ -148,7 +149,7 @@ class LeakTraceAdmin(admin.ModelAdmin):
                 "opts": self.opts,
                 "trace": trace,
                 "report": report,
-                "names": report["by_kind"]["name"],
+                "kinds": [(KIND_LABELS[kind], counts) for kind, counts in report["by_kind"].items()],
                 "chart": charts.bar_chart(
                     points=[(row["organization"][:24], row["matched"]) for row in organizations[:CHART_ORGANIZATIONS]],
                     title="Matched seekers each organisation obtained",

@@ -314,6 +314,7 @@ def test_an_operator_uploads_a_list_reads_the_report_and_opens_a_flag(platform, 
     text = page.content.decode()
     assert page.status_code == 200
     assert "Leak Test A Co" in text and "significant" in text and "<svg" in text
+    assert "23 distinct seekers of 120 with contact details" in text and "4 lines" in text
     assert re.findall(r'<rect class="bar"[^>]*data-value="(\d+)"', text)[:3] == ["20", "5", "1"]
     assert_no_inline_script(text)
     assert client.get(reverse("admin:detection_leaktrace_changelist")).status_code == 200
