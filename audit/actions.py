@@ -80,6 +80,8 @@ class AuditAction(models.TextChoices):
 
     # Retention (*/retention.py): rows past their legal period deleted
     RETENTION_PRUNED = "retention.pruned", "Rows past their retention period pruned"
+    LEAK_TRACED = "leak.traced", "Leaked list traced by an operator"
+    LEAK_FLAG_OPENED = "leak.flag_opened", "Flag opened by an operator from a leak trace"
 
 
 class AuditOutcome(models.TextChoices):

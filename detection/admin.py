@@ -384,3 +384,7 @@ class ActivityAggregateAdmin(ReadOnlyAdmin):
 @admin.register(DetectionState)
 class DetectionStateAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "last_audit_seq", "last_activity_id", "last_login_id", "last_run_at")
+
+
+# Leak tracing's pages live in their own module; importing it registers them.
+from . import leak_admin  # noqa: E402, F401

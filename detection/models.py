@@ -178,3 +178,65 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.detector} flag on {self.subject_type} ({self.severity})"
+
+
+class LeakTrace(models.Model):
+    """One leaked list traced by an operator: counts and a keyed digest of the file, never its contents."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # HMAC of the file's SHA-256 under the blind-index key: the same file gives the same digest, and a
+    # one-line file's digest cannot be brute-forced back into the phone number it held.
+    file_digest = models.CharField(max_length=64, db_index=True)
+    file_bytes = models.PositiveBigIntegerField(default=0)
+    lines = models.PositiveIntegerField(default=0, help_text="Non-empty lines read, the header included.")
+    records = models.PositiveIntegerField(default=0, help_text="Lines that held at least one usable value.")
+    malformed_lines = models.PositiveIntegerField(default=0, help_text="Lines with no usable value at all.")
+    malformed_values = models.PositiveIntegerField(default=0, help_text="Cells that were no phone, email or name.")
+    matched_records = models.PositiveIntegerField(default=0)
+    matched_seekers = models.PositiveIntegerField(default=0, help_text="Distinct seekers the list names.")
+    population = models.PositiveIntegerField(default=0, help_text="Seekers with contact details at trace time.")
+    # Per kind of value (phone, email, alias, name): how many were seen, matched, or named several seekers.
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"leak trace #{self.pk}"
+
+
+class LeakTraceMatch(models.Model):
+    """A seeker the traced list named, by opaque resume id, and the kind of value that named them."""
+
+    trace = models.ForeignKey(LeakTrace, on_delete=models.CASCADE, related_name="matches")
+    resume_ref = models.UUIDField()
+    matched_by = models.CharField(max_length=8)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trace", "resume_ref"], name="leak_match_once_per_trace")]
+
+    def __str__(self) -> str:
+        return f"match in leak trace #{self.trace_id}"
+
+
+class LeakTraceRow(models.Model):
+    """One line of a trace's ranking: an organisation (recruiter empty) or one of its recruiters."""
+
+    trace = models.ForeignKey(LeakTrace, on_delete=models.CASCADE, related_name="rows")
+    rank = models.PositiveIntegerField()
+    organization = models.ForeignKey("employers.Organization", null=True, on_delete=models.SET_NULL, related_name="+")
+    recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    matched = models.PositiveIntegerField(help_text="Matched seekers this subject revealed or holds relays for.")
+    revealed = models.PositiveIntegerField(help_text="Seekers this subject revealed or holds relays for, in all.")
+    coverage = models.FloatField(help_text="matched / the list's matched seekers.")
+    p_value = models.FloatField(help_text="Chance of at least this overlap if the subject's seekers were random.")
+    direct_aliases = models.PositiveIntegerField(default=0, help_text="Relay aliases in the list issued to it.")
+
+    class Meta:
+        ordering = ["trace", "rank"]
+
+    def __str__(self) -> str:
+        return f"row {self.rank} of leak trace #{self.trace_id}"

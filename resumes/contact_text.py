@@ -375,6 +375,12 @@ def name_index_for(full_name: str) -> list[str]:
     return sorted(hashes)
 
 
+def full_name_hash(name: str) -> str:
+    """The keyed hash `name_index_for` stores for a full name written this way (the leak tracer's lookup)."""
+    folded = _fold(name)
+    return _name_hash("name", folded) if folded else ""
+
+
 def _surname_in_use(run: str, start: int, end: int) -> bool:
     return (
         run[end:].startswith(_SURNAME_AFTER)

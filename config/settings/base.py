@@ -542,3 +542,14 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# LEAK TRACING (detection/leaks.py, `manage.py trace_leak` and the admin's trace page).
+LEAK_TRACE = {
+    # A seller's sample or a dump of a few hundred thousand lines fits; a larger file is split first.
+    "max_file_bytes": 20 * 1024 * 1024,
+    # No phone, address or name is this long: a longer cell is junk, counted as malformed unparsed.
+    "max_cell_chars": 254,
+    # Family-wise error rate of the ranking: a row is marked significant when its p-value is below this
+    # divided by the number of organisations ranked (Bonferroni), since every one of them was tested.
+    "significance": 0.01,
+}
