@@ -21,11 +21,12 @@ install: $(STAMP)
 # Local secrets are generated once, into .env.keys; a run only adds keys the file lacks.
 # The banner (addresses for HOST and PORT, where email lands, the demo logins) comes last, after
 # every other output, so the logins stay in view; the worker's output goes to its log, not here.
+# The broker's folders come first: seeding queues tasks (invitation emails) before the worker starts.
 run: install
+	@mkdir -p var/celery/queue var/celery/processed var/celery/control var/mail
 	$(BIN)/python manage.py generate_local_keys
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@mkdir -p var/celery/queue var/celery/processed var/celery/control var/mail
 	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/celery -A config worker --beat --pool=solo --loglevel=INFO --logfile=var/celery.log \
 		--schedule=var/celerybeat-schedule >>var/celery.log 2>&1 & worker=$$!; \

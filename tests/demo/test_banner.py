@@ -89,6 +89,7 @@ def test_make_run_prints_the_banner_for_its_port_last_before_the_server():
     recipe = result.stdout
 
     order = [
+        recipe.index("mkdir -p var/celery/queue"),  # seeding queues tasks into the broker's folders
         recipe.index("manage.py migrate"),
         recipe.index("manage.py seed_demo"),
         recipe.index("celery -A config worker"),
