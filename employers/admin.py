@@ -1,15 +1,20 @@
 """Operators' admin for employers: the verification queue, status actions, seats, jobs, adverse credit.
 
-Status and USCC change only through the actions, which call the services. No list
-shows a recruiter's or a seeker's name or address: people appear by opaque id.
+Status and USCC change only through the actions (on the lists and on an organisation's
+page), which call the services. No list shows a recruiter's or a seeker's name or
+address: people appear by opaque id.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -17,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.request_info import client_ip
 from audit.actions import AuditAction
 from audit.models import AuditEvent
-from config.admin_tools import ReadOnlyAdmin, call_for_each, confirm_with_reason
+from config.admin_tools import REASON_MAX_LENGTH, ReadOnlyAdmin, call_for_each, confirm_with_reason
 
 from . import selectors, services
 from .models import (
@@ -72,6 +77,54 @@ def _describe_organization(organization: Organization) -> str:
     return f"#{organization.pk} {organization.legal_name} ({organization.uscc}), {organization.get_status_display()}"
 
 
+@dataclass(frozen=True)
+class StatusOperation:
+    """One status change as operators meet it: on the lists as an action, on an organisation's page as a form."""
+
+    service: Callable[..., Organization]
+    title: str
+    reason_required: bool
+    explanation: str
+
+
+# Keyed by the services' operation names (services.status_operations_allowed).
+STATUS_OPERATIONS = {
+    "verify": StatusOperation(
+        service=services.verify_organization,
+        title="Verify",
+        reason_required=False,
+        explanation="The licence matches the organisation: verified until re-verification is due. A note is optional.",
+    ),
+    "reject": StatusOperation(
+        service=services.reject_organization,
+        title="Reject",
+        reason_required=True,
+        explanation="The licence or the registration does not hold up. The organisation cannot search or reveal.",
+    ),
+    "suspend": StatusOperation(
+        service=services.suspend_organization,
+        title="Suspend",
+        reason_required=True,
+        explanation="Stop the organisation at once, pending investigation; it can be reinstated.",
+    ),
+    "reinstate": StatusOperation(
+        service=services.reinstate_organization,
+        title="Reinstate",
+        reason_required=True,
+        explanation="Lift the suspension: back to verified if it had been verified, else back to the queue.",
+    ),
+}
+
+
+class StatusReasonForm(forms.Form):
+    # Whether a reason is required is the service's rule; it refuses an empty one with its own code.
+    reason = forms.CharField(max_length=REASON_MAX_LENGTH, required=False)
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number == 1 else plural}"
+
+
 def _status_action(*, operation, title: str, needs_reason: bool):
     """An admin action calling one status service per selected organisation; asks for a reason first if needed."""
 
@@ -98,32 +151,30 @@ def _status_action(*, operation, title: str, needs_reason: bool):
 
 
 class OrganizationAdmin(admin.ModelAdmin):
+    # The registration evidence is one condensed column, early, so that it is on screen even when the
+    # filter sidebar leaves the last columns to scroll; the queue below drops what it does not need.
     list_display = (
-        "id",
-        "legal_name",
-        "uscc",
-        "uscc_check",
-        "city",
+        "organization",
+        "uscc_summary",
+        "evidence",
         "status",
-        "plan",
         "is_verified",
         "reverify_due",
+        "plan",
+        "city",
         "created_at",
-        "licence_link",
-        "same_uscc_attempts",
-        "same_ip_registrations",
     )
+    list_display_links = ("organization",)
     list_filter = ("status", "plan", ReverificationFilter)
     search_fields = ("legal_name", "=uscc")
     search_help_text = "Part of the legal name, or the exact USCC."
     date_hierarchy = "created_at"
     show_full_result_count = False
-    actions = (
-        _status_action(operation=services.verify_organization, title="Verify", needs_reason=False),
-        _status_action(operation=services.reject_organization, title="Reject", needs_reason=True),
-        _status_action(operation=services.suspend_organization, title="Suspend", needs_reason=True),
-        _status_action(operation=services.reinstate_organization, title="Reinstate", needs_reason=True),
+    actions = tuple(
+        _status_action(operation=operation.service, title=operation.title, needs_reason=operation.reason_required)
+        for operation in STATUS_OPERATIONS.values()
     )
+    change_form_template = "admin/employers/organization/change_form.html"
     fieldsets = (
         (None, {"fields": ("legal_name", "uscc", "uscc_check", "city", "created_at", "registered_ip")}),
         (
@@ -138,10 +189,11 @@ class OrganizationAdmin(admin.ModelAdmin):
                     "status_changed_at",
                     "status_changed_by",
                     "status_reason",
-                    "licence_preview",
                 )
             },
         ),
+        # The change form's template puts the status forms beside this fieldset (found by its name).
+        ("Licence", {"fields": ("licence_preview",)}),
         ("Evidence", {"fields": ("registration_history", "status_history")}),
         (
             "Plan and reveal limits (empty: the plan's default; never above the platform ceiling)",
@@ -168,6 +220,9 @@ class OrganizationAdmin(admin.ModelAdmin):
         "status_history",
     )
 
+    class Media:
+        css = {"all": ("employers/admin.css",)}
+
     def has_add_permission(self, request) -> bool:
         return False  # organisations register through the API
 
@@ -189,8 +244,63 @@ class OrganizationAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.licence_view),
                 name="{}_{}_licence".format(*info),
             ),
+            path(
+                "<path:object_id>/status/<str:operation>/",
+                self.admin_site.admin_view(self.status_view),
+                name="{}_{}_status".format(*info),
+            ),
             *super().get_urls(),
         ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        organization = self.get_object(request, unquote(object_id))
+        operations = []
+        if organization is not None and self.has_change_permission(request, organization):
+            operations = [
+                {
+                    "name": name,
+                    # Verifying a verified organisation renews its period.
+                    "title": "Re-verify"
+                    if name == "verify" and organization.status == OrganizationStatus.VERIFIED
+                    else STATUS_OPERATIONS[name].title,
+                    "reason_required": STATUS_OPERATIONS[name].reason_required,
+                    "explanation": STATUS_OPERATIONS[name].explanation,
+                    "url": reverse(
+                        f"admin:{self.opts.app_label}_{self.opts.model_name}_status", args=[organization.pk, name]
+                    ),
+                }
+                for name in services.status_operations_allowed(status=organization.status)
+            ]
+        context = {**(extra_context or {}), "status_operations": operations, "reason_max_length": REASON_MAX_LENGTH}
+        return super().change_view(request, object_id, form_url, context)
+
+    def status_view(self, request: HttpRequest, object_id: str, operation: str):
+        """One status change posted from an organisation's page; the service decides and records it."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if operation not in STATUS_OPERATIONS:
+            raise Http404
+        organization = Organization.objects.filter(pk=unquote(object_id)).first()
+        if organization is None:
+            raise Http404
+        if not self.has_change_permission(request, organization):
+            raise PermissionDenied
+        form = StatusReasonForm(request.POST)
+        title = STATUS_OPERATIONS[operation].title
+        if not form.is_valid():
+            self.message_user(request, f"{title}: {' '.join(form.errors['reason'])}", messages.ERROR)
+        elif call_for_each(
+            self,
+            request,
+            [organization],
+            lambda row: STATUS_OPERATIONS[operation].service(
+                organization=row, by=request.user, reason=form.cleaned_data["reason"]
+            ),
+        ):
+            organization.refresh_from_db()
+            self.message_user(request, f"{title}: {_describe_organization(organization)}.", messages.SUCCESS)
+        # Back to the organisation under "Organisations": after a decision it has left the queue.
+        return HttpResponseRedirect(reverse("admin:employers_organization_change", args=[organization.pk]))
 
     def licence_view(self, request: HttpRequest, licence_id: int):
         """Serve a licence file to an operator; there is no other way to reach it."""
@@ -210,6 +320,32 @@ class OrganizationAdmin(admin.ModelAdmin):
     def _licence_url(self, licence_id: int) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_licence", args=[licence_id])
 
+    @admin.display(description="organisation", ordering="legal_name")
+    def organization(self, organization: Organization) -> str:
+        return f"#{organization.pk} {organization.legal_name}"
+
+    @admin.display(description="USCC", ordering="uscc")
+    def uscc_summary(self, organization: Organization) -> str:
+        return format_html('{}<br><span class="uscc-check">{}</span>', organization.uscc, self.uscc_check(organization))
+
+    @admin.display(description="evidence")
+    def evidence(self, organization: Organization) -> str:
+        """The latest licence, attempts with this USCC and organisations from the same IP, stacked in one cell."""
+        licence_id = getattr(organization, "latest_licence_id", None)
+        attempts = getattr(organization, "uscc_attempt_count", 0)
+        same_ip = getattr(organization, "same_ip_count", 0) if organization.registered_ip else 0
+        # A USCC tried more than once, or an address shared with others, is what deserves a second look.
+        return format_html(
+            '<ul class="evidence"><li>{}</li><li class="{}">{}</li><li class="{}">{}</li></ul>',
+            format_html('<a href="{}" target="_blank" rel="noopener">view licence</a>', self._licence_url(licence_id))
+            if licence_id
+            else "no licence",
+            "evidence-notable" if attempts > 1 else "",
+            _count(attempts, "attempt with this USCC", "attempts with this USCC"),
+            "evidence-notable" if same_ip else "",
+            _count(same_ip, "other organisation from this IP", "other organisations from this IP"),
+        )
+
     @admin.display(description="USCC check")
     def uscc_check(self, organization: Organization) -> str:
         if getattr(organization, "uscc_blacklisted", False):
@@ -221,21 +357,6 @@ class OrganizationAdmin(admin.ModelAdmin):
         return organization.is_effectively_verified
 
     @admin.display(description="licence")
-    def licence_link(self, organization: Organization) -> str:
-        licence_id = getattr(organization, "latest_licence_id", None)
-        if not licence_id:
-            return "none"
-        return format_html('<a href="{}" target="_blank" rel="noopener">view</a>', self._licence_url(licence_id))
-
-    @admin.display(description="attempts with this USCC")
-    def same_uscc_attempts(self, organization: Organization) -> int:
-        return getattr(organization, "uscc_attempt_count", 0)
-
-    @admin.display(description="other orgs from this IP")
-    def same_ip_registrations(self, organization: Organization) -> int:
-        return getattr(organization, "same_ip_count", 0) if organization.registered_ip else 0
-
-    @admin.display(description="licence")
     def licence_preview(self, organization: Organization) -> str:
         licences = list(organization.licences.all()[:5])
         if not licences:
@@ -243,7 +364,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         latest, *older = licences
         url = self._licence_url(latest.pk)
         preview = (
-            format_html('<img src="{}" alt="licence" style="max-width:480px;max-height:480px">', url)
+            format_html('<img class="licence-preview" src="{}" alt="licence">', url)
             if latest.content_type.startswith("image/")
             else ""
         )
@@ -332,9 +453,12 @@ admin.site.register(Organization, OrganizationAdmin)
 
 @admin.register(PendingOrganization)
 class VerificationQueueAdmin(OrganizationAdmin):
-    """Pending organisations, oldest first."""
+    """Pending organisations, oldest first, in columns that fit a 1440 px laptop screen beside the admin's menu."""
 
-    list_filter = ("plan",)
+    list_display = ("organization", "uscc_summary", "city", "plan", "created_at", "evidence")
+    # No filter sidebar: its width is what the evidence needs, and every row here is pending anyway.
+    list_filter = ()
+    ordering = ("created_at", "id")
     date_hierarchy = None
 
     def get_queryset(self, request):

@@ -221,6 +221,11 @@ _ALLOWED_FROM = {
 }
 
 
+def status_operations_allowed(*, status: str) -> list[str]:
+    """The status changes ("verify", "reject", "suspend", "reinstate") the services accept from `status`."""
+    return [operation for operation, sources in _ALLOWED_FROM.items() if status in sources]
+
+
 def _clean_reason(reason: str, *, required: bool) -> str:
     reason = (reason or "").strip()
     if required and not reason:

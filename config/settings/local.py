@@ -10,7 +10,7 @@ from django.core.management.utils import get_random_secret_key
 environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env.keys", overwrite=False)
 
 from .base import *  # noqa: E402, F403
-from .base import BASE_DIR, REDIS_URL, SILENCED_SYSTEM_CHECKS, env  # noqa: E402
+from .base import BASE_DIR, REDIS_URL, SILENCED_SYSTEM_CHECKS, VAR_DIR, env  # noqa: E402
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or get_random_secret_key()
@@ -24,6 +24,12 @@ if not REDIS_URL:
 # `make run`'s demo operator logs into the admin with a password alone; run
 # `ADMIN_REQUIRE_OTP=True make run` to go through enrolment and the code step as production does.
 ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=False)
+
+# Development email (notices, password resets, invitations) goes to files under var/mail/, one per
+# batch, instead of the console, where it buried the demo logins; `make run`'s banner says where.
+# https://docs.djangoproject.com/en/5.2/topics/email/#file-backend
+EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env.str("DJANGO_EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 
 # Keys made once by `make run` into .env.keys (ignored by git); see accounts/crypto.py.
 KEYS_FILE = BASE_DIR / ".env.keys"

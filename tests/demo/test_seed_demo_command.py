@@ -35,16 +35,17 @@ def test_no_seeded_app_imports_the_demo_app():
 
 
 @pytest.mark.django_db
-def test_seed_demo_takes_its_options_and_prints_the_logins():
-    out = StringIO()
+def test_seed_demo_takes_its_options_and_leaves_the_logins_to_the_banner():
+    out, banner = StringIO(), StringIO()
 
     call_command("seed_demo", "--seekers", "2", "--orgs", "1", stdout=out, stderr=StringIO())
+    call_command("demo_banner", stdout=banner)
 
     assert User.objects.filter(role="seeker").count() == 2
     assert User.objects.filter(role="recruiter").count() >= 1
-    printed = out.getvalue()
+    assert out.getvalue().splitlines()[-1] == "The demo logins: python manage.py demo_banner"
     for local_part in ("operator", "recruiter01", "seeker001"):
-        assert demo_email(local_part) in printed
+        assert demo_email(local_part) in banner.getvalue()
 
 
 @pytest.mark.django_db

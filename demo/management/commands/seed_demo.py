@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from faker import Faker
 from tqdm import tqdm
 
-from accounts.demo import DemoLogin, demo_email, ensure_user, realistic_name
+from accounts.demo import demo_email, ensure_user, realistic_name
 from accounts.models import Role
 from employers.demo import seed_employers
 from resumes.demo import link_applications_to_resumes, seed_resumes, seed_reveals
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         "Chinese and English names; verified and pending organisations (recruiterNN administers "
         "organisation NN) with extra seats, open jobs and applications; Chinese and English resumes "
         "with encrypted +86 contact details and every visibility setting. Idempotent: existing demo "
-        "data is kept. Prints the demo logins."
+        "data is kept. `manage.py demo_banner` prints the demo logins."
     )
 
     def add_arguments(self, parser):
@@ -32,8 +32,7 @@ class Command(BaseCommand):
         faker_zh.seed_instance(DEMO_SEED)
         faker_en.seed_instance(DEMO_SEED)
 
-        logins = [DemoLogin(Role.OPERATOR, demo_email("operator"))]
-        ensure_user(email=logins[0].email, full_name=faker_en.name(), role=Role.OPERATOR)
+        ensure_user(email=demo_email("operator"), full_name=faker_en.name(), role=Role.OPERATOR)
 
         created = 0
         steps = [(Role.RECRUITER, f"recruiter{index:02d}", index) for index in range(1, orgs + 1)]
@@ -48,10 +47,6 @@ class Command(BaseCommand):
         link_applications_to_resumes()
         reveals = seed_reveals()
 
-        if orgs:
-            logins.append(DemoLogin(Role.RECRUITER, demo_email("recruiter01")))
-        if seekers:
-            logins.append(DemoLogin(Role.SEEKER, demo_email("seeker001")))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({created} new accounts, {employers.organizations_created} new organisations, "
@@ -59,7 +54,5 @@ class Command(BaseCommand):
                 f"{resumes.resumes_created} new resumes, {reveals} new reveals)."
             )
         )
-        self.stdout.write("Demo logins (all share one password):")
-        for login in logins:
-            self.stdout.write(f"  {login.role:<10} {login.email:<40} {login.password}")
-        self.stdout.write("  Web UI http://127.0.0.1:8000/   admin /admin/   API docs /api/docs/")
+        # The logins are the banner's, printed last by `make run` so that nothing scrolls them away.
+        self.stdout.write("The demo logins: python manage.py demo_banner")
