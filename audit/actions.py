@@ -76,6 +76,10 @@ class AuditAction(models.TextChoices):
     # The audit log itself
     AUDIT_CHAIN_VERIFIED = "audit.chain_verified", "Audit chain verified"
 
+    # Leak forensics (detection/: canaries, seekers' misuse reports)
+    CANARIES_CREATED = "canaries.created", "Canary resumes created by an operator"
+    MISUSE_REPORTED = "misuse.reported", "Seeker reported misuse by an organisation"
+
 
 class AuditOutcome(models.TextChoices):
     """What became of the action; an event may also have no outcome (stored as "")."""

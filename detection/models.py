@@ -178,3 +178,39 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.detector} flag on {self.subject_type} ({self.severity})"
+
+
+class MisuseReason(models.TextChoices):
+    SPAM = "spam", "Spam"
+    FRAUD = "fraud", "Fraud"
+    PASSED_ON = "passed_on", "My details were passed on"
+
+
+class MisuseReportStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    UNDER_REVIEW = "under_review", "Under review"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class MisuseReport(models.Model):
+    """A seeker reports that an organisation which revealed their contact misused it (detection/misuse_reports.py)."""
+
+    seeker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("employers.Organization", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=16, choices=MisuseReason.choices)
+    # Checked free of contact details before it is stored (resumes.contact_text).
+    text = models.TextField(max_length=2000, blank=True)
+    relay_revoked = models.BooleanField(default=False, help_text="The seeker revoked the relay contact with it.")
+    status = models.CharField(
+        max_length=16, choices=MisuseReportStatus.choices, default=MisuseReportStatus.RECEIVED, db_index=True
+    )
+    # The flag the misuse_reports detector raised with this report among its evidence, if any.
+    flag = models.ForeignKey(Flag, null=True, blank=True, on_delete=models.SET_NULL, related_name="misuse_reports")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"misuse report {self.pk} ({self.status})"

@@ -3,6 +3,14 @@
 Signed with HMAC-SHA256 over the raw body (header X-Hirewall-Signature:
 "sha256=<hex>"), fresh (a `timestamp` within RELAY_WEBHOOK_TOLERANCE_SECONDS) and
 accepted once. Errors are {"code", "detail"}, as in the API.
+
+Inbound email: {"alias", "sender", "subject", "body", "timestamp"}. Voice:
+{"number", "extension", "timestamp"} and optionally "caller", the calling number in
+E.164 ("+8613812345678"), compared with the organisation's registered numbers (a
+missing or unreadable caller is not judged). Mail from outside the organisation
+(not one of its recruiters, not one of its verified domains) and calls from numbers
+it did not register are still forwarded, recorded by blind index for the detectors
+(resumes/services/relay_use.py).
 """
 
 import hashlib
@@ -95,7 +103,11 @@ def resolve_voice(request: HttpRequest) -> JsonResponse:
     with transaction.atomic():
         try:
             payload = _accept(request, required=("number", "extension"))
-            bridge_to = resolve_voice_call(number=str(payload["number"]), extension=str(payload["extension"]))
+            bridge_to = resolve_voice_call(
+                number=str(payload["number"]),
+                extension=str(payload["extension"]),
+                caller=str(payload.get("caller") or ""),
+            )
         except DomainError as error:
             refusal = error
         else:

@@ -1,6 +1,7 @@
 """Detection's writes: running the detectors, acting on their flags, and operators' review."""
 
 from .engine import run_detectors as run_detectors
+from .misuse_reports import report_misuse as report_misuse
 from .review import FlagNotOpen as FlagNotOpen
 from .review import confirm_flag as confirm_flag
 from .review import dismiss_flag as dismiss_flag
