@@ -9,6 +9,7 @@ clusters are named by opaque ids; evidence holds counts and rates, never contact
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Severity(models.TextChoices):
@@ -181,16 +182,17 @@ class Flag(models.Model):
 
 
 class MisuseReason(models.TextChoices):
-    SPAM = "spam", "Spam"
-    FRAUD = "fraud", "Fraud"
-    PASSED_ON = "passed_on", "My details were passed on"
+    # Seekers read these (in Chinese too): translated labels.
+    SPAM = "spam", _("Spam")
+    FRAUD = "fraud", _("Fraud")
+    PASSED_ON = "passed_on", _("My details were passed on")
 
 
 class MisuseReportStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    UNDER_REVIEW = "under_review", "Under review"
-    CONFIRMED = "confirmed", "Confirmed"
-    DISMISSED = "dismissed", "Dismissed"
+    RECEIVED = "received", _("Report received")
+    UNDER_REVIEW = "under_review", _("Under review")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class MisuseReport(models.Model):
