@@ -138,6 +138,12 @@ def create_canaries(*, count: int, by: User | None = None, seed: int | None = No
     return canaries
 
 
+def top_up_canaries(*, target: int, seed: int | None = None) -> int:
+    """Create canaries until there are `target` of them (seed_demo runs twice safely); returns how many were made."""
+    missing = target - Resume.objects.filter(is_canary=True).count()
+    return len(create_canaries(count=missing, seed=seed)) if missing > 0 else 0
+
+
 def refresh_canaries(*, now: dt.datetime | None = None, share: float | None = None) -> int:
     """Move a few canaries' `updated_at` to a recent moment, as seekers editing their resumes do; returns how many."""
     now = now or timezone.now()
