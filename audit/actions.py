@@ -79,6 +79,10 @@ class AuditAction(models.TextChoices):
     # Leak forensics (detection/: canaries, seekers' misuse reports)
     CANARIES_CREATED = "canaries.created", "Canary resumes created by an operator"
     MISUSE_REPORTED = "misuse.reported", "Seeker reported misuse by an organisation"
+    ORGANIZATION_OWN_CONTACTS_CHANGED = (
+        "organization.own_contacts_changed",
+        "Organisation's own email domains and phone numbers set by an operator",
+    )
 
 
 class AuditOutcome(models.TextChoices):

@@ -7,37 +7,21 @@ Such a use is recorded (RelayOutsideUse, by blind index only) for the detectors,
 still forwarded: the seeker is told where it came from and decides.
 """
 
-import phonenumbers
 from django.db.models import Q
 
 from accounts import crypto
 from accounts.models import User
 from employers.models import Organization
+from employers.own_contacts import normalise_email_domain, normalise_phone_number
 
 from .. import notifications
-from ..contact import DEFAULT_PHONE_REGION
 from ..models import RelayContact, RelayOutsideUse, RelayUseKind
 from ..notifications import build_notification
 
 
-def normalise_email_domain(domain: str) -> str:
-    """The form an organisation's email domain is stored and compared in: trimmed, lower case, IDNA."""
-    domain = crypto.normalise_email(domain).strip(".").removeprefix("@")
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return domain
-
-
 def normalise_caller(raw: str) -> str:
     """A caller's number in E.164, or "" when the provider sent none or something that is not a number."""
-    try:
-        parsed = phonenumbers.parse(raw.strip(), DEFAULT_PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_possible_number(parsed):
-        return ""
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return normalise_phone_number(raw)
 
 
 def is_organization_sender(*, organization: Organization, sender: str, sender_index: str) -> bool:
@@ -53,7 +37,7 @@ def is_organization_sender(*, organization: Organization, sender: str, sender_in
 
 def is_organization_caller(*, organization: Organization, caller_e164: str) -> bool:
     """A call from one of the numbers the organisation registered."""
-    registered = {normalise_caller(str(number)) for number in organization.phone_numbers or []} - {""}
+    registered = {normalise_phone_number(str(number)) for number in organization.phone_numbers or []} - {""}
     return caller_e164 in registered
 
 
