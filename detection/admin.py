@@ -235,7 +235,10 @@ class FlagAdmin(ReadOnlyAdmin):
                 "seat_flag": reports.is_seat_flag(flag),
                 "organizations": len(subjects.organization_ids),
                 "recruiters": len(subjects.recruiter_ids),
-                "seekers": reveals.filter(resume__isnull=False).values("resume__seeker").distinct().count(),
+                "seekers": reveals.filter(resume__isnull=False, resume__is_canary=False)
+                .values("resume__seeker")
+                .distinct()
+                .count(),
                 "reveals": reveals.count(),
                 "relays_revoked": flag.revoked_relay_contacts.count(),
                 "subject": self.subject(flag),

@@ -9,10 +9,10 @@ from django.core.management import call_command
 from audit.models import AuditEvent
 from detection.canaries import create_canaries, refresh_canaries
 from detection.models import Flag, FlagAction, Severity
-from detection.services import run_detectors
+from detection.services import confirm_flag, run_detectors
 from detection.tasks import refresh_canaries as refresh_canaries_task
 from employers.models import OrganizationStatus
-from resumes.models import RelayContact, Resume, Visibility
+from resumes.models import Notification, RelayContact, Resume, Visibility
 from tests.employers.conftest import client_for
 from tests.resumes.factories import ResumeFactory
 
@@ -88,7 +88,7 @@ def test_a_reveal_of_a_canary_is_a_medium_flag_that_changes_nothing(canary):
 
 
 def test_a_message_to_a_canary_relay_from_an_outsider_suspends_the_revealing_organisation(
-    canary, settings, mailoutbox, django_capture_on_commit_callbacks
+    canary, settings, mailoutbox, django_capture_on_commit_callbacks, operator
 ):
     organization, recruiters, job = organization_with_recruiters(3)
     earlier = reveal(recruiters[1], job, NOW - dt.timedelta(days=2))
@@ -110,6 +110,10 @@ def test_a_message_to_a_canary_relay_from_an_outsider_suspends_the_revealing_org
     # The relay contacts it obtained around the canary's reveal are revoked with it.
     assert set(flag.revoked_relay_contacts.values_list("pk", flat=True)) == {relay.pk, earlier.reveal.relay_contact_id}
     assert AuditEvent.objects.filter(action="organization.suspended", organization_id=organization.pk).exists()
+    # Confirmed: real seekers it obtained are told (PIPL art. 57); the canary is no one to tell.
+    confirm_flag(flag=flag, by=operator, reason="A list with our canary was offered for sale.")
+    exposure = Notification.objects.filter(kind__startswith="exposure")
+    assert set(exposure.values_list("user_id", flat=True)) == {earlier.reveal.resume.seeker_id}
 
 
 def test_the_revealing_recruiters_own_mail_and_calls_to_a_canary_are_no_leak(canary, settings):
