@@ -9,6 +9,9 @@ plus-address of CANARY_MAILBOX with no usable password, its contact phone CANARY
 relay mail and calls reach operators (resumes/services/relay.py), never a person.
 """
 
+# Chinese text uses full-width punctuation on purpose.
+# ruff: noqa: RUF001
+
 import datetime as dt
 import random
 import secrets
@@ -33,6 +36,21 @@ from resumes.models import RelayPreference, Resume, Visibility
 UPDATED_DAYS = (1, 45)
 # Its account and resume were opened this long before (a seeker writes a resume once, then edits it).
 CREATED_DAYS = (60, 720)
+# Sentences seekers add about themselves, so that two canaries of one profile do not share one summary.
+EXTRA_ZH = (
+    "{years}年相关工作经验。",
+    "希望在{city}寻找新的机会。",
+    "沟通能力强，能够独立负责项目。",
+    "目前在职，可一个月内到岗。",
+    "注重团队合作，乐于学习新技术。",
+)
+EXTRA_EN = (
+    "{years} years in the field.",
+    "Looking for a new role in {city}.",
+    "Comfortable owning a project end to end.",
+    "Currently employed; available within a month.",
+    "Enjoys working in small teams and learning new tools.",
+)
 
 
 def _placements(rng: random.Random, count: int) -> list[tuple[str, str]]:
@@ -93,10 +111,12 @@ def _make_canary(*, rng: random.Random, category: str, city: str, now: dt.dateti
             degree=rng.choice(DEGREES), field=profile.field, start_year=graduation - 4, end_year=graduation
         )
     ]
+    extras = rng.sample(EXTRA_ZH if chinese else EXTRA_EN, k=rng.randint(1, 3))
+    summary = " ".join([profile.summary_zh if chinese else profile.summary_en, *extras]).format(years=years, city=city)
     resume_services.save_resume(
         seeker=seeker,
         headline=profile.headline_zh if chinese else profile.headline_en,
-        summary=profile.summary_zh if chinese else profile.summary_en,
+        summary=summary.replace("。 ", "。"),
         skills=rng.sample(profile.skills, k=min(len(profile.skills), rng.randint(3, 5))),
         city=city,
         category=category,

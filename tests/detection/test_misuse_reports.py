@@ -136,3 +136,17 @@ class TestPages:
 
         assert response.status_code == 404
         assert not MisuseReport.objects.exists()
+
+
+def test_operators_read_reports_in_the_admin_by_opaque_ids(client, operator):
+    organization = VerifiedOrganizationFactory()
+    (seeker,) = revealed_seekers(organization, 1)
+    made = report(seeker, organization, NOW, text="They sold my details.")
+    client.force_login(operator)
+
+    listing = client.get(reverse("admin:detection_misusereport_changelist"))
+    detail = client.get(reverse("admin:detection_misusereport_change", args=[made.pk]))
+
+    assert listing.status_code == detail.status_code == 200
+    assert "They sold my details." in detail.content.decode()
+    assert str(seeker.pk) in listing.content.decode()
