@@ -91,8 +91,9 @@ def _make_canary(*, rng: random.Random, category: str, city: str, now: dt.dateti
     faker.seed_instance(rng.randrange(2**32))
     profile = rng.choice([profile for profile in PROFILES if profile.category == category])
     full_name = faker.name()
+    address = _mailbox_address(secrets.token_hex(6))
     seeker = register_user(
-        email=_mailbox_address(secrets.token_hex(6)),
+        email=address,
         password=secrets.token_urlsafe(32),
         full_name=full_name,
         role=Role.SEEKER,
@@ -128,7 +129,7 @@ def _make_canary(*, rng: random.Random, category: str, city: str, now: dt.dateti
         seeker=seeker,
         full_name=full_name,
         phone=settings.CANARY_PHONE,
-        email=seeker.decrypt_email(),
+        email=address,
         birth_date=date(graduation - 22, rng.randint(1, 12), rng.randint(1, 28)),
     )
     resume = resume_services.update_privacy(
