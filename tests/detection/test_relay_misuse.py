@@ -129,3 +129,12 @@ def test_no_plaintext_sender_or_caller_is_stored_anywhere():
         crypto.email_blind_index("Leaker.Sender@BlackMarket.example"),
         crypto.blind_index("+8613700009999"),
     }
+
+
+def test_a_withheld_or_unreadable_caller_is_bridged_and_not_judged():
+    _, _, relays = relays_of(1)
+
+    responses = [call_to(relays[0], caller, NOW - dt.timedelta(minutes=10)) for caller in ("anonymous", "12")]
+
+    assert [response.status_code for response in responses] == [200, 200]
+    assert not RelayOutsideUse.objects.exists()
