@@ -83,6 +83,14 @@ class AuditAction(models.TextChoices):
     LEAK_TRACED = "leak.traced", "Leaked list traced by an operator"
     LEAK_FLAG_OPENED = "leak.flag_opened", "Flag opened by an operator from a leak trace"
 
+    # Leak forensics (detection/: canaries, seekers' misuse reports)
+    CANARIES_CREATED = "canaries.created", "Canary resumes created by an operator"
+    MISUSE_REPORTED = "misuse.reported", "Seeker reported misuse by an organisation"
+    ORGANIZATION_OWN_CONTACTS_CHANGED = (
+        "organization.own_contacts_changed",
+        "Organisation's own email domains and phone numbers set by an operator",
+    )
+
 
 class AuditOutcome(models.TextChoices):
     """What became of the action; an event may also have no outcome (stored as "")."""

@@ -37,6 +37,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("relay/email/inbound", relay_webhooks.inbound_email, name="relay-email-inbound"),
     path("relay/voice/resolve", relay_webhooks.resolve_voice, name="relay-voice-resolve"),
+    path("", include("detection.urls")),  # the seekers' misuse reports, beside their access log
     path("", include("resumes.urls")),
 ]
 

@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from config.errors import DomainError
 
 from . import charts, reports
-from .models import ActivityAggregate, DetectionRun, DetectionState, Flag, FlagStatus, SubjectType
+from .models import ActivityAggregate, DetectionRun, DetectionState, Flag, FlagStatus, MisuseReport, SubjectType
 from .services import confirm_flag, dismiss_flag
 
 VERDICTS = {"confirm": ("Confirm", confirm_flag), "dismiss": ("Dismiss", dismiss_flag)}
@@ -235,7 +235,10 @@ class FlagAdmin(ReadOnlyAdmin):
                 "seat_flag": reports.is_seat_flag(flag),
                 "organizations": len(subjects.organization_ids),
                 "recruiters": len(subjects.recruiter_ids),
-                "seekers": reveals.filter(resume__isnull=False).values("resume__seeker").distinct().count(),
+                "seekers": reveals.filter(resume__isnull=False, resume__is_canary=False)
+                .values("resume__seeker")
+                .distinct()
+                .count(),
                 "reveals": reveals.count(),
                 "relays_revoked": flag.revoked_relay_contacts.count(),
                 "subject": self.subject(flag),
@@ -384,6 +387,18 @@ class ActivityAggregateAdmin(ReadOnlyAdmin):
 @admin.register(DetectionState)
 class DetectionStateAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "last_audit_seq", "last_activity_id", "last_login_id", "last_run_at")
+
+
+@admin.register(MisuseReport)
+class MisuseReportAdmin(ReadOnlyAdmin):
+    """Seekers' reports, by opaque seeker id: the misuse_reports flags cite them by id."""
+
+    list_display = ("id", "created_at", "organization", "seeker_id", "reason", "status", "relay_revoked", "flag")
+    list_filter = ("status", "reason")
+    search_fields = ("=organization__uscc", "=id")
+    search_help_text = "The exact organisation USCC or report id."
+    fields = ("id", "created_at", "organization", "seeker_id", "reason", "text", "relay_revoked", "status", "flag")
+    date_hierarchy = "created_at"
 
 
 # Leak tracing's pages live in their own module; importing it registers them.

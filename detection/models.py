@@ -9,6 +9,7 @@ clusters are named by opaque ids; evidence holds counts and rates, never contact
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Severity(models.TextChoices):
@@ -206,6 +207,43 @@ class LeakTrace(models.Model):
 
     def __str__(self) -> str:
         return f"leak trace #{self.pk}"
+
+
+class MisuseReason(models.TextChoices):
+    # Seekers read these (in Chinese too): translated labels.
+    SPAM = "spam", _("Spam")
+    FRAUD = "fraud", _("Fraud")
+    PASSED_ON = "passed_on", _("My details were passed on")
+
+
+class MisuseReportStatus(models.TextChoices):
+    RECEIVED = "received", _("Report received")
+    UNDER_REVIEW = "under_review", _("Under review")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class MisuseReport(models.Model):
+    """A seeker reports that an organisation which revealed their contact misused it (detection/misuse_reports.py)."""
+
+    seeker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("employers.Organization", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=16, choices=MisuseReason.choices)
+    # Checked free of contact details before it is stored (resumes.contact_text).
+    text = models.TextField(max_length=2000, blank=True)
+    relay_revoked = models.BooleanField(default=False, help_text="The seeker revoked the relay contact with it.")
+    status = models.CharField(
+        max_length=16, choices=MisuseReportStatus.choices, default=MisuseReportStatus.RECEIVED, db_index=True
+    )
+    # The flag the misuse_reports detector raised with this report among its evidence, if any.
+    flag = models.ForeignKey(Flag, null=True, blank=True, on_delete=models.SET_NULL, related_name="misuse_reports")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"misuse report {self.pk} ({self.status})"
 
 
 class LeakTraceMatch(models.Model):

@@ -5,7 +5,7 @@ from functools import cached_property
 
 from employers import selectors as employer_selectors
 
-from .models import AccountLink, ActivityAggregate, Granularity, SubjectType
+from .models import AccountLink, ActivityAggregate, Granularity, MisuseReport, SubjectType
 
 RECRUITER = "recruiter:"
 ORGANIZATION = "organization:"
@@ -101,3 +101,8 @@ class RunLoaders:
         for row in rows:
             grouped.setdefault(int(row.subject_id), []).append(row)
         return grouped
+
+
+def list_misuse_reports_for_seeker(*, seeker) -> list[MisuseReport]:
+    """The seeker's own misuse reports, newest first, with the organisation's name: nobody else's."""
+    return list(MisuseReport.objects.filter(seeker=seeker).select_related("organization"))

@@ -2,10 +2,16 @@
 
 from celery import shared_task
 
-from . import services
+from . import canaries, services
 
 
 @shared_task(name="detection.tasks.run_detectors")
 def run_detectors() -> int:
     """Returns the run's id; the run and its flags are in the database."""
     return services.run_detectors().pk
+
+
+@shared_task(name="detection.tasks.refresh_canaries")
+def refresh_canaries() -> int:
+    """Returns how many canaries were "edited" (their updated_at moved), as seekers edit theirs."""
+    return canaries.refresh_canaries()

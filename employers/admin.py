@@ -12,7 +12,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
@@ -24,7 +24,7 @@ from audit.actions import AuditAction
 from audit.models import AuditEvent
 from config.admin_tools import REASON_MAX_LENGTH, ReadOnlyAdmin, call_for_each, confirm_with_reason
 
-from . import selectors, services
+from . import own_contacts, selectors, services
 from .models import (
     AdverseCreditRecord,
     Application,
@@ -198,6 +198,11 @@ class OrganizationAdmin(admin.ModelAdmin):
         (
             "Plan and reveal limits (empty: the plan's default; never above the platform ceiling)",
             {"fields": ("plan", "recruiter_daily_limit", "org_daily_limit", "org_monthly_limit")},
+        ),
+        (
+            'Its own email domains and phone numbers, once verified (JSON lists, e.g. ["example.com"]): '
+            "mail and calls from them to its relay contacts are its own, anything else counts as relay misuse",
+            {"fields": ("email_domains", "phone_numbers")},
         ),
     )
     readonly_fields = (
@@ -446,6 +451,16 @@ class OrganizationAdmin(admin.ModelAdmin):
                 name: form.cleaned_data[f"{name}_limit"] for name in ("recruiter_daily", "org_daily", "org_monthly")
             },
         )
+        if {"email_domains", "phone_numbers"} & set(form.changed_data):
+            try:
+                own_contacts.set_organization_own_contacts(
+                    organization=obj,
+                    by=request.user,
+                    email_domains=list(form.cleaned_data["email_domains"] or []),
+                    phone_numbers=list(form.cleaned_data["phone_numbers"] or []),
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), level=messages.ERROR)
 
 
 admin.site.register(Organization, OrganizationAdmin)

@@ -86,6 +86,15 @@ class Organization(models.Model):
     org_daily_limit = models.PositiveIntegerField(null=True, blank=True)
     org_monthly_limit = models.PositiveIntegerField(null=True, blank=True)
 
+    # What counts as the organisation itself when its relay contacts are used (resumes/services/relay_use.py):
+    # mail from these domains and calls from these numbers are its own. Company data, not a person's.
+    email_domains = models.JSONField(
+        default=list, blank=True, help_text="Verified email domains, normalised (lower case, IDNA), e.g. example.com."
+    )
+    phone_numbers = models.JSONField(
+        default=list, blank=True, help_text="The organisation's registered phone numbers, in E.164."
+    )
+
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:

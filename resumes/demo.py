@@ -274,7 +274,11 @@ def seed_reveals() -> int:
         if seat is None or job is None:
             continue
         # Oldest demo seekers first, so that seeker001 (the printed demo login) finds entries in the access log.
-        candidates = searchable_resumes_for(organization=organization).order_by("seeker__date_joined", "id")
+        candidates = (
+            searchable_resumes_for(organization=organization)
+            .filter(is_canary=False)  # a canary revealed by a demo organisation would be a flag, not a demo
+            .order_by("seeker__date_joined", "id")
+        )
         for resume in candidates[:DEMO_REVEALS_PER_ORGANIZATION]:
             try:
                 reveal_contact(recruiter=seat.user, resume=resume, job=job, user_agent="seed_demo")

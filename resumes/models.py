@@ -350,3 +350,28 @@ class RelayWebhookReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"webhook receipt {self.signature_digest[:12]}"
+
+
+class RelayUseKind(models.TextChoices):
+    EMAIL = "email", "Email"
+    CALL = "call", "Call"
+
+
+class RelayOutsideUse(models.Model):
+    """Someone outside the organisation used its relay contact: a sign the contact was passed on.
+
+    The sender or caller is kept only as a blind index (accounts.crypto), enough to count
+    distinct outsiders; never the address or number itself.
+    """
+
+    organization = models.ForeignKey("employers.Organization", on_delete=models.CASCADE, related_name="+")
+    relay_contact = models.ForeignKey(RelayContact, on_delete=models.CASCADE, related_name="outside_uses")
+    kind = models.CharField(max_length=8, choices=RelayUseKind.choices)
+    party_index = models.CharField(max_length=64, help_text="Blind index of the sender's address or caller's number.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"outside {self.kind} to relay contact {self.relay_contact_id}"

@@ -12,6 +12,9 @@ RELAY_RESTORED = "relay_restored"
 # PIPL art. 57: an organisation found harvesting tells each seeker what it obtained, when, and who.
 EXPOSURE_RELAY = "exposure_relay"
 EXPOSURE_DIRECT = "exposure_direct"
+# Someone outside the organisation used the relay contact it holds for the seeker (resumes/services/relay_use.py).
+RELAY_OUTSIDE_EMAIL = "relay_outside_email"
+RELAY_OUTSIDE_CALL = "relay_outside_call"
 
 TEXTS = {
     REVEAL: _("%(organization)s received your contact details for the job “%(job)s”."),
@@ -33,6 +36,16 @@ TEXTS = {
         "Hirewall found that job seekers' contact details were harvested through the account of %(organization)s. "
         "Between %(first)s and %(last)s (%(time_zone)s) it received your name, phone number and email address, "
         "%(count)s time(s). Hirewall has stopped that account."
+    ),
+    RELAY_OUTSIDE_EMAIL: _(
+        "A message reached you through the relay address that %(organization)s holds for you, from an address "
+        "outside %(organization)s: they may have passed your contact on. You can report misuse in your access log "
+        "or revoke that relay contact."
+    ),
+    RELAY_OUTSIDE_CALL: _(
+        "A call reached you through the relay extension that %(organization)s holds for you, from a number "
+        "%(organization)s has not registered: they may have passed your contact on. You can report misuse in your "
+        "access log or revoke that relay contact."
     ),
 }
 MESSAGE_MAX_LENGTH = 500

@@ -16,6 +16,14 @@ reveal back only when this vouches for the sender: DMARC "pass", or, for a domai
 without a DMARC policy (dmarc "none"), SPF and DKIM both "pass" with `spf_domain`
 and `dkim_domain` equal to the From address's domain. Without `authentication` the
 mail is still forwarded, and nothing is credited.
+
+Voice:
+{"number", "extension", "timestamp"} and optionally "caller", the calling number in
+E.164 ("+8613812345678"), compared with the organisation's registered numbers (a
+missing or unreadable caller is not judged). Mail from outside the organisation
+(not one of its recruiters, not one of its verified domains) and calls from numbers
+it did not register are still forwarded, recorded by blind index for the detectors
+(resumes/services/relay_use.py).
 """
 
 import hashlib
@@ -122,7 +130,11 @@ def resolve_voice(request: HttpRequest) -> JsonResponse:
     with transaction.atomic():
         try:
             payload = _accept(request, required=("number", "extension"))
-            bridge_to = resolve_voice_call(number=str(payload["number"]), extension=str(payload["extension"]))
+            bridge_to = resolve_voice_call(
+                number=str(payload["number"]),
+                extension=str(payload["extension"]),
+                caller=str(payload.get("caller") or ""),
+            )
         except DomainError as error:
             refusal = error
         else:

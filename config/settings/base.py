@@ -553,3 +553,33 @@ LEAK_TRACE = {
     # divided by the number of organisations ranked (Bonferroni), since every one of them was tested.
     "significance": 0.01,
 }
+
+# LEAK FORENSICS (detection/: canaries, relay misuse, seekers' misuse reports), read by the same engine.
+DETECTION |= {
+    # canary hit: reveals of canaries looked at by each run. Flags are raised once per organisation and
+    # canary, so the look-back only has to outlast an outage of the beat, not the history.
+    "canary_lookback_days": 7,
+    # A canary's relay contact used by an outsider: the relay contacts the organisation obtained this many
+    # days before it revealed the canary are revoked with it (the list it sits in was taken around then).
+    "canary_revoke_days": 30,
+    # relay misuse: distinct outside senders and callers across one organisation's relay contacts.
+    "relay_misuse_window_days": 7,
+    # A seeker forwarding their alias to a family member, or a recruiter writing once from a personal
+    # address, makes one or two outsiders; three different ones in a week mean the contacts travel.
+    "relay_misuse_min_outsiders": 3,
+    # misuse reports: distinct seekers reporting one organisation within this many days...
+    "misuse_reports_window_days": 30,
+    # ...one seeker may be mistaken or aggrieved; three unrelated seekers saying the same is a pattern.
+    "misuse_reports_min_seekers": 3,
+}
+# Canary resumes' relay contacts reach operators, not people: mail goes to this mailbox (canary accounts
+# are plus-addresses of it) and calls are bridged to this number (by default the platform's own line).
+CANARY_MAILBOX = env.str("CANARY_MAILBOX", default="canaries@ops.hirewall.example")
+CANARY_PHONE = env.str("CANARY_PHONE", default=RELAY_PHONE_NUMBERS[0])
+# A real seeker edits their resume now and then; every few hours a few canaries are "edited" too, so an
+# updated_at frozen since creation does not give them away (detection.tasks.refresh_canaries).
+CANARY_REFRESH_SHARE = 0.03
+CELERY_BEAT_SCHEDULE["refresh-canaries"] = {
+    "task": "detection.tasks.refresh_canaries",
+    "schedule": timedelta(hours=6),
+}

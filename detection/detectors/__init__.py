@@ -3,12 +3,15 @@
 from .base import DetectionContext, Detector, Family, Finding, Strength
 from .breadth import BreadthDetector
 from .burst import BurstDetector
+from .canary import CanaryHitDetector, CanaryRelayDetector
 from .ceiling_pressure import CeilingPressureDetector
 from .harvesting_shape import HarvestingShapeDetector
+from .misuse_reports import MisuseReportsDetector
 from .night_activity import NightActivityDetector
 from .no_conversation import NoConversationDetector
 from .peer_outlier import PeerOutlierDetector
 from .regularity import RegularityDetector
+from .relay_misuse import RelayMisuseDetector
 from .sybil_cluster import SybilClusterDetector
 from .velocity import VelocityDetector
 
@@ -23,6 +26,11 @@ DETECTORS: tuple[Detector, ...] = (
     CeilingPressureDetector(),
     NoConversationDetector(),
     SybilClusterDetector(),
+    # Leak forensics: evidence from the other end, after contacts were taken.
+    CanaryHitDetector(),
+    CanaryRelayDetector(),
+    RelayMisuseDetector(),
+    MisuseReportsDetector(),
 )
 FAMILY_OF = {detector.name: detector.family for detector in DETECTORS}
 

@@ -27,6 +27,9 @@ class Family:
     TARGETING = "targeting"  # whom they are of (breadth, harvesting shape)
     OUTCOME = "outcome"  # what follows them (no conversation)
     LINKAGE = "linkage"  # who else is behind them (sybil cluster)
+    CANARY = "canary"  # a synthetic seeker revealed (canary hit)
+    LEAK = "leak"  # relay contacts used outside the organisation they were issued to (canary relay, relay misuse)
+    REPORTS = "reports"  # seekers reporting misuse by the organisation that revealed them
 
 
 @dataclass(frozen=True)

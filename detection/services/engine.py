@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..periods import day_start, hour_start
 from ..selectors import RunLoaders
-from . import actions
+from . import actions, misuse_reports
 
 STATE_ID = 1
 SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
@@ -56,6 +56,7 @@ def run_detectors(*, now: dt.datetime | None = None) -> DetectionRun:
         context = _context(now=now, config=config, touched=touched)
         findings = [finding for detector in DETECTORS for finding in detector.detect(context)]
         raised = raise_flags(findings=findings, context=context, run=run)
+        misuse_reports.link_misuse_reports(flags=raised.created)
         state.last_audit_seq = batch.audit_upto
         state.last_activity_id = batch.activity_upto
         state.last_login_id = batch.login_upto

@@ -62,6 +62,8 @@ def _record_decision(*, flag: Flag, by: User, status: str, reason: str) -> None:
     flag.decided_by = by
     flag.decision_reason = reason
     flag.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+    # Seekers whose misuse reports the flag rests on see the verdict ("confirmed" or "dismissed").
+    flag.misuse_reports.update(status=status)
 
 
 def confirm_flag(*, flag: Flag, by: User, reason: str) -> Flag:

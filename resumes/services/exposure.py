@@ -34,7 +34,12 @@ def notify_seekers_of_exposure(*, reveals) -> ExposureNotices:
     the notices are written with it and the e-mails leave only once it commits.
     """
     grouped: dict[tuple, list[Reveal]] = defaultdict(list)
-    rows = reveals.filter(resume__isnull=False).select_related("resume", "organization").order_by("created_at", "id")
+    # Canaries are no one to tell (their evidence is the flag itself).
+    rows = (
+        reveals.filter(resume__isnull=False, resume__is_canary=False)
+        .select_related("resume", "organization")
+        .order_by("created_at", "id")
+    )
     for reveal in rows:
         grouped[(reveal.resume.seeker_id, reveal.organization_id)].append(reveal)
     zone = ZoneInfo(settings.PLATFORM_TIME_ZONE)

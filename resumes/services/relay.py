@@ -21,8 +21,9 @@ from employers.errors import ReasonRequired
 from employers.models import Organization
 
 from .. import errors, notifications
-from ..models import Notification, RelayContact, Resume, Reveal
+from ..models import Notification, RelayContact, RelayUseKind, Resume, Reveal
 from ..notifications import build_notification
+from . import relay_use
 from .ownership import own_resume
 from .refunds import credit_back
 
@@ -204,11 +205,24 @@ def forward_inbound_email(
             },
         )
         return "to_recruiter"
-    details = resume.decrypt_contact_details()  # relay forwarding: for the seeker's own inbox
-    seeker_email = details.email or resume.seeker.decrypt_email()
+    outside = not relay_use.is_organization_sender(organization=organization, sender=sender, sender_index=sender_index)
+    if outside:
+        relay_use.record_outside_use(relay=relay, kind=RelayUseKind.EMAIL, party_index=sender_index)
+        audit_common["details"] = {**audit_common["details"], "outside_organization": True}
+    if resume.is_canary:
+        seeker_email = settings.CANARY_MAILBOX  # a canary's mail is evidence for operators, not a person's
+    else:
+        details = resume.decrypt_contact_details()  # relay forwarding: for the seeker's own inbox
+        seeker_email = details.email or resume.seeker.decrypt_email()
+    origin = (
+        f"from outside {organization.legal_name}, through the relay address {organization.legal_name} holds for "
+        "you: they may have passed your contact on. Report misuse in your access log"
+        if outside
+        else f"from {organization.legal_name}"
+    )
     _send_on_commit(
         subject=f"[Hirewall] {subject}",
-        body=f"{body}\n\n-- \nForwarded by Hirewall from {organization.legal_name}. "
+        body=f"{body}\n\n-- \nForwarded by Hirewall {origin}. "
         "Reply to this message to answer through your relay address; revoke it in your account at any time.",
         to=seeker_email,
         sender=None,
@@ -237,8 +251,12 @@ def _send_on_commit(*, subject: str, body: str, to: str | None, sender: str | No
     transaction.on_commit(lambda: message.send(fail_silently=False))
 
 
-def resolve_voice_call(*, number: str, extension: str) -> str:
-    """The number to bridge a call to a relay extension to, or RelayInactive."""
+def resolve_voice_call(*, number: str, extension: str, caller: str = "") -> str:
+    """The number to bridge a call to a relay extension to, or RelayInactive.
+
+    `caller` (E.164, optional) is compared with the organisation's registered numbers:
+    a call from elsewhere is recorded by blind index and the seeker is told.
+    """
     relay = _active_relay(RelayContact.objects.filter(phone_number=number, phone_extension=extension))
     if relay is None:
         record_event(
@@ -248,7 +266,8 @@ def resolve_voice_call(*, number: str, extension: str) -> str:
             target_type="relay_contact",
         )
         raise errors.RelayInactive()
-    phone = relay.resume.decrypt_contact_details().phone  # relay forwarding: the seeker's own phone
+    # A canary's calls reach operators, not a person; anyone else's the seeker's own phone (relay forwarding).
+    phone = settings.CANARY_PHONE if relay.resume.is_canary else relay.resume.decrypt_contact_details().phone
     if not phone:
         record_event(
             action=AuditAction.RELAY_VOICE_REFUSED,
@@ -257,12 +276,21 @@ def resolve_voice_call(*, number: str, extension: str) -> str:
             target_type="relay_contact",
         )
         raise errors.RelayInactive("The seeker has no phone number to bridge to.")
+    caller_e164 = relay_use.normalise_caller(caller) if caller else ""
+    details = {}
+    if caller_e164:
+        caller_index = crypto.blind_index(caller_e164)
+        details["caller_index"] = caller_index[:16]
+        if not relay_use.is_organization_caller(organization=relay.organization, caller_e164=caller_e164):
+            relay_use.record_outside_use(relay=relay, kind=RelayUseKind.CALL, party_index=caller_index)
+            details["outside_organization"] = True
     record_event(
         action=AuditAction.RELAY_VOICE_BRIDGED,
         organization=relay.organization,
         target_type="relay_contact",
         target_id=relay.pk,
         outcome=AuditOutcome.FORWARDED,
+        details=details,
     )
     return phone
 

@@ -54,3 +54,22 @@ def test_negative_counts_are_refused():
         call_command("seed_demo", "--seekers", "-1", stdout=StringIO(), stderr=StringIO())
 
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_adds_a_few_canaries_that_count_nowhere_and_are_never_revealed():
+    from detection.models import Flag
+    from detection.services import run_detectors
+    from resumes.models import Resume, Reveal
+
+    out = StringIO()
+    call_command("seed_demo", "--seekers", "24", "--orgs", "2", stdout=out, stderr=StringIO())
+    call_command("seed_demo", "--seekers", "24", "--orgs", "2", stdout=StringIO(), stderr=StringIO())
+
+    assert Resume.objects.filter(is_canary=True).count() == 2
+    assert Resume.objects.filter(is_canary=False).count() == 24
+    assert "24 new resumes" in out.getvalue()
+    assert "2 canary resumes for operators" in out.getvalue()
+    assert not Reveal.objects.filter(resume__is_canary=True).exists()
+    run_detectors()
+    assert not Flag.objects.filter(detector__startswith="canary").exists()

@@ -6,10 +6,15 @@ from tqdm import tqdm
 
 from accounts.demo import demo_email, ensure_user, realistic_name
 from accounts.models import Role
+from detection.canaries import top_up_canaries
 from employers.demo import seed_employers
 from resumes.demo import link_applications_to_resumes, seed_resumes, seed_reveals
 
 DEMO_SEED = 2026
+# A few canaries among the demo seekers (one per twelve, at most three), so operators meet them in the admin;
+# a handful of demo seekers gets none, canaries being a small share of a real population.
+DEMO_CANARIES_MAX = 3
+DEMO_SEEKERS_PER_CANARY = 12
 
 
 class Command(BaseCommand):
@@ -46,6 +51,7 @@ class Command(BaseCommand):
         resumes = seed_resumes(seekers=seekers)
         link_applications_to_resumes()
         reveals = seed_reveals()
+        canaries = top_up_canaries(target=min(DEMO_CANARIES_MAX, seekers // DEMO_SEEKERS_PER_CANARY), seed=DEMO_SEED)
 
         self.stdout.write(
             self.style.SUCCESS(
@@ -54,5 +60,8 @@ class Command(BaseCommand):
                 f"{resumes.resumes_created} new resumes, {reveals} new reveals)."
             )
         )
+        if canaries:
+            # Canaries are never among the numbers above: they are not seekers.
+            self.stdout.write(f"{canaries} canary resumes for operators (admin: Resumes, filter by canary).")
         # The logins are the banner's, printed last by `make run` so that nothing scrolls them away.
         self.stdout.write("The demo logins: python manage.py demo_banner")
