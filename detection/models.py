@@ -88,6 +88,15 @@ class ActivityAggregate(models.Model):
     searches = models.PositiveIntegerField(default=0)
     views = models.PositiveIntegerField(default=0)
     search_results = models.PositiveBigIntegerField(default=0)
+    paged_searches = models.PositiveIntegerField(default=0, help_text="Searches that asked for a next page.")
+    off_target_reveals = models.PositiveIntegerField(
+        default=0, help_text="Reveals whose resume category or city matches none of the organisation's open jobs."
+    )
+    unviewed_reveals = models.PositiveIntegerField(
+        default=0, help_text="Reveals of a resume the recruiter never opened masked first."
+    )
+    credited_backs = models.PositiveIntegerField(default=0, help_text="Reveals credited back: the seeker replied.")
+    approvals = models.PositiveIntegerField(default=0, help_text="Contact requests the seekers approved.")
     # Small per-bucket details the detectors need (quota limits hit, categories, gaps); never contact data.
     extra = models.JSONField(default=dict, blank=True)
 
@@ -101,6 +110,31 @@ class ActivityAggregate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_type} {self.subject_id} {self.granularity} {self.bucket_start:%Y-%m-%d %H:%M}"
+
+
+class LinkKind(models.TextChoices):
+    LOGIN_NETWORK = "login_network", "Login network (/24 IPv4, /64 IPv6)"
+    DEVICE = "device", "Login device"
+    REGISTRATION_IP = "registration_ip", "Registration IP address"
+    LICENCE = "licence", "Licence file (SHA-256)"
+
+
+class AccountLink(models.Model):
+    """A piece of evidence an account holds: sybil clusters are accounts that share one."""
+
+    kind = models.CharField(max_length=16, choices=LinkKind.choices)
+    # A network prefix, or a SHA-256 (device id, licence file); never contact data.
+    key = models.CharField(max_length=64)
+    # "recruiter:<user id>" or "organization:<id>", as the union-find names its nodes.
+    node = models.CharField(max_length=64)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key", "node"], name="detection_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.node} shares {self.kind}"
 
 
 class Flag(models.Model):

@@ -2,13 +2,13 @@
 
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, User
 
 from . import errors
-from .models import Application, JobPosting, Organization, OrganizationStatus, Seat
+from .models import Application, JobPosting, JobStatus, Organization, OrganizationStatus, Seat
 
 
 def ensure_can_register(*, user: User) -> None:
@@ -84,3 +84,42 @@ def list_reverification_due(*, within_days: int = 0) -> QuerySet[Organization]:
     return Organization.objects.reverification_overdue(now=timezone.now() + timedelta(days=within_days)).order_by(
         "reverify_due"
     )
+
+
+# Reads for the detectors (detection/): small, bounded by the ids asked for.
+
+
+def organization_profiles(*, organization_ids) -> dict[int, dict]:
+    """{organisation id: {"plan", "status", "org_daily_limit"}}: what peers and clusters are judged by."""
+    profiles = {}
+    for organization in Organization.objects.filter(pk__in=set(organization_ids)).only(
+        "id", "plan", "status", "recruiter_daily_limit", "org_daily_limit", "org_monthly_limit"
+    ):
+        profiles[organization.pk] = {
+            "plan": organization.plan,
+            "status": organization.status,
+            "org_daily_limit": organization.quota_limits()["org_daily"],
+        }
+    return profiles
+
+
+def open_job_targets(*, organization_ids) -> dict[int, tuple[set[str], set[str]]]:
+    """{organisation id: (categories, lower-cased cities)} of its open jobs."""
+    targets: dict[int, tuple[set[str], set[str]]] = {}
+    jobs = JobPosting.objects.filter(organization_id__in=set(organization_ids), status=JobStatus.OPEN)
+    for organization_id, category, city in jobs.values_list("organization_id", "category", "city"):
+        categories, cities = targets.setdefault(organization_id, (set(), set()))
+        categories.add(category)
+        cities.add(city.strip().lower())
+    return targets
+
+
+def seat_organizations(*, user_ids) -> dict[str, int]:
+    """{user id (str): organisation id} of the seats these users hold, active or not."""
+    seats = Seat.objects.filter(user_id__in=set(user_ids)).values_list("user_id", "organization_id")
+    return {str(user_id): organization_id for user_id, organization_id in seats}
+
+
+def active_seat_counts(*, organization_ids) -> dict[int, int]:
+    seats = Seat.objects.filter(organization_id__in=set(organization_ids), is_active=True)
+    return dict(seats.values("organization_id").annotate(count=Count("id")).values_list("organization_id", "count"))

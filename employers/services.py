@@ -375,6 +375,29 @@ def set_seat_active(*, seat: Seat, active: bool, by: User) -> Seat:
     return locked
 
 
+def suspend_seat_by_platform(*, seat: Seat, reason: str) -> Seat:
+    """The platform's detectors deactivate one recruiter's seat (a rogue employee); the organisation carries on.
+
+    An operator lifts it with set_seat_active(active=True).
+    """
+    reason = _clean_reason(reason, required=True)
+    with transaction.atomic():
+        locked = Seat.objects.select_for_update().get(pk=seat.pk)
+        if not locked.is_active:
+            return locked
+        locked.is_active = False
+        locked.deactivated_at = timezone.now()
+        locked.save(update_fields=["is_active", "deactivated_at"])
+        record_event(
+            action="seat.suspended_by_detection",
+            organization=locked.organization,
+            target_type="user",
+            target_id=locked.user_id,
+            details={"reason": reason},
+        )
+    return locked
+
+
 # Jobs and applications
 
 

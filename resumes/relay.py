@@ -231,3 +231,57 @@ def revoke_relay_contacts_of_organization(*, organization: Organization, by, rea
             if relay.resume is not None
         )
     return len(relays)
+
+
+# The platform's detectors revoke what an organisation (or one recruiter of it) obtained in a window.
+
+RELAY_REVOKED_BY_DETECTION = "relay.revoked_by_detection"
+
+
+def revoke_relay_contacts_obtained_since(
+    *, organization: Organization, since, recruiter=None, reason: str
+) -> list[int]:
+    """Revoke the active relay contacts revealed to the organisation (or to `recruiter`) since `since`.
+
+    The platform acts (no operator): one audit event names the relay ids (never an
+    alias), each affected seeker is told, and `revoked_by` stays empty so a
+    dismissal can tell these apart from the seekers' own revocations. Returns the ids.
+    """
+    from .models import Reveal
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    reveals = Reveal.objects.filter(organization=organization, created_at__gte=since, relay_contact__isnull=False)
+    if recruiter is not None:
+        reveals = reveals.filter(recruiter=recruiter)
+    with transaction.atomic():
+        relays = list(
+            RelayContact.objects.select_for_update(of=("self",))
+            .filter(pk__in=reveals.values("relay_contact_id"), revoked_at__isnull=True)
+            .select_related("resume")
+            .order_by("id")
+        )
+        RelayContact.objects.filter(pk__in=[relay.pk for relay in relays]).update(revoked_at=timezone.now())
+        record_event(
+            action=RELAY_REVOKED_BY_DETECTION,
+            organization=organization,
+            target_type="organization",
+            target_id=organization.pk,
+            outcome="revoked",
+            details={
+                "count": len(relays),
+                "relay_contact_ids": [relay.pk for relay in relays],
+                "recruiter_id": str(recruiter.pk) if recruiter is not None else None,
+                "since": since.isoformat(),
+                "reason": reason,
+            },
+        )
+        Notification.objects.bulk_create(
+            build_notification(
+                user_id=relay.resume.seeker_id, kind=notifications.RELAY_REVOKED, organization=organization.legal_name
+            )
+            for relay in relays
+            if relay.resume is not None
+        )
+    return [relay.pk for relay in relays]

@@ -137,3 +137,15 @@ def list_reveals_for_recruiter(*, user: User) -> QuerySet[Reveal]:
 def list_contact_requests_for_recruiter(*, user: User) -> QuerySet[ContactRequest]:
     organization = employer_selectors.get_active_seat(user=user).organization
     return ContactRequest.objects.filter(organization=organization)
+
+
+def resume_targets(*, resume_ids) -> dict[str, tuple[str, str]]:
+    """{resume id (str): (category, lower-cased city)}: what the detectors compare with an organisation's jobs."""
+    ids = set()
+    for resume_id in resume_ids:
+        try:
+            ids.add(uuid.UUID(str(resume_id)))
+        except ValueError:
+            continue
+    rows = Resume.objects.filter(pk__in=ids).values_list("id", "category", "city")
+    return {str(resume_id): (category, city.strip().lower()) for resume_id, category, city in rows}

@@ -320,3 +320,91 @@ CELERY_BEAT_SCHEDULE["write-audit-chain-digest"] = {
     "task": "audit.tasks.write_chain_digest",
     "schedule": timedelta(days=1),
 }
+
+# DETECTION (detection/): the detectors run by detection.tasks.run_detectors, and their thresholds.
+# Each detector fires on its own evidence; "strong" findings of two independent families
+# (rate, timing, targeting, outcome) on one organisation, a sybil cluster over its combined
+# thresholds or an "extreme" single signal are high severity and act at once (detection/services/actions.py).
+CELERY_BEAT_SCHEDULE["run-detectors"] = {
+    "task": "detection.tasks.run_detectors",
+    # Five minutes: a scraper at the reveal rate limit (30/min) gets at most ~150 contacts before a run sees it.
+    "schedule": timedelta(minutes=5),
+}
+DETECTION = {
+    # At most this many new events are folded per run; a longer backlog is read over the next runs,
+    # so a run's memory and duration stay bounded after an outage.
+    "max_events_per_run": 20_000,
+    # Strong flags on one organisation within this many hours corroborate each other.
+    "corroboration_hours": 24,
+    # Reveals between 00:00 and this hour (platform time, PLATFORM_TIME_ZONE) count as night reveals.
+    "night_end_hour": 6,
+    # velocity: reveals by one recruiter in the last 60 minutes.
+    # 25/h already exceeds a standard recruiter's whole daily quota (20) within one hour.
+    "velocity_floor_per_hour": 25,
+    # ...and four times the recruiter's own usual pace per active hour (a busy day is ~2x, not 4x).
+    "velocity_baseline_multiple": 4.0,
+    # Days of own history the baseline is taken from: a working week plus the weekend.
+    "velocity_baseline_days": 7,
+    # 40/h is one contact every 90 seconds for an hour: faster than reading a resume and its job fit.
+    "velocity_strong_per_hour": 40,
+    # 120/h is two a minute for an hour: no person reads that fast, it acts alone.
+    "velocity_extreme_per_hour": 120,
+    # burst: reveals by one recruiter inside any sliding window of this many seconds...
+    "burst_window_seconds": 300,
+    # ...10 in 5 minutes is one every 30 s (weak); 15 is one every 20 s (strong); 40 is one every 7.5 s (extreme).
+    "burst_min_reveals": 10,
+    "burst_strong_reveals": 15,
+    "burst_extreme_reveals": 40,
+    # regularity: gaps between a recruiter's reveals over the last hours, breaks longer than an hour left out.
+    "regularity_lookback_hours": 6,
+    "regularity_max_gap_seconds": 3600,
+    # 12 gaps are enough for the coefficient of variation to mean something.
+    "regularity_min_gaps": 12,
+    # People's gaps vary about as much as their mean (CV ~ 1); a timer with +-50% uniform jitter has CV 0.29.
+    "regularity_max_cv": 0.35,
+    # Below 0.1 over 30 gaps is a clock, not a person: acts alone.
+    "regularity_extreme_cv": 0.1,
+    "regularity_extreme_min_gaps": 30,
+    # peer outlier: today's reveals of an organisation against those of the same plan (robust z-score).
+    "peer_min_peers": 5,  # fewer active peers make no distribution to be an outlier of
+    "peer_min_reveals": 30,  # below this, being the busiest of a quiet day is not suspicious
+    "peer_z_threshold": 3.5,  # Iglewicz and Hoaglin's cut-off for the modified z-score
+    # When MAD is 0 (most peers equal), 1.253314 * mean absolute deviation replaces 1.4826 * MAD;
+    # when that is 0 too, an organisation at this multiple of the median is the outlier.
+    "peer_fallback_multiple": 5.0,
+    # breadth: share of today's reveals whose resume category or city matches none of the open jobs.
+    "breadth_min_reveals": 15,
+    # Legitimate hiring strays to neighbouring roles and cities, but not for most of its reveals.
+    "breadth_min_share": 0.5,
+    # ceiling pressure: a quota limit refused on this many consecutive platform days.
+    "ceiling_min_days": 3,  # one day is a busy day, two a campaign, three a habit of draining the quota
+    "ceiling_lookback_days": 7,
+    # harvesting shape: a recruiter's reveals today...
+    "harvest_min_reveals": 15,
+    "harvest_reveal_to_results": 0.6,  # revealing 60% of every result seen: no shortlist was made
+    "harvest_min_results": 15,
+    "harvest_unviewed_share": 0.8,  # 80% revealed without ever opening the masked resume
+    "harvest_paged_share": 0.8,  # 80% of searches are "next page" requests: walking the index
+    "harvest_min_searches": 10,
+    # no conversation: charged reveals over the last days against seekers' replies and approvals.
+    "no_conversation_days": 7,
+    # Replies take time: reveals younger than this are not yet expected to have one.
+    "no_conversation_grace_hours": 12,
+    "no_conversation_min_charged": 30,
+    # Legitimate recruiters hear back from a good share of the people they contact; under 3% is nobody.
+    "no_conversation_max_rate": 0.03,
+    # night activity: sustained reveals between 00:00 and night_end_hour over the last 24 hours.
+    "night_min_reveals": 10,
+    "night_min_hours": 3,  # spread over three night hours: not one late evening that ran past midnight
+    # sybil cluster: accounts linked by a shared login /24 (IPv4) or /64 (IPv6), device, registration IP or licence.
+    "sybil_lookback_days": 30,
+    # A key shared by more accounts than this is a public network (mobile carrier NAT, coworking), not a ring.
+    "sybil_max_key_fanout": 20,
+    # The cluster's combined reveals over 24 h must exceed the largest daily quota of any one of its
+    # organisations (what one honest account may take) and at least this floor...
+    "sybil_min_combined_daily": 100,
+    # ...with replies and approvals under this share of its charged reveals over no_conversation_days.
+    "sybil_max_conversation_rate": 0.1,
+    # seat-only suspension: the recruiter behind the signal made at least this share of the organisation's reveals.
+    "seat_only_min_share": 0.6,
+}
