@@ -35,13 +35,12 @@ from resumes.selectors import ResumeSearchFilters, get_masked_resume_for_recruit
 from . import strategies
 from .clock import Clock
 from .report import SimulationReport, StrategyOutcome
-from .world import Builder, SimOrganization, SimRecruiter, SimSeeker, World
+from .world import SEARCH_PAGE, Builder, SimOrganization, SimRecruiter, SimSeeker, World
 
 TICK = dt.timedelta(minutes=5)
 # Monday 2 March 2026, 00:00 platform time: a fixed start, so nothing depends on the wall clock.
 START_DATE = dt.date(2026, 3, 2)
 STOPPING_CODES = {"org_suspended", "recruiter_inactive"}
-SEARCH_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -50,9 +49,10 @@ class SimulationConfig:
     legit: int = 30
     scrapers: tuple[str, ...] = strategies.SCRAPERS
     seed: int = 7
-    seekers_per_organization: int = 45
-    general_seekers: int = 300
-    sybil_accounts: int = 8
+    seekers_per_organization: int = 45  # in the categories and cities of each legitimate organisation's jobs
+    seekers_per_scraper_job: int = 60  # in the category and city of each scraper's job: what it harvests
+    general_seekers: int = 300  # anywhere, in any category
+    sybil_accounts: int = 8  # 8 x 14 reveals a day: each under every limit, together over the cluster's floor
 
     @property
     def warmup_days(self) -> int:
@@ -61,9 +61,15 @@ class SimulationConfig:
 
 
 def quick_config(*, seed: int, scrapers: tuple[str, ...]) -> SimulationConfig:
-    """About a minute: three days, six organisations, a few hundred seekers."""
+    """About a minute: three days, five legitimate organisations, a few hundred seekers."""
     return SimulationConfig(
-        days=3, legit=6, scrapers=scrapers, seed=seed, seekers_per_organization=25, general_seekers=80, sybil_accounts=5
+        days=3,
+        legit=5,
+        scrapers=scrapers,
+        seed=seed,
+        seekers_per_organization=20,
+        seekers_per_scraper_job=30,
+        general_seekers=40,
     )
 
 
@@ -81,6 +87,7 @@ class RecruiterState:
     stopped: bool = False
     paused_until: dt.datetime | None = None
     queue: list = field(default_factory=list)  # a scraper's next resumes, in the order it pages through them
+    pages: dict = field(default_factory=dict)  # (category, city) -> the next page a scraper will ask for
 
     def can_act(self, now: dt.datetime) -> bool:
         return not self.stopped and (self.paused_until is None or now >= self.paused_until)
@@ -150,6 +157,9 @@ class Simulation:
         # Enough seekers in every legitimate job's category and city, and a general pool besides.
         matched = self.config.legit * self.config.seekers_per_organization if cells else 0
         plan = [cells[index % len(cells)] for index in range(matched)]
+        for org in world.organizations:
+            if org.strategy != strategies.LEGIT:
+                plan += [(job.category, job.city) for job in org.jobs] * self.config.seekers_per_scraper_job
         plan += [
             (self.rng.choice(strategies.CATEGORIES), self.rng.choice(strategies.CITIES))
             for _ in range(self.config.general_seekers)
@@ -195,8 +205,8 @@ class Simulation:
         record_login_attempt(request=request, user=state.person.user, success=True)
         self._activity_since_run = True
 
-    def search(self, state: RecruiterState, *, category: str = "", city: str = "", paging: bool = False) -> list:
-        """Candidates for the recruiter's organisation, in the simulator's own stable order."""
+    def search(self, state: RecruiterState, *, category: str = "", city: str = "", page: int = 0) -> list:
+        """One page of results for the recruiter's organisation, in the simulator's own stable order."""
         filters = ResumeSearchFilters(category=category, city=city)
         try:
             found = search_masked_resumes(user=state.person.user, filters=filters)
@@ -204,17 +214,21 @@ class Simulation:
         except DomainError as refusal:
             self._refused(state, refusal)
             return []
+        index = self.world.seeker_by_resume
+        ordered = sorted(
+            (resume_id for resume_id in resume_ids if resume_id in index), key=lambda rid: index[rid].index
+        )
+        shown = ordered[page * SEARCH_PAGE : (page + 1) * SEARCH_PAGE]
         self._activity_since_run = True
         record_activity(
             kind=ActivityKind.SEARCH,
             actor=state.person.user,
             organization=state.organization.organization,
-            filters={**filters.as_log_details(), "cursor": paging},
-            result_count=min(len(resume_ids), SEARCH_PAGE),
+            filters={**filters.as_log_details(), "cursor": page > 0},
+            result_count=len(shown),
             ip=state.person.ip,
         )
-        index = self.world.seeker_by_resume
-        return sorted((resume_id for resume_id in resume_ids if resume_id in index), key=lambda rid: index[rid].index)
+        return shown
 
     def view(self, state: RecruiterState, resume_id) -> None:
         if not state.can_act(self.clock.now()):

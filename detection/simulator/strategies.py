@@ -10,7 +10,7 @@ back). Each scraper strategy harvests differently, starting after a warm-up:
 - breadth: human pace, but resumes outside its own jobs' categories and cities;
 - sybil: many small organisations, each under every limit, sharing login IPs, devices and a licence file;
 - drip: one reveal every 24 minutes round the clock, machine-regular, within its quota;
-- night: steady reveals between 00:30 and 04:30.
+- night: a script revealing steadily between 00:30 and 04:30, without opening the resumes.
 """
 
 import datetime as dt
@@ -18,7 +18,7 @@ from functools import partial
 
 from employers.models import Plan
 
-from .world import CATEGORIES, CITIES, Builder, SimSeeker, World
+from .world import CATEGORIES, CITIES, SEARCH_PAGE, Builder, SimSeeker, World
 
 SCRAPERS = ("burst", "breadth", "sybil", "drip", "night")
 LEGIT = "legit"
@@ -164,8 +164,12 @@ def _legit_session(sim, state) -> None:
     rng = sim.rng
     org = state.organization
     job = rng.choice(org.jobs)
-    found = sim.search(state, category=job.category, city=job.city)
-    fresh = [resume_id for resume_id in found if resume_id not in sim.revealed[org.organization.pk]][:20]
+    fresh = []
+    for page in range(3):  # a person looks at a page or three, not at the whole index
+        shown = sim.search(state, category=job.category, city=job.city, page=page)
+        fresh = [resume_id for resume_id in shown if resume_id not in sim.revealed[org.organization.pk]]
+        if fresh or len(shown) < SEARCH_PAGE:
+            break
     if not fresh:
         return
     opened = rng.sample(fresh, k=min(len(fresh), rng.randint(1, 3)))
@@ -232,12 +236,15 @@ def _harvest(sim, state, *, remaining: int, gap, target, view_first: bool) -> No
         return
     org = state.organization
     revealed = sim.revealed[org.organization.pk]
-    if not state.queue:
-        category, city = target()
-        found = sim.search(state, category=category, city=city, paging=True)
-        state.queue = [rid for rid in found if rid not in revealed]
-        if not state.queue and not state.stopped:
-            state.queue = [rid for rid in sim.search(state, paging=True) if rid not in revealed]
+    attempts = 0
+    while not state.queue and not state.stopped and attempts < 4:
+        # The next page of one of its searches, walked in order; an exhausted search is dropped.
+        attempts += 1
+        cell = target()
+        page = state.pages.get(cell, 0)
+        shown = sim.search(state, category=cell[0], city=cell[1], page=page)
+        state.pages[cell] = page + 1
+        state.queue = [resume_id for resume_id in shown if resume_id not in revealed]
     if not state.queue:
         return
     resume_id = state.queue.pop(0)
@@ -352,7 +359,7 @@ def _plan_night(sim, *, states, day, weekday) -> None:
                 remaining=18,
                 gap=lambda: _seconds(rng, 9 * 60, 15 * 60),
                 target=_own_cells(sim, state.organization),
-                view_first=True,
+                view_first=False,
             ),
         )
 

@@ -39,6 +39,7 @@ BROWSER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
 )
 SCRIPT_AGENT = "python-requests/2.32.3"
+SEARCH_PAGE = 20  # results per page of the search API
 
 
 class RealDataPresent(Exception):
