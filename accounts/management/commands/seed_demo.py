@@ -6,6 +6,7 @@ from tqdm import tqdm
 
 from accounts.demo import DemoLogin, demo_email, ensure_user, realistic_name
 from accounts.models import Role
+from detection.demo import seed_detection_demo
 from employers.demo import seed_employers
 from resumes.demo import link_applications_to_resumes, seed_resumes, seed_reveals
 
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         resumes = seed_resumes(seekers=seekers)
         link_applications_to_resumes()
         reveals = seed_reveals()
+        self.stdout.write(seed_detection_demo().summary)
 
         if orgs:
             logins.append(DemoLogin(Role.RECRUITER, demo_email("recruiter01")))
