@@ -41,6 +41,7 @@ TICK = dt.timedelta(minutes=5)
 # Monday 2 March 2026, 00:00 platform time: a fixed start, so nothing depends on the wall clock.
 START_DATE = dt.date(2026, 3, 2)
 STOPPING_CODES = {"org_suspended", "recruiter_inactive"}
+FLAG_SUBJECT_FIELDS = ("pk", "severity", "organization_id", "recruiter_id", "cluster_members")
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class SimulationConfig:
     seekers_per_organization: int = 45  # in the categories and cities of each legitimate organisation's jobs
     seekers_per_scraper_job: int = 60  # in the category and city of each scraper's job: what it harvests
     general_seekers: int = 300  # anywhere, in any category
-    sybil_accounts: int = 8  # 8 x 14 reveals a day: each under every limit, together over the cluster's floor
+    sybil_accounts: int = 8  # 8 x 18 reveals a day: each under every limit, together over the cluster's floor
 
     @property
     def warmup_days(self) -> int:
@@ -110,12 +111,11 @@ class Simulation:
         self.started_at: dict[str, dt.datetime] = {}
         self.stopped_at: dict[str, dt.datetime] = {}
         self.first_high_flag_at: dict[str, dt.datetime] = {}
-        self.legit_flags: Counter = Counter()
         self.reveals_granted: Counter = Counter()
         self.harvested: dict[str, set] = {}
         self.detector_runs = 0
         self._activity_since_run = False
-        self._last_flag_id = 0
+        self._high_flags_seen: set[int] = set()
         self._owners: dict[tuple[str, str], str] = {}
 
     # Scheduling
@@ -323,20 +323,14 @@ class Simulation:
         run_detectors(now=moment)
         self.detector_runs += 1
         self._activity_since_run = False
-        new_flags = list(
-            Flag.objects.filter(pk__gt=self._last_flag_id)
-            .order_by("pk")
-            .values("pk", "severity", "organization_id", "recruiter_id", "cluster_members", "created_at")
-        )
-        if not new_flags:
+        # A flag becomes high when raised so, or later when another detector corroborates it.
+        high = Flag.objects.filter(severity=Severity.HIGH)
+        if high.count() == len(self._high_flags_seen):
             return
-        self._last_flag_id = new_flags[-1]["pk"]
-        for flag in new_flags:
+        for flag in high.exclude(pk__in=self._high_flags_seen).order_by("pk").values(*FLAG_SUBJECT_FIELDS):
+            self._high_flags_seen.add(flag["pk"])
             for strategy in self._strategies_named_by(flag):
-                if strategy == "legit":
-                    self.legit_flags[flag["severity"]] += 1
-                elif flag["severity"] == Severity.HIGH:
-                    self.first_high_flag_at.setdefault(strategy, moment)
+                self.first_high_flag_at.setdefault(strategy, moment)
         self._check_stopped(moment)
 
     def _strategies_named_by(self, flag: dict) -> set[str]:
@@ -411,6 +405,10 @@ class Simulation:
                     hours_to_stop=_hours(started, stopped),
                 )
             )
+        legit_flags = Counter()
+        for flag in Flag.objects.order_by("pk").values(*FLAG_SUBJECT_FIELDS):
+            if "legit" in self._strategies_named_by(flag):
+                legit_flags[flag["severity"]] += 1
         legit_orgs = [org.organization.pk for org in self.world.of_strategy("legit")]
         legit_users = [person.user.pk for org in self.world.of_strategy("legit") for person in org.recruiters]
         return SimulationReport(
@@ -421,7 +419,7 @@ class Simulation:
             seed=self.config.seed,
             scrapers=outcomes,
             legit_reveals=self.reveals_granted["legit"],
-            legit_flags={severity: self.legit_flags[severity] for severity in Severity.values},
+            legit_flags={severity: legit_flags[severity] for severity in Severity.values},
             legit_organizations_suspended=Organization.objects.filter(
                 pk__in=legit_orgs, status=OrganizationStatus.SUSPENDED
             ).count(),

@@ -14,6 +14,7 @@ back). Each scraper strategy harvests differently, starting after a warm-up:
 """
 
 import datetime as dt
+import itertools
 from functools import partial
 
 from employers.models import Plan
@@ -265,9 +266,10 @@ def _own_cells(sim, org):
 
 def _plan_burst(sim, *, states, day, weekday) -> None:
     rng = sim.rng
-    sim.at(sim.local(day, 9, 50), partial(sim.login, states[0]))
-    for number, hour in enumerate((10, 11, 14, 15, 16)):
-        state = states[number % len(states)]
+    for state in states:
+        sim.at(sim.local(day, 9, 50), partial(sim.login, state))
+    # Every account of the script runs at once, a few times a day.
+    for hour, state in itertools.product((10, 11, 14, 15, 16), states):
         sim.at(
             sim.local(day, hour, rng.randrange(10)),
             partial(
@@ -318,7 +320,7 @@ def _plan_sybil(sim, *, states, day, weekday) -> None:
                     _harvest,
                     sim,
                     state,
-                    remaining=7,
+                    remaining=9,  # 18 a day: just under a standard recruiter's 20
                     gap=lambda: _seconds(rng, 6 * 60, 20 * 60),
                     target=_own_cells(sim, state.organization),
                     view_first=True,
