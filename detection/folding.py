@@ -18,6 +18,7 @@ from resumes import selectors as resume_selectors
 
 from .models import AccountLink, ActivityAggregate, DetectionState, Granularity, LinkKind, SubjectType
 from .periods import day_start, hour_start, is_night, platform_hour
+from .selectors import ORGANIZATION, RECRUITER
 
 REVEAL_GRANTED = "reveal.granted"
 REVEAL_DENIED = "reveal.denied"
@@ -140,7 +141,9 @@ class _Folder:
         starts = {key[3] for key in self.deltas}
         existing = {
             (row.subject_type, row.subject_id, row.granularity, row.bucket_start): row
-            for row in ActivityAggregate.objects.filter(subject_id__in=subject_ids, bucket_start__in=starts)
+            for row in ActivityAggregate.objects.filter(
+                subject_type__in={key[0] for key in self.deltas}, subject_id__in=subject_ids, bucket_start__in=starts
+            )
         }
         created, updated = [], []
         for key, delta in self.deltas.items():
@@ -212,16 +215,21 @@ def _fold_reveals(folder: _Folder, events: list[dict]) -> None:
         action, moment = event["action"], event["created_at"]
         recruiter_id, organization_id = event["actor_id"], event["organization_id"]
         if action == REVEAL_GRANTED:
+            # Free reveals are of applicants to the cited job (or a re-reveal): the seeker chose this
+            # organisation, so where they fit and whether they were opened masked says nothing.
+            charged = bool(event["details"].get("charged"))
             folder.add(
                 recruiter_id=recruiter_id,
                 organization_id=organization_id,
                 moment=moment,
                 reveal_time=True,
                 reveals=1,
-                charged_reveals=int(bool(event["details"].get("charged"))),
+                charged_reveals=int(charged),
                 night_reveals=int(is_night(moment)),
-                off_target_reveals=int(_off_target(resumes.get(event["target_id"]), jobs.get(organization_id))),
-                unviewed_reveals=int((str(recruiter_id), event["target_id"]) not in viewed),
+                off_target_reveals=int(
+                    charged and _off_target(resumes.get(event["target_id"]), jobs.get(organization_id))
+                ),
+                unviewed_reveals=int(charged and (str(recruiter_id), event["target_id"]) not in viewed),
             )
         elif action == REVEAL_DENIED:
             quota = event["code"] == QUOTA_EXHAUSTED
@@ -277,14 +285,14 @@ def _fold_links(batch: Batch) -> None:
             seen[(kind, key, node)] = max(moment, seen.get((kind, key, node), moment))
 
     for login in batch.logins:
-        node = f"recruiter:{login['user_id']}"
+        node = f"{RECRUITER}{login['user_id']}"
         link(LinkKind.LOGIN_NETWORK, network_of(login["ip"]), node, login["created_at"])
         if login["device_id"]:
             link(LinkKind.DEVICE, _digest(login["device_id"]), node, login["created_at"])
     for event in batch.audit:
-        nodes = [f"recruiter:{event['actor_id']}"] if event["actor_id"] else []
+        nodes = [f"{RECRUITER}{event['actor_id']}"] if event["actor_id"] else []
         if event["organization_id"] is not None:
-            nodes.append(f"organization:{event['organization_id']}")
+            nodes.append(f"{ORGANIZATION}{event['organization_id']}")
         for node in nodes:
             if event["action"] == ORGANIZATION_REGISTRATION:
                 link(LinkKind.REGISTRATION_IP, event["ip"], node, event["created_at"])

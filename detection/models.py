@@ -90,10 +90,11 @@ class ActivityAggregate(models.Model):
     search_results = models.PositiveBigIntegerField(default=0)
     paged_searches = models.PositiveIntegerField(default=0, help_text="Searches that asked for a next page.")
     off_target_reveals = models.PositiveIntegerField(
-        default=0, help_text="Reveals whose resume category or city matches none of the organisation's open jobs."
+        default=0,
+        help_text="Charged reveals whose resume category or city matches none of the organisation's open jobs.",
     )
     unviewed_reveals = models.PositiveIntegerField(
-        default=0, help_text="Reveals of a resume the recruiter never opened masked first."
+        default=0, help_text="Charged reveals of a resume the recruiter did not open masked first."
     )
     credited_backs = models.PositiveIntegerField(default=0, help_text="Reveals credited back: the seeker replied.")
     approvals = models.PositiveIntegerField(default=0, help_text="Contact requests the seekers approved.")

@@ -7,6 +7,12 @@ from employers import selectors as employer_selectors
 
 from .models import AccountLink, ActivityAggregate, Granularity, SubjectType
 
+RECRUITER = "recruiter:"
+ORGANIZATION = "organization:"
+# Steps of the walk from a run's subjects through shared keys and seats: a ring shares its
+# device or network directly (one step), and its organisations are a seat away (two).
+LINK_ROUNDS = 4
+
 
 class RunLoaders:
     """Lazy reads for one run; each is one query, bounded by active subjects, not by history."""
@@ -36,13 +42,45 @@ class RunLoaders:
             self._seat_counts[organization_id] = counts.get(organization_id, 0)
         return self._seat_counts[organization_id]
 
-    @cached_property
-    def recent_links(self) -> list[dict]:
-        since = self.context.now - dt.timedelta(days=self.context.config["sybil_lookback_days"])
-        return list(AccountLink.objects.filter(last_seen__gte=since).values("kind", "key", "node"))
+    def links_around(self, nodes: set[str]) -> tuple[list[dict], list[tuple[str, int]]]:
+        """Shared links and seats within LINK_ROUNDS steps of `nodes`: a bounded walk, not every link there is.
 
-    def seat_organizations(self, user_ids) -> dict[str, int]:
-        return employer_selectors.seat_organizations(user_ids=user_ids)
+        Returns the links (kind, key, node) of keys shared by at most sybil_max_key_fanout
+        accounts, and the (recruiter id, organisation id) seats met on the way.
+        """
+        config = self.context.config
+        since = self.context.now - dt.timedelta(days=config["sybil_lookback_days"])
+        recent = AccountLink.objects.filter(last_seen__gte=since)
+        links: list[dict] = []
+        seats: set[tuple[str, int]] = set()
+        seen_keys: set[tuple[str, str]] = set()
+        seen, frontier = set(nodes), set(nodes)
+        for _ in range(LINK_ROUNDS):
+            if not frontier:
+                break
+            found = set()
+            for recruiter_id, organization_id in employer_selectors.seat_memberships(
+                user_ids={node.removeprefix(RECRUITER) for node in frontier if node.startswith(RECRUITER)},
+                organization_ids={
+                    int(node.removeprefix(ORGANIZATION)) for node in frontier if node.startswith(ORGANIZATION)
+                },
+            ):
+                seats.add((recruiter_id, organization_id))
+                found |= {f"{RECRUITER}{recruiter_id}", f"{ORGANIZATION}{organization_id}"}
+            keys = set(recent.filter(node__in=frontier | found).values_list("kind", "key")) - seen_keys
+            seen_keys |= keys
+            if keys:
+                members: dict[tuple[str, str], list[dict]] = {}
+                for row in recent.filter(key__in={key for _, key in keys}).values("kind", "key", "node"):
+                    if (row["kind"], row["key"]) in keys:
+                        members.setdefault((row["kind"], row["key"]), []).append(row)
+                for rows in members.values():
+                    if len(rows) <= config["sybil_max_key_fanout"]:  # more is a public network: it links nobody
+                        links.extend(rows)
+                        found |= {row["node"] for row in rows}
+            frontier = found - seen
+            seen |= found
+        return links, sorted(seats)
 
     def organization_rows(self, organization_ids, *, since: dt.datetime) -> dict[int, list[ActivityAggregate]]:
         """Hour and day rows of these organisations since `since` (for clusters, whose members may be quiet now)."""

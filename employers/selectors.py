@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -114,10 +114,12 @@ def open_job_targets(*, organization_ids) -> dict[int, tuple[set[str], set[str]]
     return targets
 
 
-def seat_organizations(*, user_ids) -> dict[str, int]:
-    """{user id (str): organisation id} of the seats these users hold, active or not."""
-    seats = Seat.objects.filter(user_id__in=set(user_ids)).values_list("user_id", "organization_id")
-    return {str(user_id): organization_id for user_id, organization_id in seats}
+def seat_memberships(*, user_ids=(), organization_ids=()) -> list[tuple[str, int]]:
+    """(user id, organisation id) of every seat held by these users or in these organisations, active or not."""
+    seats = Seat.objects.filter(Q(user_id__in=set(user_ids)) | Q(organization_id__in=set(organization_ids)))
+    return [
+        (str(user_id), organization_id) for user_id, organization_id in seats.values_list("user_id", "organization_id")
+    ]
 
 
 def active_seat_counts(*, organization_ids) -> dict[int, int]:

@@ -334,6 +334,8 @@ DETECTION = {
     # At most this many new events are folded per run; a longer backlog is read over the next runs,
     # so a run's memory and duration stay bounded after an outage.
     "max_events_per_run": 20_000,
+    # Hour buckets are kept this long (the longest window a flag's chart shows is a week); day buckets stay.
+    "hour_buckets_kept_days": 35,
     # Strong flags on one organisation within this many hours corroborate each other.
     "corroboration_hours": 24,
     # Reveals between 00:00 and this hour (platform time, PLATFORM_TIME_ZONE) count as night reveals.
@@ -372,7 +374,7 @@ DETECTION = {
     # When MAD is 0 (most peers equal), 1.253314 * mean absolute deviation replaces 1.4826 * MAD;
     # when that is 0 too, an organisation at this multiple of the median is the outlier.
     "peer_fallback_multiple": 5.0,
-    # breadth: share of today's reveals whose resume category or city matches none of the open jobs.
+    # breadth: share of today's charged reveals whose resume category or city matches none of the open jobs.
     "breadth_min_reveals": 15,
     # Legitimate hiring strays to neighbouring roles and cities, but not for most of its reveals.
     "breadth_min_share": 0.5,

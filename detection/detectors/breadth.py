@@ -15,9 +15,9 @@ class BreadthDetector:
         findings = []
         for organization_id in sorted(context.organizations):
             row = context.day_row(SubjectType.ORGANIZATION, organization_id, context.today)
-            if row is None or row.reveals < config["breadth_min_reveals"]:
+            if row is None or row.charged_reveals < config["breadth_min_reveals"]:
                 continue
-            share = row.off_target_reveals / row.reveals
+            share = row.off_target_reveals / row.charged_reveals
             if share < config["breadth_min_share"]:
                 continue
             findings.append(
@@ -34,7 +34,7 @@ class BreadthDetector:
                     window_end=context.now,
                     window_key=day_key(context.now),
                     evidence={
-                        "reveals_today": row.reveals,
+                        "charged_reveals_today": row.charged_reveals,
                         "off_target_reveals": row.off_target_reveals,
                         "off_target_share": round(share, 2),
                         "min_share": config["breadth_min_share"],

@@ -40,7 +40,7 @@ class HarvestingShapeDetector:
                         "search_results_seen": row.search_results,
                         "reveal_to_results": _ratio(row.reveals, row.search_results),
                         "unviewed_reveals": row.unviewed_reveals,
-                        "unviewed_share": _ratio(row.unviewed_reveals, row.reveals),
+                        "unviewed_share": _ratio(row.unviewed_reveals, row.charged_reveals),
                         "searches": row.searches,
                         "paged_share": _ratio(row.paged_searches, row.searches),
                     },
@@ -55,7 +55,7 @@ class HarvestingShapeDetector:
             row.reveals / row.search_results >= config["harvest_reveal_to_results"]
         ):
             found.add("reveals_most_results")
-        if row.unviewed_reveals / row.reveals >= config["harvest_unviewed_share"]:
+        if row.charged_reveals and row.unviewed_reveals / row.charged_reveals >= config["harvest_unviewed_share"]:
             found.add("unviewed")
         if row.searches >= config["harvest_min_searches"] and (
             row.paged_searches / row.searches >= config["harvest_paged_share"]

@@ -43,6 +43,8 @@ class PeerOutlierDetector:
 
     def detect(self, context: DetectionContext) -> list[Finding]:
         config = context.config
+        if not context.organizations:
+            return []
         today = context.loaders.organization_days_today
         candidates = [
             organization_id

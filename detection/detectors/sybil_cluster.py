@@ -13,11 +13,10 @@ from collections import Counter, defaultdict
 
 from detection.models import SubjectType
 from detection.periods import day_key, hour_start
+from detection.selectors import ORGANIZATION, RECRUITER
 
 from .base import DetectionContext, Family, Finding, Strength
 
-RECRUITER = "recruiter:"
-ORGANIZATION = "organization:"
 DAY = dt.timedelta(hours=24)
 
 
@@ -52,10 +51,10 @@ class SybilClusterDetector:
         if not context.recruiters and not context.organizations:
             return []
         config = context.config
-        union, kinds_shared = self.link(context)
         touched = {f"{RECRUITER}{recruiter}" for recruiter in context.recruiters} | {
             f"{ORGANIZATION}{organization}" for organization in context.organizations
         }
+        union, kinds_shared = self.link(context, touched)
         findings = []
         for component in union.components():
             organizations = sorted(
@@ -69,26 +68,25 @@ class SybilClusterDetector:
                 findings.append(finding)
         return findings
 
-    def link(self, context: DetectionContext) -> tuple[UnionFind, dict[str, Counter]]:
-        config = context.config
+    def link(self, context: DetectionContext, touched: set[str]) -> tuple[UnionFind, dict[str, Counter]]:
+        links, seats = context.loaders.links_around(touched)
         groups: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for link in context.loaders.recent_links:
+        for link in links:
             groups[(link["kind"], link["key"])].add(link["node"])
         union = UnionFind()
         kinds_shared: dict[str, Counter] = defaultdict(Counter)
         for (kind, _key), nodes in groups.items():
-            if len(nodes) < 2 or len(nodes) > config["sybil_max_key_fanout"]:
-                continue  # nobody to share with, or a public network
+            if len(nodes) < 2:
+                continue  # nobody to share with
             first, *rest = sorted(nodes)
             for node in rest:
                 union.union(first, node)
-            kinds_shared[union.find(first)][kind] += 1
-        recruiters = [node.removeprefix(RECRUITER) for node in union.parent if node.startswith(RECRUITER)]
-        for recruiter_id, organization_id in context.loaders.seat_organizations(recruiters).items():
+            kinds_shared[first][kind] += 1
+        for recruiter_id, organization_id in seats:
             union.union(f"{RECRUITER}{recruiter_id}", f"{ORGANIZATION}{organization_id}")
         merged: dict[str, Counter] = defaultdict(Counter)
-        for root, counts in kinds_shared.items():
-            merged[union.find(root)] += counts
+        for node, counts in kinds_shared.items():
+            merged[union.find(node)] += counts
         return union, merged
 
     def judge(self, context, component: set[str], organizations: list[int], shared: Counter, config) -> Finding | None:

@@ -74,22 +74,26 @@ def act_on_high_flags(
     revoked: list[int] = []
     if lone_recruiter is not None:
         seat = Seat.objects.select_related("organization", "user").filter(user_id=lone_recruiter).first()
-        if seat is None:
-            return
+        if seat is None or not seat.is_active:
+            return  # already stopped: an operator decides what follows
         employer_services.suspend_seat_by_platform(seat=seat, reason=reason)
         revoked = relay.revoke_relay_contacts_obtained_since(
             organization=seat.organization, recruiter=seat.user, since=since, reason=reason
         )
         action = FlagAction.SEAT_SUSPENDED
     else:
+        organizations = list(
+            Organization.objects.filter(pk__in=organization_ids, status__in=SUSPENDABLE).order_by("pk")
+        )
+        if not organizations:
+            return  # already stopped: an operator decides what follows
         action = FlagAction.NONE
-        for organization in Organization.objects.filter(pk__in=organization_ids).order_by("pk"):
-            if organization.status in SUSPENDABLE:
-                try:
-                    employer_services.suspend_organization(organization=organization, by=None, reason=reason)
-                    action = FlagAction.ORGANIZATION_SUSPENDED
-                except DomainError as refusal:  # suspended meanwhile by an operator: nothing left to do
-                    logger.info("flag %s: organisation %s not suspended (%s)", flag.pk, organization.pk, refusal.code)
+        for organization in organizations:
+            try:
+                employer_services.suspend_organization(organization=organization, by=None, reason=reason)
+                action = FlagAction.ORGANIZATION_SUSPENDED
+            except DomainError as refusal:  # suspended meanwhile by an operator
+                logger.info("flag %s: organisation %s not suspended (%s)", flag.pk, organization.pk, refusal.code)
             revoked += relay.revoke_relay_contacts_obtained_since(
                 organization=organization, recruiter=None, since=since, reason=reason
             )

@@ -11,15 +11,25 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
 from employers.models import Organization
 
 from .. import folding
-from ..detectors import DETECTORS, FAMILY_OF, DetectionContext, Finding, Strength
+from ..detectors import DETECTORS, DetectionContext, Finding, Strength
 from ..detectors.base import group_by_subject
-from ..models import ActivityAggregate, DetectionRun, DetectionState, Flag, FlagStatus, Granularity, Severity
+from ..models import (
+    ActivityAggregate,
+    DetectionRun,
+    DetectionState,
+    Flag,
+    FlagStatus,
+    Granularity,
+    Severity,
+    SubjectType,
+)
 from ..periods import day_start, hour_start
 from ..selectors import RunLoaders
 from . import actions
@@ -38,27 +48,26 @@ def run_detectors(*, now: dt.datetime | None = None) -> DetectionRun:
     config = settings.DETECTION
     with transaction.atomic():
         state = _locked_state()
+        if state.last_run_at is None or day_start(state.last_run_at) < day_start(now):
+            _prune_hour_buckets(now=now, config=config)
+        run = DetectionRun.objects.create(started_at=now, window_end=now)
         batch = folding.read_batch(state=state, limit=config["max_events_per_run"])
         touched = folding.fold_batch(batch)
         context = _context(now=now, config=config, touched=touched)
         findings = [finding for detector in DETECTORS for finding in detector.detect(context)]
-        raised = raise_flags(findings=findings, context=context)
+        raised = raise_flags(findings=findings, context=context, run=run)
         state.last_audit_seq = batch.audit_upto
         state.last_activity_id = batch.activity_upto
         state.last_login_id = batch.login_upto
         state.last_run_at = now
         state.save()
-        run = DetectionRun.objects.create(
-            started_at=now,
-            finished_at=now,
-            window_start=batch.oldest,
-            window_end=now,
-            events_read=batch.events_read,
-            flags_raised=len(raised.created),
-            duration_ms=int((time.monotonic() - clock) * 1000),
-        )
-        if raised.created:
-            Flag.objects.filter(pk__in=[flag.pk for flag in raised.created]).update(run=run)
+        run.window_start = batch.oldest
+        run.events_read = batch.events_read
+        run.flags_raised = len(raised.created)
+        run.duration_ms = int((time.monotonic() - clock) * 1000)
+        # On the run's clock (simulated time in the simulator), not the wall clock.
+        run.finished_at = now + dt.timedelta(milliseconds=run.duration_ms)
+        run.save()
     return run
 
 
@@ -66,6 +75,12 @@ def _locked_state() -> DetectionState:
     # The row is created once; every run then queues on its lock.
     DetectionState.objects.bulk_create([DetectionState(pk=STATE_ID)], ignore_conflicts=True)
     return DetectionState.objects.select_for_update().get(pk=STATE_ID)
+
+
+def _prune_hour_buckets(*, now: dt.datetime, config: dict) -> None:
+    """Once a platform day: hour buckets older than any detector or chart reads go; day buckets stay."""
+    cutoff = day_start(now) - dt.timedelta(days=config["hour_buckets_kept_days"])
+    ActivityAggregate.objects.filter(granularity=Granularity.HOUR, bucket_start__lt=cutoff).delete()
 
 
 def recent_days(config: dict) -> int:
@@ -79,9 +94,9 @@ def _context(*, now: dt.datetime, config: dict, touched: folding.Touched) -> Det
     context.loaders = RunLoaders(context)
     subject_ids = {*touched.recruiters, *(str(organization_id) for organization_id in touched.organizations)}
     if subject_ids:
-        rows = ActivityAggregate.objects.filter(subject_id__in=subject_ids).filter(
-            _recent_buckets(now=now, config=config)
-        )
+        rows = ActivityAggregate.objects.filter(
+            subject_type__in=(SubjectType.RECRUITER, SubjectType.ORGANIZATION), subject_id__in=subject_ids
+        ).filter(_recent_buckets(now=now, config=config))
         hours = [row for row in rows if row.granularity == Granularity.HOUR]
         days = [row for row in rows if row.granularity == Granularity.DAY]
         context.hours = group_by_subject(hours)
@@ -89,9 +104,7 @@ def _context(*, now: dt.datetime, config: dict, touched: folding.Touched) -> Det
     return context
 
 
-def _recent_buckets(*, now: dt.datetime, config: dict):
-    from django.db.models import Q
-
+def _recent_buckets(*, now: dt.datetime, config: dict) -> Q:
     return Q(granularity=Granularity.HOUR, bucket_start__gte=hour_start(now - dt.timedelta(hours=RECENT_HOURS))) | Q(
         granularity=Granularity.DAY, bucket_start__gte=day_start(now) - dt.timedelta(days=recent_days(config))
     )
@@ -123,11 +136,11 @@ def _recent_strong_flags(*, organization_ids: set[int], now: dt.datetime, config
             created_at__gte=since,
             status__in=(FlagStatus.OPEN, FlagStatus.CONFIRMED),
             severity__in=(Severity.MEDIUM, Severity.HIGH),
-        ).only("id", "detector", "organization_id", "recruiter_id", "window_start", "subject_type")
+        ).only("id", "detector", "dedupe_key", "organization_id", "recruiter_id", "window_start", "subject_type")
     )
 
 
-def raise_flags(*, findings: list[Finding], context: DetectionContext) -> Raised:
+def raise_flags(*, findings: list[Finding], context: DetectionContext, run: DetectionRun | None = None) -> Raised:
     """Turn findings into flags (once per detector, subject and window), then act on the high ones."""
     raised = Raised()
     if not findings:
@@ -149,7 +162,7 @@ def raise_flags(*, findings: list[Finding], context: DetectionContext) -> Raised
         severity = severity_of(finding, families)
         flag = existing.get(finding.dedupe_key)
         if flag is None:
-            flag = _create_flag(finding=finding, severity=severity, corroborating=corroborating, now=now)
+            flag = _create_flag(finding=finding, severity=severity, corroborating=corroborating, run=run, now=now)
             existing[finding.dedupe_key] = flag
             raised.created.append(flag)
         elif flag.status == FlagStatus.OPEN and SEVERITY_RANK[severity] > SEVERITY_RANK[flag.severity]:
@@ -174,7 +187,9 @@ def _evidence(finding: Finding, severity: str, corroborating: list) -> dict:
     }
 
 
-def _create_flag(*, finding: Finding, severity: str, corroborating: list, now: dt.datetime) -> Flag:
+def _create_flag(
+    *, finding: Finding, severity: str, corroborating: list, run: DetectionRun | None, now: dt.datetime
+) -> Flag:
     flag = Flag.objects.create(
         detector=finding.detector,
         subject_type=finding.subject_type,
@@ -187,6 +202,7 @@ def _create_flag(*, finding: Finding, severity: str, corroborating: list, now: d
         window_end=finding.window_end,
         evidence=_evidence(finding, severity, corroborating),
         dedupe_key=finding.dedupe_key,
+        run=run,
         created_at=now,
     )
     _record_raised(flag)
@@ -221,9 +237,5 @@ def _record_raised(flag: Flag, *, upgraded_from: str = "") -> None:
         organization=Organization(pk=flag.organization_id) if flag.organization_id else None,
         target_type="flag",
         target_id=flag.pk,
-        outcome=flag.severity,
         details=details,
     )
-
-
-__all__ = ["FAMILY_OF", "run_detectors"]
