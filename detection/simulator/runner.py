@@ -50,9 +50,9 @@ class SimulationConfig:
     legit: int = 30
     scrapers: tuple[str, ...] = strategies.SCRAPERS
     seed: int = 7
-    seekers_per_organization: int = 45  # in the categories and cities of each legitimate organisation's jobs
-    seekers_per_scraper_job: int = 60  # in the category and city of each scraper's job: what it harvests
-    general_seekers: int = 300  # anywhere, in any category
+    seekers_per_organization: int = 30  # in the categories and cities of each legitimate organisation's jobs
+    seekers_per_scraper_job: int = 40  # in the category and city of each scraper's job: what it harvests
+    general_seekers: int = 200  # anywhere, in any category
     sybil_accounts: int = 8  # 8 x 18 reveals a day: each under every limit, together over the cluster's floor
 
     @property
