@@ -26,6 +26,7 @@ from audit.models import ActivityKind
 from audit.services import record_activity
 from config.errors import DomainError
 from detection.models import Flag, Severity
+from detection.services import run_detectors
 from employers.models import Organization, OrganizationStatus, Seat
 from resumes import relay
 from resumes import services as resume_services
@@ -62,7 +63,7 @@ class SimulationConfig:
 
 
 def quick_config(*, seed: int, scrapers: tuple[str, ...]) -> SimulationConfig:
-    """About a minute: three days, five legitimate organisations, a few hundred seekers."""
+    """A short run (a minute or two on an idle machine): three days, five legitimate organisations, 620 seekers."""
     return SimulationConfig(
         days=3,
         legit=5,
@@ -105,7 +106,8 @@ class Simulation:
         self._heap: list[_Step] = []
         self._sequence = 0
         self.world: World | None = None
-        self.states: dict[int, RecruiterState] = {}
+        self.clock: Clock | None = None
+        self.states: dict = {}  # recruiter's user id -> RecruiterState
         self.revealed: dict[int, set] = {}  # organisation id -> resume ids it obtained
         self.applied: set[tuple[int, object]] = set()
         self.started_at: dict[str, dt.datetime] = {}
@@ -117,6 +119,7 @@ class Simulation:
         self._activity_since_run = False
         self._high_flags_seen: set[int] = set()
         self._owners: dict[tuple[str, str], str] = {}
+        self._by_category: dict[str, list[SimSeeker]] | None = None
 
     # Scheduling
 
@@ -150,9 +153,7 @@ class Simulation:
         faker_en.seed_instance(self.config.seed)
         builder = Builder(rng=self.rng, faker_zh=faker_zh, faker_en=faker_en, clock=clock, tag=User.objects.count())
         world = World(operator=builder.operator())
-        strategies.build_organizations(
-            world=world, builder=builder, config=self.config, rng=self.rng, progress=self.progress
-        )
+        strategies.build_organizations(world=world, builder=builder, config=self.config, rng=self.rng)
         cells = [(job.category, job.city) for org in world.of_strategy("legit") for job in org.jobs]
         # Enough seekers in every legitimate job's category and city, and a general pool besides.
         matched = self.config.legit * self.config.seekers_per_organization if cells else 0
@@ -183,7 +184,7 @@ class Simulation:
 
     def seekers_in(self, category: str) -> list[SimSeeker]:
         """Seekers of a category who could apply: anyone but those hiding their resume."""
-        if not hasattr(self, "_by_category"):
+        if self._by_category is None:
             self._by_category = {}
             for seeker in self.world.seekers:
                 if seeker.resume.visibility != Visibility.HIDDEN:
@@ -318,8 +319,6 @@ class Simulation:
     # Detection
 
     def detect(self, moment: dt.datetime) -> None:
-        from detection.services import run_detectors
-
         run_detectors(now=moment)
         self.detector_runs += 1
         self._activity_since_run = False

@@ -32,7 +32,8 @@ SHARED_SYBIL_DEVICES = ("dev-5e11a0c0ffee0001", "dev-5e11a0c0ffee0002")
 SYBIL_LICENCE_SEED = 424242
 
 
-def build_organizations(*, world: World, builder: Builder, config, rng, progress: bool) -> None:
+def build_organizations(*, world: World, builder: Builder, config, rng) -> None:
+    """The legitimate organisations, then one organisation (sybil: several) per chosen scraper strategy."""
     operator = world.operator
     for index in range(config.legit):
         city = CITIES[index % len(CITIES)]
