@@ -76,6 +76,12 @@ class Batch:
 
 
 def read_batch(*, state: DetectionState, limit: int) -> Batch:
+    """Audit events by seq (gap-free: see audit_events_since); activity and logins by id.
+
+    Activity and login rows are single autocommit inserts, so an id committing after a
+    higher one is a window of microseconds; the worst a run can miss is one search,
+    view or login of evidence, never a reveal.
+    """
     audit, audit_upto = audit_selectors.audit_events_since(
         after_seq=state.last_audit_seq, actions=READ_AUDIT_ACTIONS, limit=limit
     )
@@ -173,9 +179,14 @@ class _Folder:
             row.extra = extra
             if row.organization_id is None:
                 row.organization_id = delta.organization_id
-        ActivityAggregate.objects.bulk_create(created)
-        if updated:
-            ActivityAggregate.objects.bulk_update(updated, [*COUNT_FIELDS, "extra", "organization_id"])
+        # One upsert of the new totals (bulk_update's CASE per field and row costs far more); runs hold
+        # the watermark's lock, so nobody else writes these rows meanwhile.
+        ActivityAggregate.objects.bulk_create(
+            [*created, *updated],
+            update_conflicts=True,
+            unique_fields=["subject_type", "subject_id", "granularity", "bucket_start"],
+            update_fields=[*COUNT_FIELDS, "extra", "organization_id"],
+        )
 
 
 def fold_batch(batch: Batch) -> Touched:

@@ -15,7 +15,7 @@ LINK_ROUNDS = 4
 
 
 class RunLoaders:
-    """Lazy reads for one run; each is one query, bounded by active subjects, not by history."""
+    """Lazy reads for one run, cached; each is bounded by the active subjects, not by the history."""
 
     def __init__(self, context) -> None:
         self.context = context
@@ -55,19 +55,25 @@ class RunLoaders:
         seats: set[tuple[str, int]] = set()
         seen_keys: set[tuple[str, str]] = set()
         seen, frontier = set(nodes), set(nodes)
+        seated: set[str] = set()  # nodes whose seats are known
+        keyed: set[str] = set()  # nodes whose keys are known
         for _ in range(LINK_ROUNDS):
-            if not frontier:
-                break
-            found = set()
-            for recruiter_id, organization_id in employer_selectors.seat_memberships(
-                user_ids={node.removeprefix(RECRUITER) for node in frontier if node.startswith(RECRUITER)},
-                organization_ids={
-                    int(node.removeprefix(ORGANIZATION)) for node in frontier if node.startswith(ORGANIZATION)
-                },
-            ):
-                seats.add((recruiter_id, organization_id))
-                found |= {f"{RECRUITER}{recruiter_id}", f"{ORGANIZATION}{organization_id}"}
-            keys = set(recent.filter(node__in=frontier | found).values_list("kind", "key")) - seen_keys
+            found: set[str] = set()
+            to_seat = frontier - seated
+            if to_seat:
+                for recruiter_id, organization_id in employer_selectors.seat_memberships(
+                    user_ids={node.removeprefix(RECRUITER) for node in to_seat if node.startswith(RECRUITER)},
+                    organization_ids={
+                        int(node.removeprefix(ORGANIZATION)) for node in to_seat if node.startswith(ORGANIZATION)
+                    },
+                ):
+                    seats.add((recruiter_id, organization_id))
+                    found |= {f"{RECRUITER}{recruiter_id}", f"{ORGANIZATION}{organization_id}"}
+                    seated.add(f"{RECRUITER}{recruiter_id}")  # a recruiter holds one seat at most
+                seated |= to_seat
+            to_key = (frontier | found) - keyed
+            keyed |= to_key
+            keys = set(recent.filter(node__in=to_key).values_list("kind", "key")) - seen_keys if to_key else set()
             seen_keys |= keys
             if keys:
                 members: dict[tuple[str, str], list[dict]] = {}
@@ -80,6 +86,8 @@ class RunLoaders:
                         found |= {row["node"] for row in rows}
             frontier = found - seen
             seen |= found
+            if not frontier - (seated & keyed):
+                break
         return links, sorted(seats)
 
     def organization_rows(self, organization_ids, *, since: dt.datetime) -> dict[int, list[ActivityAggregate]]:

@@ -70,6 +70,20 @@ def test_events_after_a_run_are_added_to_the_same_buckets():
     assert row.extra["t"] == [60, 180]
 
 
+def test_a_backlog_longer_than_a_run_is_read_over_the_next_runs(settings):
+    settings.DETECTION = {**settings.DETECTION, "max_events_per_run": 3}
+    organization, (recruiter,), _ = organization_with_recruiters()
+    for minute in range(5):
+        reveal_event(recruiter, organization, NOW - dt.timedelta(minutes=30 - minute))
+        search(recruiter, organization, NOW - dt.timedelta(minutes=30 - minute))
+
+    runs = [run_detectors(now=NOW + dt.timedelta(minutes=5 * index)).events_read for index in range(3)]
+
+    assert runs == [6, 4, 0]
+    day = ActivityAggregate.objects.get(subject_type="recruiter", granularity="day", subject_id=str(recruiter.pk))
+    assert (day.reveals, day.searches) == (5, 5)
+
+
 def test_a_night_reveal_counts_in_platform_time():
     organization, (recruiter,), _ = organization_with_recruiters()
     night = NOW.replace(hour=2)  # 02:00 in Shanghai is 18:00 UTC the day before
