@@ -1,5 +1,6 @@
 """The detectors' beat task through a real Celery worker on the Redis broker, against the test database."""
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from config.celery_app import app
 from detection.models import DetectionRun
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +26,16 @@ def _database_url() -> str:
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def test_beat_sends_the_detectors_every_five_minutes():
+    """`make run` starts its worker with --beat, so this entry runs the detectors there too."""
+    app.loader.import_default_modules()
+
+    entry = settings.CELERY_BEAT_SCHEDULE["run-detectors"]
+
+    assert (entry["task"], entry["schedule"]) == (TASK, dt.timedelta(minutes=5))
+    assert TASK in app.tasks
 
 
 @pytest.mark.postgres
