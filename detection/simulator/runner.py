@@ -67,14 +67,14 @@ class SimulationConfig:
 
 
 def quick_config(*, seed: int, scrapers: tuple[str, ...]) -> SimulationConfig:
-    """A short run (a minute or two on an idle machine): three days, five legitimate organisations, 620 seekers."""
+    """A short run (a minute or two on an idle machine): three days, five legitimate organisations, 460 seekers."""
     return SimulationConfig(
         days=3,
         legit=5,
         scrapers=scrapers,
         seed=seed,
         seekers_per_organization=20,
-        seekers_per_scraper_job=30,
+        seekers_per_scraper_job=20,
         general_seekers=40,
     )
 
