@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from django.test.utils import override_settings
 from faker import Faker
@@ -370,7 +371,10 @@ class Simulation:
         # The simulated seekers' notices are not sent anywhere: there is no one to read them.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), Clock(build_at) as clock:
             self.clock = clock
-            self.world = self.build(clock)
+            # One process, one writer: a commit per world and per tick rather than per service call
+            # changes no outcome and spares thousands of disk flushes.
+            with transaction.atomic():
+                self.world = self.build(clock)
             self._loop(clock)
         return self.report()
 
@@ -379,18 +383,22 @@ class Simulation:
         moment = self.start
         with tqdm(total=ticks, desc="simulated 5-minute ticks", unit="tick", disable=not self.progress or None) as bar:
             for number in range(1, ticks + 1):
-                if (moment - self.start) % dt.timedelta(days=1) == dt.timedelta(0):
-                    strategies.plan_day(self, day=moment.astimezone(self.zone).date())
                 tick_end = self.start + number * TICK
-                while self._heap and self._heap[0].at < tick_end:
-                    step = heapq.heappop(self._heap)
-                    clock.move_to(step.at)
-                    step.action()
-                clock.move_to(tick_end)
-                if self._activity_since_run or tick_end.minute == 0:
-                    self.detect(tick_end)
+                with transaction.atomic():
+                    self._tick(clock, start=moment, end=tick_end)
                 moment = tick_end
                 bar.update(1)
+
+    def _tick(self, clock: Clock, *, start: dt.datetime, end: dt.datetime) -> None:
+        if (start - self.start) % dt.timedelta(days=1) == dt.timedelta(0):
+            strategies.plan_day(self, day=start.astimezone(self.zone).date())
+        while self._heap and self._heap[0].at < end:
+            step = heapq.heappop(self._heap)
+            clock.move_to(step.at)
+            step.action()
+        clock.move_to(end)
+        if self._activity_since_run or end.minute == 0:
+            self.detect(end)
 
     def report(self) -> SimulationReport:
         outcomes = []
