@@ -510,7 +510,8 @@ def _clean_job(job: JobPosting) -> None:
 
 def create_job(*, seat: Seat, title: str, description: str, city: str, category: str) -> JobPosting:
     """Post a job: open for a verified organisation, else a draft that opens when an operator verifies it."""
-    verified = seat.organization.is_effectively_verified
+    # Read now, not from the seat's cached organisation, which may predate its verification.
+    verified = Organization.objects.only("status", "reverify_due").get(pk=seat.organization_id).is_effectively_verified
     job = JobPosting(
         organization=seat.organization,
         created_by=seat.user,

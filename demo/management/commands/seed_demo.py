@@ -7,6 +7,7 @@ from tqdm import tqdm
 from accounts.demo import demo_email, ensure_user, realistic_name
 from accounts.models import Role
 from detection.canaries import top_up_canaries
+from detection.demo import seed_detection_demo
 from employers.demo import seed_employers
 from resumes.demo import link_applications_to_resumes, seed_resumes, seed_reveals
 
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         resumes = seed_resumes(seekers=seekers)
         link_applications_to_resumes()
         reveals = seed_reveals()
+        # The harvester first: canaries made after it are never among the contacts it took.
+        self.stdout.write(seed_detection_demo().summary)
         canaries = top_up_canaries(target=min(DEMO_CANARIES_MAX, seekers // DEMO_SEEKERS_PER_CANARY), seed=DEMO_SEED)
 
         self.stdout.write(
