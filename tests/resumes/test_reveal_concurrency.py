@@ -4,6 +4,7 @@ import threading
 from collections import Counter
 
 import pytest
+import time_machine
 from django.db import close_old_connections, connections
 
 from audit import selectors as audit_selectors
@@ -112,4 +113,30 @@ def test_parallel_reveals_of_one_seeker_by_one_organisation_are_charged_once():
     assert sum(QuotaCounter.objects.filter(limit_name="recruiter_daily").values_list("used", flat=True)) == 1
     granted = AuditEvent.objects.filter(action="reveal.granted")
     assert sorted(event.details["charged"] for event in granted) == [False] * 7 + [True]
+    assert audit_selectors.walk_chain().ok
+
+
+@pytest.mark.timeout(180)
+@time_machine.travel("2026-11-18 04:00:00+00:00", tick=True)
+def test_org_monthly_limit_holds_across_recruiters():
+    # Daily limits far above the load, so only the month can bind; four recruiters share it.
+    organization = VerifiedOrganizationFactory(recruiter_daily_limit=100, org_daily_limit=100, org_monthly_limit=5)
+    seats = [SeatFactory(organization=organization) for _ in range(4)]
+    job = JobPostingFactory(organization=organization)
+    attempts = [(seats[index % 4].user, ResumeFactory(), job) for index in range(16)]
+
+    outcomes = reveal_in_parallel(attempts)
+
+    assert outcomes == Counter({"granted": 5, "quota_exhausted:org_monthly": 11})
+    monthly = QuotaCounter.objects.get(limit_name="org_monthly", subject=f"organization:{organization.pk}")
+    assert (monthly.period, monthly.used) == ("2026-11", 5)
+    assert QuotaCounter.objects.get(limit_name="org_daily").used == 5
+    assert sum(QuotaCounter.objects.filter(limit_name="recruiter_daily").values_list("used", flat=True)) == 5
+    charged = Reveal.objects.filter(organization=organization, charged=True)
+    assert charged.count() == Reveal.objects.count() == 5
+    granted = AuditEvent.objects.filter(action="reveal.granted")
+    assert sorted(event.details["reveal_id"] for event in granted) == sorted(charged.values_list("pk", flat=True))
+    assert all(event.details["charged"] for event in granted)
+    denied = AuditEvent.objects.filter(action="reveal.denied", code="quota_exhausted")
+    assert denied.count() == 11
     assert audit_selectors.walk_chain().ok
