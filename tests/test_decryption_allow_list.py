@@ -7,10 +7,11 @@ and added, with its reason.
 """
 
 import ast
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-APPS = ("accounts", "resumes", "employers", "audit", "config")
+APPS = ("accounts", "resumes", "employers", "audit", "config", "detection")
 
 # Calls that turn ciphertext into plaintext.
 DECRYPTING_CALLS = {"decrypt", "decrypt_contact_details", "decrypt_email", "decrypt_full_name", "decrypt_photo"}
@@ -29,7 +30,14 @@ ALLOWED = {
     "employers/mail.py": "an invitation is mailed to the invited address itself",
     "resumes/api/views.py": "GET reveals names the organisation's own recruiter by address, never a seeker",
     "config/admin_site.py": "the admin header greets the signed-in operator by their own name",
+    "detection/simulator/world.py": "the simulator refuses any database holding an account it did not create",
 }
+
+# A template calls a method by naming it (`{{ resume.decrypt_contact_details.phone }}`), so any
+# `decrypt...` name in a template is a decryption. Only the seeker's own pages may do it; none does yet,
+# so a new entry here needs the same review as a module above.
+TEMPLATE_DECRYPTION = re.compile(r"\bdecrypt\w*")
+ALLOWED_TEMPLATES: dict[str, str] = {}
 
 
 def decrypting_modules() -> dict[str, list[int]]:
@@ -56,3 +64,39 @@ def test_only_allowed_modules_decrypt_contact_data():
 def test_the_scan_sees_the_reveal_service():
     # Guards the scan itself: if it found nothing, the test above could never fail.
     assert "resumes/services/reveal.py" in decrypting_modules()
+
+
+def template_files() -> list[Path]:
+    """Every template of the project: templates/ and each app's templates/ folder."""
+    folders = [PROJECT_ROOT / "templates", *PROJECT_ROOT.glob("*/templates")]
+    return sorted(path for folder in folders for path in folder.rglob("*") if path.is_file())
+
+
+def decrypting_templates(paths: list[Path], *, root: Path = PROJECT_ROOT) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for path in paths:
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+            if TEMPLATE_DECRYPTION.search(line):
+                found.setdefault(str(path.relative_to(root)), []).append(number)
+    return found
+
+
+def test_only_the_seekers_own_pages_decrypt_in_templates():
+    unexpected = {
+        template: lines
+        for template, lines in decrypting_templates(template_files()).items()
+        if template not in ALLOWED_TEMPLATES
+    }
+
+    assert unexpected == {}, f"templates decrypt contact data outside the allow-list: {unexpected}"
+
+
+def test_the_template_scan_sees_every_template_folder_and_a_decrypting_call(tmp_path):
+    # Guards the scan itself: it reads the project's and the apps' templates, and it recognises a call.
+    scanned = {str(path.relative_to(PROJECT_ROOT)) for path in template_files()}
+    assert "templates/base.html" in scanned
+    assert any(name.startswith("audit/templates/") for name in scanned)
+    planted = tmp_path / "leak.html"
+    planted.write_text("<p>{{ resume.decrypt_contact_details.phone }}</p>\n<p>{{ user.decrypt_email }}</p>\n")
+
+    assert decrypting_templates([planted], root=tmp_path) == {"leak.html": [1, 2]}
