@@ -7,11 +7,11 @@ import shutil
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.cache_keys import delete_this_runs_keys
 from tests.factories import UserFactory
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -106,11 +106,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # Rate-limit counters live in the cache; every test starts from zero. On Redis this
-    # flushes the whole database REDIS_URL names: give the suite a database of its own.
-    cache.clear()
+    # Rate-limit counters live in the cache; every test starts from zero. Only this run's
+    # keys go: other runs sharing the Redis database keep theirs (tests/cache_keys.py).
+    delete_this_runs_keys()
     yield
-    cache.clear()
+    delete_this_runs_keys()
 
 
 @pytest.fixture
