@@ -1,6 +1,7 @@
 """Shared fixtures: API clients, users, and markers for PostgreSQL, Redis and the browser."""
 
 import logging
+import os
 import re
 import shutil
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.cache_keys import delete_this_runs_keys
+from tests.ci_skips import fail_enforced_skip
 from tests.factories import UserFactory
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -65,6 +67,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
         if "browser" in item.keywords and not chromium:
             item.add_marker(pytest.mark.skip(reason="needs Debian's chromium (apt-get install chromium)"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # CI=true: a PostgreSQL-only or browser test that skipped fails the run (tests/ci_skips.py).
+    outcome = yield
+    fail_enforced_skip(outcome.get_result(), environ=os.environ, markers=[mark.name for mark in item.iter_markers()])
 
 
 @pytest.fixture(scope="session")
