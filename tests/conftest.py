@@ -1,17 +1,19 @@
 """Shared fixtures: API clients, users, and markers for PostgreSQL, Redis and the browser."""
 
 import logging
+import os
 import re
 import shutil
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.cache_keys import delete_this_runs_keys
+from tests.ci_skips import fail_enforced_skip
 from tests.factories import UserFactory
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -67,6 +69,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs Debian's chromium (apt-get install chromium)"))
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # CI=true: a PostgreSQL-only or browser test that skipped fails the run (tests/ci_skips.py).
+    outcome = yield
+    fail_enforced_skip(outcome.get_result(), environ=os.environ, markers=[mark.name for mark in item.iter_markers()])
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """On PostgreSQL, empty tables between transactional tests as the maintenance role, the one the triggers allow.
@@ -106,11 +115,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # Rate-limit counters live in the cache; every test starts from zero. On Redis this
-    # flushes the whole database REDIS_URL names: give the suite a database of its own.
-    cache.clear()
+    # Rate-limit counters live in the cache; every test starts from zero. Only this run's
+    # keys go: other runs sharing the Redis database keep theirs (tests/cache_keys.py).
+    delete_this_runs_keys()
     yield
-    cache.clear()
+    delete_this_runs_keys()
 
 
 @pytest.fixture

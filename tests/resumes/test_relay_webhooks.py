@@ -194,23 +194,30 @@ class TestEmail:
         assert Reveal.objects.get().credited_back_at is None
 
     @pytest.mark.parametrize("authentication", ["pass", ["pass"], {"dmarc": True}])
-    def test_a_malformed_verdict_is_invalid_and_forwards_nothing(self, client, revealed, mailoutbox, authentication):
+    def test_a_malformed_verdict_is_invalid_and_forwards_nothing(
+        self, client, revealed, mailoutbox, authentication, django_capture_on_commit_callbacks
+    ):
         mailoutbox.clear()
         reply = email_payload(revealed["contact"]["email"], sender=SEEKER_ADDRESS, authentication=authentication)
 
-        response = post_signed(client, EMAIL_URL, reply)
+        # Sending waits for on_commit: run those callbacks, or an empty outbox proves nothing.
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signed(client, EMAIL_URL, reply)
 
         assert (response.status_code, response.json()["code"]) == (400, "invalid")
         assert mailoutbox == []
         assert Reveal.objects.get().credited_back_at is None
 
-    def test_a_revoked_alias_forwards_nothing_ever(self, client, revealed, mailoutbox):
+    def test_a_revoked_alias_forwards_nothing_ever(
+        self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
+    ):
         relay = revealed["resume"].relay_contacts.get()
         relay.revoked_at = timezone.now()
         relay.save()
         mailoutbox.clear()
 
-        response = post_signed(client, EMAIL_URL, email_payload(revealed["contact"]["email"]))
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signed(client, EMAIL_URL, email_payload(revealed["contact"]["email"]))
 
         assert (response.status_code, response.json()["code"]) == (404, "not_found")
         assert mailoutbox == []
@@ -223,10 +230,13 @@ class TestEmail:
 
 
 class TestSigning:
-    def test_a_wrong_signature_is_refused(self, client, revealed, mailoutbox):
+    def test_a_wrong_signature_is_refused(self, client, revealed, mailoutbox, django_capture_on_commit_callbacks):
         mailoutbox.clear()
 
-        response = post_signed(client, EMAIL_URL, email_payload(revealed["contact"]["email"]), signature="sha256=00")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signed(
+                client, EMAIL_URL, email_payload(revealed["contact"]["email"]), signature="sha256=00"
+            )
 
         assert (response.status_code, response.json()["code"]) == (401, "invalid_signature")
         assert mailoutbox == []
