@@ -410,6 +410,13 @@ def _lock_open_invitation_for(*, user: User, invitation_id) -> Invitation:
     return invitation
 
 
+def _record_answer(*, invitation: Invitation, status: str, by: User) -> None:
+    invitation.status = status
+    invitation.responded_at = timezone.now()
+    invitation.responded_by = by
+    invitation.save(update_fields=["status", "responded_at", "responded_by"])
+
+
 def accept_invitation(*, user: User, invitation_id) -> Seat:
     """The invited recruiter takes the seat: from now on they belong to the organisation."""
     try:
@@ -420,10 +427,7 @@ def accept_invitation(*, user: User, invitation_id) -> Seat:
             new_seat = Seat.objects.create(
                 organization=invitation.organization, user=user, role=invitation.role, added_by=invitation.invited_by
             )
-            invitation.status = InvitationStatus.ACCEPTED
-            invitation.responded_at = timezone.now()
-            invitation.responded_by = user
-            invitation.save(update_fields=["status", "responded_at", "responded_by"])
+            _record_answer(invitation=invitation, status=InvitationStatus.ACCEPTED, by=user)
             record_event(
                 action=AuditAction.INVITATION_ACCEPTED,
                 actor=user,
@@ -442,10 +446,7 @@ def decline_invitation(*, user: User, invitation_id) -> Invitation:
     """The invited recruiter says no: the invitation closes and its seat is free again."""
     with transaction.atomic():
         invitation = _lock_open_invitation_for(user=user, invitation_id=invitation_id)
-        invitation.status = InvitationStatus.DECLINED
-        invitation.responded_at = timezone.now()
-        invitation.responded_by = user
-        invitation.save(update_fields=["status", "responded_at", "responded_by"])
+        _record_answer(invitation=invitation, status=InvitationStatus.DECLINED, by=user)
         record_event(
             action=AuditAction.INVITATION_DECLINED,
             actor=user,

@@ -18,6 +18,15 @@ class Strength:
 
     ORDER: ClassVar[dict[str, int]] = {WEAK: 0, STRONG: 1, EXTREME: 2}
 
+    @classmethod
+    def of(cls, value: float, *, strong: float, extreme: float) -> str:
+        """The strength of a count that already fired: extreme and strong from their thresholds up."""
+        if value >= extreme:
+            return cls.EXTREME
+        if value >= strong:
+            return cls.STRONG
+        return cls.WEAK
+
 
 class Family:
     """Detectors of one family read the same kind of evidence, so they do not corroborate each other."""

@@ -34,12 +34,9 @@ class BurstDetector:
             count, start = densest_window(moments, width)
             if count < config["burst_min_reveals"]:
                 continue
-            if count >= config["burst_extreme_reveals"]:
-                strength = Strength.EXTREME
-            elif count >= config["burst_strong_reveals"]:
-                strength = Strength.STRONG
-            else:
-                strength = Strength.WEAK
+            strength = Strength.of(
+                count, strong=config["burst_strong_reveals"], extreme=config["burst_extreme_reveals"]
+            )
             findings.append(
                 Finding(
                     detector=self.name,

@@ -25,12 +25,9 @@ class VelocityDetector:
             baseline = self.baseline(context, recruiter_id)
             if last_hour < config["velocity_baseline_multiple"] * baseline:
                 continue
-            if last_hour >= config["velocity_extreme_per_hour"]:
-                strength = Strength.EXTREME
-            elif last_hour >= config["velocity_strong_per_hour"]:
-                strength = Strength.STRONG
-            else:
-                strength = Strength.WEAK
+            strength = Strength.of(
+                last_hour, strong=config["velocity_strong_per_hour"], extreme=config["velocity_extreme_per_hour"]
+            )
             findings.append(
                 Finding(
                     detector=self.name,
