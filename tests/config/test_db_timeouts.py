@@ -136,21 +136,6 @@ def test_a_starting_celery_worker_switches_to_the_batch_bounds():
     assert report["bounds"] == BATCH_BOUNDS
 
 
-def test_behind_pgbouncer_no_session_options_are_sent():
-    """PgBouncer in transaction mode refuses or drops them; the README sets them on the role instead."""
-    from tests.config.test_settings import run_django
-
-    result = run_django(
-        "from django.conf import settings\nprint(sorted(settings.DATABASES['default']['OPTIONS'].items()))",
-        **PRODUCTION_ENV,
-        DATABASE_URL="postgres://hirewall@db.internal:6432/hirewall",
-        DATABASE_TRANSACTION_POOLING="True",
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[('connect_timeout', 5)]"
-
-
 @pytest.fixture
 def bounded_connection(settings, transactional_db):
     """Reconnect the test's connection (the test client's too) with the bounds a test gives, as settings build them."""
