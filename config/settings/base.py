@@ -88,6 +88,7 @@ LOCAL_APPS = [
     "resumes",
     "audit",
     "detection",
+    "outbox",  # low level like audit: the apps register their handlers into it; it imports none of them
     "demo",  # seed_demo: sits above the other apps, since it imports them all
 ]
 # "config" comes first only for its management commands: where two apps have a command of
@@ -312,6 +313,9 @@ SILENCED_SYSTEM_CHECKS = [
 CELERY_TIMEZONE = TIME_ZONE
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # A broker that does not answer the connect must not hold a request that hands work over after
+    # its commit (outbox.services.hand_to_worker): give up after 2 s, as the cache does; the sweep retries.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 else:
     # Worker, beat and web processes on one machine share a folder as the queue.
     CELERY_FILESYSTEM_BROKER_DIR = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "celery")))
@@ -342,6 +346,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "resumes.tasks.expire_contact_requests",
         "schedule": timedelta(minutes=15),
     },
+}
+
+# OUTBOX (outbox/): work after a commit (mail, ledger lines) is a row written with the commit and
+# delivered by outbox.tasks.deliver_outbox_message; the sweep below delivers what the queue lost and
+# retries failures when due. A failed attempt waits retry_base_seconds, doubling up to retry_max_seconds;
+# after max_attempts the message is dead (operators retry it from the admin). With the defaults the
+# last attempt comes about three hours after the first.
+OUTBOX = {
+    "max_attempts": env.int("OUTBOX_MAX_ATTEMPTS", default=10),
+    "retry_base_seconds": env.int("OUTBOX_RETRY_BASE_SECONDS", default=30),
+    "retry_max_seconds": env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600),
+    # Messages one sweep delivers at most (each in its own transaction), well inside CELERY_TASK_TIME_LIMIT.
+    "sweep_batch_size": env.int("OUTBOX_SWEEP_BATCH_SIZE", default=100),
+}
+CELERY_BEAT_SCHEDULE["deliver-pending-outbox"] = {
+    "task": "outbox.tasks.deliver_pending_outbox",
+    "schedule": timedelta(minutes=1),
 }
 
 # EMPLOYERS: verification and reveal limits (employers/, read by the reveal service)
