@@ -53,20 +53,21 @@ def enqueue(*, kind: str, payload: dict) -> OutboxMessage:
 
 
 def hand_to_worker(*, message_id: int) -> None:
-    """Queue the delivery task; a broker that does not answer is logged, never raised (the sweep catches up)."""
+    """Queue the delivery task; whatever fails here is logged, never raised (the sweep catches up)."""
     from .tasks import deliver_outbox_message
 
-    if deliver_outbox_message.app.conf.task_always_eager:
-        # Tests run tasks in-process: there is no broker to reach, and a handler's failure is recorded on the row.
-        deliver_outbox_message.delay(message_id)
-        return
+    app = deliver_outbox_message.app
     try:
+        if app.conf.task_always_eager:
+            # Tests run tasks in-process: no broker to reach, the delivery runs here and now.
+            deliver_outbox_message.delay(message_id)
+            return
         # One try, no pause between retries: the caller's request would wait through them (kombu's
-        # default waits some six seconds on a broker that refuses), and the sweep retries anyway.
-        with deliver_outbox_message.app.pool.acquire(block=True) as connection:
+        # default waits several seconds on a broker that refuses), and the sweep retries anyway.
+        with app.pool.acquire(block=True) as connection:
             connection.ensure_connection(max_retries=0)
             deliver_outbox_message.apply_async((message_id,), connection=connection, retry=False)
-    except Exception as error:  # whatever the broker raises, the commit stands
+    except Exception as error:  # whatever the broker (or an eager delivery) raises, the commit stands
         logger.warning("outbox message %s not queued (%s); the sweep will deliver it", message_id, type(error).__name__)
 
 
@@ -129,7 +130,8 @@ def retry_now(*, message_ids) -> int:
     """Make undelivered messages due now, dead ones included (one more attempt each); returns how many."""
     with transaction.atomic():
         ids = list(
-            OutboxMessage.objects.select_for_update()
+            # A message a worker holds right now is being delivered: nothing to retry there.
+            OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(pk__in=message_ids, delivered_at__isnull=True)
             .values_list("pk", flat=True)
         )
@@ -137,6 +139,24 @@ def retry_now(*, message_ids) -> int:
         for message_id in ids:
             transaction.on_commit(lambda message_id=message_id: hand_to_worker(message_id=message_id))
     return len(ids)
+
+
+def prune_delivered_messages() -> int:
+    """Delete messages delivered more than OUTBOX["keep_delivered_days"] ago, in short batches; returns how many.
+
+    A delivered row keeps no payload, only when and after how many attempts: operators read it
+    for a while, then it goes. Dead and waiting rows stay until they are delivered.
+    """
+    options = settings.OUTBOX
+    cutoff = timezone.now() - timedelta(days=options["keep_delivered_days"])
+    expired = OutboxMessage.objects.filter(delivered_at__lt=cutoff).order_by("pk").values_list("pk", flat=True)
+    pruned = 0
+    for _ in range(settings.RETENTION_PRUNE_MAX_BATCHES):
+        batch = list(expired[: settings.RETENTION_PRUNE_BATCH_SIZE])
+        if not batch:
+            break
+        pruned += OutboxMessage.objects.filter(pk__in=batch).delete()[0]
+    return pruned
 
 
 def retry_delay(attempts: int) -> int:

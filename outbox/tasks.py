@@ -1,4 +1,4 @@
-"""Celery tasks of the outbox: deliver one message (retried with backoff), and the sweep every minute."""
+"""Celery tasks of the outbox: deliver one message (retried with backoff), the sweep every minute, the daily prune."""
 
 from celery import shared_task
 from django.conf import settings
@@ -24,3 +24,8 @@ def deliver_outbox_message(self, message_id: int) -> str:
 @shared_task(name="outbox.tasks.deliver_pending_outbox")
 def deliver_pending_outbox() -> int:
     return services.deliver_due_messages()
+
+
+@shared_task(name="outbox.tasks.prune_delivered_outbox")
+def prune_delivered_outbox() -> int:
+    return services.prune_delivered_messages()

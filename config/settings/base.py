@@ -244,6 +244,10 @@ CLIENT_IP_META_KEY = env.str("CLIENT_IP_META_KEY", default="REMOTE_ADDR")
 # EMAIL
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Hirewall <noreply@hirewall.example>")
+# Seconds an SMTP connection may block. The outbox sends inside the transaction that marks a message
+# delivered (outbox/services.py): a mail server that hangs must fail the attempt (retried later) well
+# before CELERY_TASK_TIME_LIMIT and the database's idle-in-transaction bound end the worker's transaction.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 
 # ADMIN
 ADMIN_URL = "admin/"
@@ -415,10 +419,16 @@ OUTBOX = {
     "retry_max_seconds": env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600),
     # Messages one sweep delivers at most (each in its own transaction), well inside CELERY_TASK_TIME_LIMIT.
     "sweep_batch_size": env.int("OUTBOX_SWEEP_BATCH_SIZE", default=100),
+    # Delivered rows (no payload left: kind, times, attempts) stay this long for operators, then go.
+    "keep_delivered_days": env.int("OUTBOX_KEEP_DELIVERED_DAYS", default=7),
 }
 CELERY_BEAT_SCHEDULE["deliver-pending-outbox"] = {
     "task": "outbox.tasks.deliver_pending_outbox",
     "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["prune-delivered-outbox"] = {
+    "task": "outbox.tasks.prune_delivered_outbox",
+    "schedule": timedelta(days=1),
 }
 
 # EMPLOYERS: verification and reveal limits (employers/, read by the reveal service)

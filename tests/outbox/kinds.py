@@ -1,5 +1,7 @@
 """Outbox kinds of the test suite's own, registered at import: one that mails, one that fails on demand."""
 
+import time
+
 from django.core.mail import send_mail
 
 from outbox.registry import handler
@@ -27,3 +29,14 @@ def send_flaky_note(*, text: str) -> None:
         flaky_failures_left["count"] -= 1
         raise ProviderDown(f"refused while sending {text} to {OPERATOR_MAILBOX}")
     send_mail("outbox flaky note", text, None, [OPERATOR_MAILBOX])
+
+
+SLOW = "tests.outbox.slow"
+# Long enough that a second worker arrives while the first is still sending.
+SLOW_SECONDS = 0.5
+
+
+@handler(SLOW)
+def send_slowly(*, text: str) -> None:
+    time.sleep(SLOW_SECONDS)
+    send_mail("outbox slow note", text, None, [OPERATOR_MAILBOX])

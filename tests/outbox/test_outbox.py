@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from outbox import registry, services
 from outbox.models import OutboxMessage
-from outbox.tasks import deliver_outbox_message, deliver_pending_outbox
+from outbox.tasks import deliver_outbox_message, deliver_pending_outbox, prune_delivered_outbox
 from tests.outbox import kinds
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +201,21 @@ def test_in_a_worker_the_task_asks_celery_to_retry_a_failed_attempt(django_captu
 
     message.refresh_from_db()
     assert message.attempts == 1
+
+
+def test_the_daily_prune_drops_only_messages_delivered_long_enough_ago(settings):
+    now = timezone.now()
+    keep = timedelta(days=settings.OUTBOX["keep_delivered_days"])
+
+    def row(**fields):
+        return OutboxMessage.objects.create(kind=kinds.NOTE, payload={}, **fields)
+
+    old = row(delivered_at=now - keep - timedelta(hours=1))
+    recent = row(delivered_at=now - keep + timedelta(hours=1))
+    dead = row(created_at=now - keep * 3, dead_at=now - keep * 2, attempts=10)
+    waiting = row(created_at=now - keep * 3, attempts=3)
+
+    assert prune_delivered_outbox.delay().get() == 1
+
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, dead.pk, waiting.pk}
+    assert not OutboxMessage.objects.filter(pk=old.pk).exists()
