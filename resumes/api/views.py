@@ -16,7 +16,7 @@ from accounts.request_info import client_ip, user_agent
 from audit.models import ActivityKind
 from audit.services import record_activity
 from config import api_schema
-from config.api.pagination import PAGINATION_PARAMETERS, CheckedCursorPagination, newest_first_page, paginated
+from config.api.pagination import PAGINATION_PARAMETERS, KeysetCursorPagination, newest_first_page, paginated
 from config.api.serializers import ObjectIdField, QuotaSerializer
 from config.ratelimit import enforce_rate_limit
 from employers.categories import JobCategory
@@ -52,8 +52,12 @@ SEARCH_REFUSED = OpenApiResponse(
 )
 
 
-class ResumeSearchPagination(CheckedCursorPagination):
-    """Cursor pages, newest first; by relevance first when the database ranks a full-text query."""
+class ResumeSearchPagination(KeysetCursorPagination):
+    """Cursor pages, newest first; by relevance first when the database ranks a full-text query.
+
+    The id ends each ordering and the cursor holds the whole key: ties on rank or updated_at
+    (equal texts, bulk edits) can neither repeat nor skip a resume across pages.
+    """
 
     page_size = 20
     page_size_query_param = "page_size"
