@@ -230,7 +230,8 @@ BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 # DJANGO REST FRAMEWORK
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ("knox.auth.TokenAuthentication",),
+    # knox's tokens, checked in one query (config/api/authentication.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": ("config.api.authentication.TokenAuthentication",),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
     "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
     "DEFAULT_PARSER_CLASSES": (
@@ -261,7 +262,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One security scheme, `knoxApiToken`: drf-spectacular's knox extension describes the token header and
     # names it in every operation's `security`; a second, hand-written scheme would only duplicate it.
-    "AUTHENTICATION_WHITELIST": ["knox.auth.TokenAuthentication"],
+    "AUTHENTICATION_WHITELIST": ["config.api.authentication.TokenAuthentication"],
     # The 413, 503, invalid-cursor 404 and Retry-After that every operation of a kind shares.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
