@@ -11,7 +11,7 @@ from two_factor.utils import default_device
 from accounts.forms import OperatorLoginForm
 from accounts.views import login_email_rate_key, rate_limited_response
 from config.errors import RateLimited
-from config.ratelimit import enforce_rate_limit
+from config.ratelimit import enforce_rate_limits
 
 
 class HirewallAdminSite(admin.AdminSite):
@@ -39,8 +39,7 @@ class HirewallAdminSite(admin.AdminSite):
             return self._route_to_second_factor(request)
         if request.method == "POST":
             try:
-                enforce_rate_limit(request, name="web_login_per_ip", key="ip")
-                enforce_rate_limit(request, name="web_login_per_email", key=login_email_rate_key)
+                enforce_rate_limits(request, ("web_login_per_ip", "ip"), ("web_login_per_email", login_email_rate_key))
             except RateLimited as error:
                 return rate_limited_response(request, error)
         return super().login(request, extra_context)
