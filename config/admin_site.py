@@ -1,7 +1,7 @@
 """The operators' admin site: Django's, behind a rate-limited login and, where required, a second factor."""
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -27,6 +27,16 @@ class HirewallAdminSite(admin.AdminSite):
             # is shown only to them, in the header of their own pages (templates/admin/base_site.html).
             context["operator_name"] = user.decrypt_full_name()
         return context
+
+    def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        # Warnings an operator must act on before they become outages (the relay pool past its warning share).
+        # Imported here: this module is loaded while the admin app starts, before the apps' models.
+        from resumes.relay_pool import health_warning
+
+        warning = health_warning()
+        if warning is not None:
+            messages.warning(request, warning)
+        return super().index(request, extra_context)
 
     def has_permission(self, request: HttpRequest) -> bool:
         # Every admin view, Django's and the apps' own, asks this before it answers.

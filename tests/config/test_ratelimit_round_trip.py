@@ -1,4 +1,4 @@
-"""config/ratelimit.py: the limits of one request counted in one Redis round trip, and tripping as before on any cache."""
+"""config/ratelimit.py: one request's limits counted in one Redis round trip, and tripping as before on any cache."""
 
 import datetime as dt
 
