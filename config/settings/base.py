@@ -108,7 +108,7 @@ else:
 HEALTHZ_TIMEOUT_MS = env.int("HEALTHZ_TIMEOUT_MS", default=2_000)
 # Dotted paths of functions taking no argument and returning None or a short sentence for operators
 # (e.g. a pool nearly full). /healthz lists the sentences under "warnings" and stays 200.
-HEALTH_WARNINGS: list[str] = []
+HEALTH_WARNINGS: list[str] = ["resumes.relay_pool.health_warning"]
 # Retry-After (seconds) of a 503 service_unavailable: a stuck lock or statement has been cut off
 # by then (DB_LOCK_TIMEOUT_MS), and clients that retry at once would only add to the load.
 SERVICE_UNAVAILABLE_RETRY_AFTER_S = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER_S", default=5)

@@ -356,3 +356,14 @@ def test_two_parallel_issues_for_one_pair_give_one_contact():
     assert not failures
     assert results["first"] == results["second"]
     assert RelayContact.objects.filter(resume=resume, organization=organization).count() == 1
+
+
+def test_healthz_is_told_of_the_relay_pool(settings, ten_slots):
+    from django.utils.module_loading import import_string
+
+    assert "resumes.relay_pool.health_warning" in settings.HEALTH_WARNINGS
+    warning = import_string("resumes.relay_pool.health_warning")
+    assert warning() is None
+    hold(8)
+    relay_pool.cache.delete(relay_pool.USAGE_CACHE_KEY)  # the figure counted a minute ago is kept that long
+    assert warning().startswith("Relay pool 80% used")
