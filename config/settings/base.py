@@ -108,7 +108,7 @@ else:
 HEALTHZ_TIMEOUT_MS = env.int("HEALTHZ_TIMEOUT_MS", default=2_000)
 # Dotted paths of functions taking no argument and returning None or a short sentence for operators
 # (e.g. a pool nearly full). /healthz lists the sentences under "warnings" and stays 200.
-HEALTH_WARNINGS: list[str] = []
+HEALTH_WARNINGS: list[str] = ["resumes.relay_pool.health_warning"]
 # Retry-After (seconds) of a 503 service_unavailable: a stuck lock or statement has been cut off
 # by then (DB_LOCK_TIMEOUT_MS), and clients that retry at once would only add to the load.
 SERVICE_UNAVAILABLE_RETRY_AFTER_S = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER_S", default=5)
@@ -144,6 +144,7 @@ LOCAL_APPS = [
     "resumes",
     "audit",
     "detection",
+    "outbox",  # low level like audit: the apps register their handlers into it; it imports none of them
     "demo",  # seed_demo: sits above the other apps, since it imports them all
 ]
 # "config" comes first only for its management commands: where two apps have a command of
@@ -243,6 +244,10 @@ CLIENT_IP_META_KEY = env.str("CLIENT_IP_META_KEY", default="REMOTE_ADDR")
 # EMAIL
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Hirewall <noreply@hirewall.example>")
+# Seconds an SMTP connection may block. The outbox sends inside the transaction that marks a message
+# delivered (outbox/services.py): a mail server that hangs must fail the attempt (retried later) well
+# before CELERY_TASK_TIME_LIMIT and the database's idle-in-transaction bound end the worker's transaction.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 
 # ADMIN
 ADMIN_URL = "admin/"
@@ -286,7 +291,8 @@ BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 # DJANGO REST FRAMEWORK
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ("knox.auth.TokenAuthentication",),
+    # knox's tokens, checked in one query (config/api/authentication.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": ("config.api.authentication.TokenAuthentication",),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
     "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
     "DEFAULT_PARSER_CLASSES": (
@@ -317,7 +323,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One security scheme, `knoxApiToken`: drf-spectacular's knox extension describes the token header and
     # names it in every operation's `security`; a second, hand-written scheme would only duplicate it.
-    "AUTHENTICATION_WHITELIST": ["knox.auth.TokenAuthentication"],
+    "AUTHENTICATION_WHITELIST": ["config.api.authentication.TokenAuthentication"],
     # The 413, 503, invalid-cursor 404 and Retry-After that every operation of a kind shares.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -368,6 +374,9 @@ SILENCED_SYSTEM_CHECKS = [
 CELERY_TIMEZONE = TIME_ZONE
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # A broker that does not answer the connect must not hold a request that hands work over after
+    # its commit (outbox.services.hand_to_worker): give up after 2 s, as the cache does; the sweep retries.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 else:
     # Worker, beat and web processes on one machine share a folder as the queue.
     CELERY_FILESYSTEM_BROKER_DIR = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "celery")))
@@ -398,6 +407,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "resumes.tasks.expire_contact_requests",
         "schedule": timedelta(minutes=15),
     },
+}
+
+# OUTBOX (outbox/): work after a commit (mail, ledger lines) is a row written with the commit and
+# delivered by outbox.tasks.deliver_outbox_message; the sweep below delivers what the queue lost and
+# retries failures when due. A failed attempt waits retry_base_seconds, doubling up to retry_max_seconds;
+# after max_attempts the message is dead (operators retry it from the admin). With the defaults the
+# last attempt comes about three hours after the first.
+OUTBOX = {
+    "max_attempts": env.int("OUTBOX_MAX_ATTEMPTS", default=10),
+    "retry_base_seconds": env.int("OUTBOX_RETRY_BASE_SECONDS", default=30),
+    "retry_max_seconds": env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600),
+    # Messages one sweep delivers at most (each in its own transaction), well inside CELERY_TASK_TIME_LIMIT.
+    "sweep_batch_size": env.int("OUTBOX_SWEEP_BATCH_SIZE", default=100),
+    # Delivered rows (no payload left: kind, times, attempts) stay this long for operators, then go.
+    "keep_delivered_days": env.int("OUTBOX_KEEP_DELIVERED_DAYS", default=7),
+}
+CELERY_BEAT_SCHEDULE["deliver-pending-outbox"] = {
+    "task": "outbox.tasks.deliver_pending_outbox",
+    "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["prune-delivered-outbox"] = {
+    "task": "outbox.tasks.prune_delivered_outbox",
+    "schedule": timedelta(days=1),
 }
 
 # EMPLOYERS: verification and reveal limits (employers/, read by the reveal service)
@@ -439,8 +471,27 @@ DECLINED_REQUEST_COOLDOWN_DAYS = 30
 # day than a standard plan may reveal in a day (PLAN_QUOTAS standard org_daily): 50.
 CONTACT_REQUESTS_PER_ORG_DAILY = env.int("CONTACT_REQUESTS_PER_ORG_DAILY", default=50)
 RELAY_EMAIL_DOMAIN = env.str("RELAY_EMAIL_DOMAIN", default="relay.hirewall.example")
-# Virtual numbers of the telephony provider; each relay contact is one of them plus an extension.
+# THE RELAY POOL (resumes/relay_pool.py). Each relay contact holds one of the telephony provider's virtual
+# numbers plus an extension of RELAY_EXTENSION_DIGITS digits, so at most len(numbers) x 10^digits relay contacts
+# exist at once: 2 x 10^5 = 200,000 by default. One is held per organisation and seeker it revealed, from the
+# first reveal until it is revoked and its quarantine ends. Size it as organisations x distinct seekers each
+# reveals while the contacts stay active (50 organisations revealing 600 a month for a year hold 360,000), and
+# grow it by adding numbers: each adds 10^digits extensions, and issued extensions keep working. Changing the
+# digits is for a new deployment: callers dial the digits they were given, and the provider must route both
+# lengths. Reveals that need a new relay contact are refused (503 service_unavailable) once the pool is full;
+# operators are warned in the admin and in /healthz past RELAY_POOL_WARNING_SHARE.
 RELAY_PHONE_NUMBERS = env.list("RELAY_PHONE_NUMBERS", default=["+864001234567", "+864007654321"])
+RELAY_EXTENSION_DIGITS = env.int("RELAY_EXTENSION_DIGITS", default=5)
+# A revoked relay contact's number and extension go back to the pool this many days after the revocation:
+# until then calls to it are refused, never bridged to another seeker, and whoever held it has long been told.
+RELAY_EXTENSION_QUARANTINE_DAYS = env.int("RELAY_EXTENSION_QUARANTINE_DAYS", default=90)
+RELAY_POOL_WARNING_SHARE = env.float("RELAY_POOL_WARNING_SHARE", default=0.8)
+# How long the pool's usage (a count over the relay contacts) is kept in the cache for /healthz and the admin.
+RELAY_POOL_USAGE_CACHE_SECONDS = 60
+CELERY_BEAT_SCHEDULE["release-relay-extensions"] = {
+    "task": "resumes.tasks.release_relay_extensions",
+    "schedule": timedelta(hours=1),
+}
 # Shared secret of the relay provider's webhooks (HMAC-SHA256 over the body); required in production.
 RELAY_WEBHOOK_SECRET = env.str("RELAY_WEBHOOK_SECRET", default="")
 # Webhooks older or newer than this (seconds) are refused, and a signature is accepted once.
