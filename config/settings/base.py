@@ -418,8 +418,11 @@ OUTBOX = {
     "max_attempts": env.int("OUTBOX_MAX_ATTEMPTS", default=10),
     "retry_base_seconds": env.int("OUTBOX_RETRY_BASE_SECONDS", default=30),
     "retry_max_seconds": env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600),
-    # Messages one sweep delivers at most (each in its own transaction), well inside CELERY_TASK_TIME_LIMIT.
+    # Messages one sweep delivers at most, each in its own transaction...
     "sweep_batch_size": env.int("OUTBOX_SWEEP_BATCH_SIZE", default=100),
+    # ...and starts none after this many seconds (a slow mail server: EMAIL_TIMEOUT each), so that a run
+    # ends well inside CELERY_TASK_SOFT_TIME_LIMIT; the next run, a minute later, goes on.
+    "sweep_seconds": env.int("OUTBOX_SWEEP_SECONDS", default=60),
     # Delivered rows (no payload left: kind, times, attempts) stay this long for operators, then go.
     "keep_delivered_days": env.int("OUTBOX_KEEP_DELIVERED_DAYS", default=7),
 }
