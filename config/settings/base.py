@@ -335,6 +335,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# SEARCH (resumes/selectors/recruiters.py)
+# A full-text search on PostgreSQL ranks only the newest matches, this many, by relevance: ranking
+# every match of a common term costs time that grows with the platform (p95 350 ms at 200k resumes).
+# The trade-off: a ranked search lists at most this many resumes (50 pages of 20), the most relevant
+# of the most recently updated matches; older matches need a narrower query or filters. A search
+# without `q` lists every match. Raising it costs about 1 ms per 100 candidates (BENCHMARKS.md).
+SEARCH_RANKED_CANDIDATES = env.int("SEARCH_RANKED_CANDIDATES", default=1000)
+
 # RATE LIMITS (django-ratelimit on the shared cache)
 # https://django-ratelimit.readthedocs.io/en/stable/settings.html
 RATELIMIT_USE_CACHE = "default"
