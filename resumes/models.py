@@ -180,7 +180,7 @@ class ResumeSearchEntry(models.Model):
 
     The resume row is wide (about 1.9 KB: the contact ciphertext shares it); search at a million
     resumes paid for reading it, and for a join to the user for the seeker's active flag, on
-    every match. Database triggers (migration 0011) keep one entry per resume, whatever writes the
+    every match. Database triggers (migration 0012) keep one entry per resume, whatever writes the
     resume or the seeker's is_active (a service, the admin, a bulk update, COPY): an index no
     writer can forget, like the generated column it replaces. It holds nothing that is not already
     searchable: the vector is made of the redacted search tokens (search_text.py).
@@ -192,7 +192,7 @@ class ResumeSearchEntry(models.Model):
         Resume,
         primary_key=True,
         related_name="search_entry",
-        # The database deletes the entry with its resume (ON DELETE CASCADE, migration 0011).
+        # The database deletes the entry with its resume (ON DELETE CASCADE, migration 0012).
         on_delete=models.DO_NOTHING,
         db_constraint=False,
     )
