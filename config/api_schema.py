@@ -42,6 +42,9 @@ HEALTH_RESPONSE = inline_serializer(
     fields={
         "status": serializers.ChoiceField(choices=["ok", "unavailable"]),
         "checks": serializers.DictField(child=serializers.ChoiceField(choices=["ok", "down"])),
+        "warnings": serializers.ListField(
+            child=serializers.CharField(), help_text="Sentences for operators (HEALTH_WARNINGS); the answer stays 200."
+        ),
     },
 )
 

@@ -108,7 +108,7 @@ else:
 HEALTHZ_TIMEOUT_MS = env.int("HEALTHZ_TIMEOUT_MS", default=2_000)
 # Dotted paths of functions taking no argument and returning None or a short sentence for operators
 # (e.g. a pool nearly full). /healthz lists the sentences under "warnings" and stays 200.
-HEALTH_WARNINGS: list[str] = []
+HEALTH_WARNINGS: list[str] = ["resumes.relay_pool.health_warning"]
 # Retry-After (seconds) of a 503 service_unavailable: a stuck lock or statement has been cut off
 # by then (DB_LOCK_TIMEOUT_MS), and clients that retry at once would only add to the load.
 SERVICE_UNAVAILABLE_RETRY_AFTER_S = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER_S", default=5)
@@ -291,7 +291,8 @@ BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 # DJANGO REST FRAMEWORK
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ("knox.auth.TokenAuthentication",),
+    # knox's tokens, checked in one query (config/api/authentication.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": ("config.api.authentication.TokenAuthentication",),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
     "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
     "DEFAULT_PARSER_CLASSES": (
@@ -322,7 +323,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One security scheme, `knoxApiToken`: drf-spectacular's knox extension describes the token header and
     # names it in every operation's `security`; a second, hand-written scheme would only duplicate it.
-    "AUTHENTICATION_WHITELIST": ["knox.auth.TokenAuthentication"],
+    "AUTHENTICATION_WHITELIST": ["config.api.authentication.TokenAuthentication"],
     # The 413, 503, invalid-cursor 404 and Retry-After that every operation of a kind shares.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -333,6 +334,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# SEARCH (resumes/selectors/recruiters.py)
+# A full-text search on PostgreSQL ranks only the newest matches, this many, by relevance: ranking
+# every match of a common term costs time that grows with the platform (p95 350 ms at 200k resumes).
+# The trade-off: a ranked search lists at most this many resumes (50 pages of 20), the most relevant
+# of the most recently updated matches; older matches need a narrower query or filters. A search
+# without `q` lists every match. Raising it costs about 1 ms per 100 candidates (BENCHMARKS.md).
+SEARCH_RANKED_CANDIDATES = env.int("SEARCH_RANKED_CANDIDATES", default=1000)
 
 # RATE LIMITS (django-ratelimit on the shared cache)
 # https://django-ratelimit.readthedocs.io/en/stable/settings.html
@@ -473,8 +482,27 @@ DECLINED_REQUEST_COOLDOWN_DAYS = 30
 # day than a standard plan may reveal in a day (PLAN_QUOTAS standard org_daily): 50.
 CONTACT_REQUESTS_PER_ORG_DAILY = env.int("CONTACT_REQUESTS_PER_ORG_DAILY", default=50)
 RELAY_EMAIL_DOMAIN = env.str("RELAY_EMAIL_DOMAIN", default="relay.hirewall.example")
-# Virtual numbers of the telephony provider; each relay contact is one of them plus an extension.
+# THE RELAY POOL (resumes/relay_pool.py). Each relay contact holds one of the telephony provider's virtual
+# numbers plus an extension of RELAY_EXTENSION_DIGITS digits, so at most len(numbers) x 10^digits relay contacts
+# exist at once: 2 x 10^5 = 200,000 by default. One is held per organisation and seeker it revealed, from the
+# first reveal until it is revoked and its quarantine ends. Size it as organisations x distinct seekers each
+# reveals while the contacts stay active (50 organisations revealing 600 a month for a year hold 360,000), and
+# grow it by adding numbers: each adds 10^digits extensions, and issued extensions keep working. Changing the
+# digits is for a new deployment: callers dial the digits they were given, and the provider must route both
+# lengths. Reveals that need a new relay contact are refused (503 service_unavailable) once the pool is full;
+# operators are warned in the admin and in /healthz past RELAY_POOL_WARNING_SHARE.
 RELAY_PHONE_NUMBERS = env.list("RELAY_PHONE_NUMBERS", default=["+864001234567", "+864007654321"])
+RELAY_EXTENSION_DIGITS = env.int("RELAY_EXTENSION_DIGITS", default=5)
+# A revoked relay contact's number and extension go back to the pool this many days after the revocation:
+# until then calls to it are refused, never bridged to another seeker, and whoever held it has long been told.
+RELAY_EXTENSION_QUARANTINE_DAYS = env.int("RELAY_EXTENSION_QUARANTINE_DAYS", default=90)
+RELAY_POOL_WARNING_SHARE = env.float("RELAY_POOL_WARNING_SHARE", default=0.8)
+# How long the pool's usage (a count over the relay contacts) is kept in the cache for /healthz and the admin.
+RELAY_POOL_USAGE_CACHE_SECONDS = 60
+CELERY_BEAT_SCHEDULE["release-relay-extensions"] = {
+    "task": "resumes.tasks.release_relay_extensions",
+    "schedule": timedelta(hours=1),
+}
 # Shared secret of the relay provider's webhooks (HMAC-SHA256 over the body); required in production.
 RELAY_WEBHOOK_SECRET = env.str("RELAY_WEBHOOK_SECRET", default="")
 # Webhooks older or newer than this (seconds) are refused, and a signature is accepted once.
