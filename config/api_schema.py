@@ -12,7 +12,8 @@ class ErrorSerializer(serializers.Serializer):
 class ValidationErrorSerializer(ErrorSerializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages per field; `non_field_errors` for the body as a whole.",
+        required=False,
+        help_text="Messages per field; `non_field_errors` for the body as a whole. Absent for `parse_error`.",
     )
 
 
@@ -29,7 +30,7 @@ def error_response(description: str, *codes: str) -> OpenApiResponse:
 
 VALIDATION_ERROR = OpenApiResponse(
     response=ValidationErrorSerializer,
-    description="The body is not valid: `invalid`, with messages per field.",
+    description="The body is not valid: `invalid`, with messages per field, or `parse_error` when it is not JSON.",
 )
 UNAUTHENTICATED = error_response("No valid token.", "not_authenticated", "authentication_failed")
 RATE_LIMITED = error_response("Too many requests; the `Retry-After` header says when to retry.", "rate_limited")
