@@ -1,0 +1,107 @@
+"""PostgreSQL cut after a reveal's COMMIT, stalled, or stuck behind a lock: a committed answer stays an answer,
+and a wait is bounded by the configured timeouts and ends in 503, never in a hang.
+"""
+
+import pytest
+from django.db import connections
+
+from audit.models import AuditEvent
+from resumes.models import Reveal
+from tests.faults.conftest import FAULT_MARKERS, answer_within, assert_service_unavailable
+from tests.faults.proxy import postgres_ready_for_query
+
+pytestmark = [*FAULT_MARKERS, pytest.mark.timeout(180)]
+
+# How long the test waits past a configured timeout before it calls the request hung: a loaded CI box
+# schedules threads late, and the request has work to do besides its wait.
+MARGIN_SECONDS = 5
+# The bound used when a timeout is not configured at all (0 in PostgreSQL, no connect_timeout in psycopg):
+# the test still fails then, by hanging past it, instead of hanging the run.
+UNCONFIGURED_SECONDS = 10
+
+
+def session_timeout_seconds(name: str) -> float:
+    """A PostgreSQL timeout (statement_timeout, lock_timeout) as a new application connection gets it; 0 if off."""
+    connection = connections["default"]
+    connection.close()  # a fresh session, set up as the application's are
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT setting::float / 1000 FROM pg_settings WHERE name = '{name}'")  # noqa: S608
+        (seconds,) = cursor.fetchone()
+    connection.close()
+    return seconds
+
+
+def lock_wait_bound() -> float:
+    """The longest a query may wait on a lock: lock_timeout, else statement_timeout, whichever binds first."""
+    configured = [seconds for seconds in map(session_timeout_seconds, ("lock_timeout", "statement_timeout")) if seconds]
+    return min(configured) if configured else UNCONFIGURED_SECONDS
+
+
+def test_a_reveal_whose_commit_succeeded_is_answered_200_even_if_the_database_goes_right_after(postgres_proxy, reveals):
+    # Given a reveal that commits, after which the database is gone (the connection cut, new ones refused)
+    resume = reveals.resumes[0]
+    postgres_proxy.cut_after_reply_to(b"COMMIT", reply_complete=postgres_ready_for_query)
+
+    response = reveals.reveal(resume)
+
+    # Then the client is told what happened: the reveal, not a 503 that says nothing was changed
+    assert postgres_proxy.fired.is_set(), "no COMMIT went through the proxy"
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    # And it is what the database holds, once it is back
+    postgres_proxy.pass_through()
+    connections["default"].close()
+    stored = Reveal.objects.get()
+    assert response.json()["reveal_id"] == stored.pk
+    assert stored.charged
+    assert AuditEvent.objects.get(action="reveal.granted").details["reveal_id"] == stored.pk
+
+
+def test_a_stalled_database_is_503_within_the_connect_timeout(postgres_proxy, reveals):
+    configured = float(connections["default"].settings_dict["OPTIONS"].get("connect_timeout") or 0)
+    bound = configured or UNCONFIGURED_SECONDS
+    # Given a database that accepts connections and then says nothing, as a stopped server
+    postgres_proxy.stall()
+
+    outcome = answer_within(
+        bound + MARGIN_SECONDS, lambda: reveals.reveal(reveals.resumes[0]), unblock=postgres_proxy.cut
+    )
+
+    assert configured, "DATABASES OPTIONS has no connect_timeout: a stalled database is waited for forever"
+    assert outcome.error is None, outcome.error
+    assert_service_unavailable(outcome.value)
+    assert outcome.seconds <= bound + MARGIN_SECONDS
+    postgres_proxy.pass_through()
+    assert Reveal.objects.count() == 0
+
+
+def test_a_query_stuck_behind_a_lock_is_503_within_the_lock_timeout(reveals, direct_postgres):
+    # Given a transaction that holds the users' table and does not finish (a stuck migration, a stuck operator)
+    bound = lock_wait_bound()
+    holder = direct_postgres()
+    holder.execute("LOCK TABLE accounts_user IN ACCESS EXCLUSIVE MODE")
+
+    outcome = answer_within(bound + MARGIN_SECONDS, lambda: reveals.reveal(reveals.resumes[0]), unblock=holder.rollback)
+
+    holder.rollback()
+    assert outcome.error is None, outcome.error
+    assert_service_unavailable(outcome.value)
+    assert outcome.seconds <= bound + MARGIN_SECONDS
+    assert Reveal.objects.count() == 0
+
+
+def test_a_transaction_stuck_on_the_audit_chain_head_makes_others_503_within_the_lock_timeout(reveals, direct_postgres):
+    # Given a chain with a head (one reveal), and a transaction that holds the head and does not finish
+    assert reveals.reveal(reveals.resumes[0]).status_code == 200
+    bound = lock_wait_bound()
+    holder = direct_postgres()
+    holder.execute("SELECT seq FROM audit_auditchainhead FOR UPDATE")
+
+    outcome = answer_within(bound + MARGIN_SECONDS, lambda: reveals.reveal(reveals.resumes[1]), unblock=holder.rollback)
+
+    holder.rollback()
+    # Then the next reveal is refused in bounded time, and nothing of it was kept: no charge, no event
+    assert outcome.error is None, outcome.error
+    assert_service_unavailable(outcome.value)
+    assert outcome.seconds <= bound + MARGIN_SECONDS
+    assert Reveal.objects.count() == 1
+    assert AuditEvent.objects.filter(action="reveal.granted").count() == 1
