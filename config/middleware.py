@@ -53,7 +53,7 @@ class DependencyOutageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if response.status_code == 503 and not response.has_header("Retry-After"):
-            response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
+            response["Retry-After"] = str(settings.SERVICE_UNAVAILABLE_RETRY_AFTER_S)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -9,6 +9,7 @@ none of which can be read while the database is down.
 import logging
 import sys
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -18,16 +19,13 @@ from . import errors
 
 logger = logging.getLogger(__name__)
 
-# Seconds a client is asked to wait before it tries again: the Retry-After of every 503.
-RETRY_AFTER_SECONDS = 10
-
 # Surfaces whose clients are programs, answered in the API's error shape.
 JSON_PREFIXES = ("/api/", "/relay/")
 
 
 def is_outage(exception: BaseException | None) -> bool:
-    """A failure of a component the platform cannot work safely without (config.errors.UNAVAILABLE_ERRORS)."""
-    return isinstance(exception, errors.UNAVAILABLE_ERRORS)
+    """A component the platform cannot work safely without is down, cut off or too slow (config.errors)."""
+    return exception is not None and errors.is_unavailable_error(exception)
 
 
 def service_unavailable(request: HttpRequest, exception: BaseException) -> HttpResponse:
@@ -37,16 +35,17 @@ def service_unavailable(request: HttpRequest, exception: BaseException) -> HttpR
     logger.error(
         "dependency unavailable: %s in %s", type(exception).__name__, match.view_name if match is not None else "?"
     )
-    error = errors.ServiceUnavailable()
+    error = errors.ServiceUnavailable.from_error(exception)
     if request.path.startswith(JSON_PREFIXES):
         response: HttpResponse = JsonResponse(error.body(), status=error.status_code)
     else:
         language = translation.get_language_from_request(request)
         with translation.override(language):
-            page = render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS})
+            page = render_to_string("503.html", {"retry_after": settings.SERVICE_UNAVAILABLE_RETRY_AFTER_S})
         response = HttpResponse(page, status=error.status_code, content_type="text/html; charset=utf-8")
         response["Content-Language"] = language
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    for header, value in error.headers.items():  # Retry-After
+        response[header] = value
     add_never_cache_headers(response)
     return response
 

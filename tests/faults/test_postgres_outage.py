@@ -3,9 +3,11 @@ and a wait is bounded by the configured timeouts and ends in 503, never in a han
 """
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connections
 
 from audit.models import AuditEvent
+from config.db import database_options
 from resumes.models import Reveal
 from tests.faults.conftest import FAULT_MARKERS, answer_within, assert_service_unavailable
 from tests.faults.proxy import postgres_ready_for_query
@@ -20,12 +22,27 @@ MARGIN_SECONDS = 5
 UNCONFIGURED_SECONDS = 10
 
 
+@pytest.fixture
+def short_lock_timeouts(settings):
+    """Production's kind of bounds, shorter than the suite's generous ones (config/settings/test.py): quick tests."""
+    settings.DB_LOCK_TIMEOUT_MS = 1_500
+    settings.DB_STATEMENT_TIMEOUT_MS = 4_000
+    database = connections["default"].settings_dict
+    suites = database["OPTIONS"]
+    # As config/db.py builds them at start-up; threads read this same dict when they connect.
+    database["OPTIONS"] = database_options(django_settings)
+    connections["default"].close()
+    yield
+    database["OPTIONS"] = suites
+    connections["default"].close()
+
+
 def session_timeout_seconds(name: str) -> float:
     """A PostgreSQL timeout (statement_timeout, lock_timeout) as a new application connection gets it; 0 if off."""
     connection = connections["default"]
     connection.close()  # a fresh session, set up as the application's are
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT setting::float / 1000 FROM pg_settings WHERE name = '{name}'")  # noqa: S608
+        cursor.execute("SELECT setting::float / 1000 FROM pg_settings WHERE name = %s", [name])
         (seconds,) = cursor.fetchone()
     connection.close()
     return seconds
@@ -57,6 +74,7 @@ def test_a_reveal_whose_commit_succeeded_is_answered_200_even_if_the_database_go
 
 
 def test_a_stalled_database_is_503_within_the_connect_timeout(postgres_proxy, reveals):
+    # DB_CONNECT_TIMEOUT_S, as config/db.py hands it to psycopg
     configured = float(connections["default"].settings_dict["OPTIONS"].get("connect_timeout") or 0)
     bound = configured or UNCONFIGURED_SECONDS
     # Given a database that accepts connections and then says nothing, as a stopped server
@@ -74,6 +92,7 @@ def test_a_stalled_database_is_503_within_the_connect_timeout(postgres_proxy, re
     assert Reveal.objects.count() == 0
 
 
+@pytest.mark.usefixtures("short_lock_timeouts")
 def test_a_query_stuck_behind_a_lock_is_503_within_the_lock_timeout(reveals, direct_postgres):
     # Given a transaction that holds the users' table and does not finish (a stuck migration, a stuck operator)
     bound = lock_wait_bound()
