@@ -4,7 +4,7 @@ and a wait is bounded by the configured timeouts and ends in 503, never in a han
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connections
+from django.db import close_old_connections, connections
 
 from audit.models import AuditEvent
 from config.db import database_options
@@ -124,3 +124,26 @@ def test_a_transaction_stuck_on_the_audit_chain_head_makes_others_503_within_the
     assert outcome.seconds <= bound + MARGIN_SECONDS
     assert Reveal.objects.count() == 1
     assert AuditEvent.objects.filter(action="reveal.granted").count() == 1
+
+
+def test_the_first_request_after_an_idle_persistent_connection_was_cut_succeeds(postgres_proxy, reveals):
+    # Production keeps connections between requests (CONN_MAX_AGE); a firewall or a database restart drops
+    # an idle one. Django checks it at the request's first query (CONN_HEALTH_CHECKS) and reconnects.
+    database = connections["default"].settings_dict
+    kept_for = database["CONN_MAX_AGE"]
+    database["CONN_MAX_AGE"] = 60
+    connections["default"].close()  # the next connection is opened to be kept
+    try:
+        assert reveals.reveal(reveals.resumes[0]).status_code == 200
+        close_old_connections()  # what Django's handler does between requests; the test client skips it
+        assert connections["default"].connection is not None, "the connection was not kept between requests"
+        postgres_proxy.cut()
+
+        close_old_connections()
+        response = reveals.reveal(reveals.resumes[1])
+    finally:
+        database["CONN_MAX_AGE"] = kept_for
+
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    assert postgres_proxy.accepted >= 2, "no new connection was made: the cut connection was not replaced"
+    assert Reveal.objects.count() == 2
