@@ -6,8 +6,9 @@ One thread accepts, one thread per connection pumps both directions. The faults:
   down, or a firewall); open ones go on.
 - `cut()`: every open connection is reset now.
 - `cut_after_reply_to(marker)`: the first connection whose client sends a message holding
-  `marker` gets the server's reply to it, then is reset (the server did the work, the
-  client may never learn it), and from then on new connections are refused.
+  `marker` gets the server's reply to it (or, with `deliver_reply=False`, loses it), then
+  is reset, and from then on new connections are refused: the server did the work, and
+  the client may learn nothing more.
 - `stall()`: nothing is forwarded any more, on open or new connections, and nothing is
   closed: the client waits, as on a stopped server or a lost network.
 - `pass_through()`: back to normal (a stalled connection resumes where it stood).
@@ -100,10 +101,15 @@ class _Link:
         self.server.sendall(data)
 
     def _from_server(self, data: bytes) -> bool:
-        """Forward `data`; True when the reply to the marked message is complete and the link must be cut."""
-        self.client.sendall(data)
+        """Forward `data`; True when the reply to the marked message is complete and the link must be cut.
+
+        A reply the proxy was told to lose is held back whole, then dropped with the connection.
+        """
         if self._awaiting is None:
+            self.client.sendall(data)
             return False
+        if self.proxy._deliver_reply:
+            self.client.sendall(data)
         self._reply += data
         if not self._awaiting(self._reply):
             return False
@@ -127,6 +133,7 @@ class FaultProxy:
         self._armed_marker: bytes | None = None
         self._reply_complete: ReplyComplete = any_reply
         self._then_refuse = True
+        self._deliver_reply = True
         self._links: set[_Link] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -181,13 +188,22 @@ class FaultProxy:
                 raise RuntimeError(f"{self.name}: a connection was not cut within {SETTLE_SECONDS} s")
 
     def cut_after_reply_to(
-        self, marker: bytes, *, reply_complete: ReplyComplete = any_reply, then_refuse: bool = True
+        self,
+        marker: bytes,
+        *,
+        reply_complete: ReplyComplete = any_reply,
+        deliver_reply: bool = True,
+        then_refuse: bool = True,
     ) -> None:
-        """Arm a one-shot cut: after the server's complete reply to the first client message holding `marker`."""
+        """Arm a one-shot cut: after the server's complete reply to the first client message holding `marker`.
+
+        `deliver_reply` False loses that reply: the server did the work, the client never hears of it.
+        """
         with self._lock:
             self.fired.clear()
             self._reply_complete = reply_complete
             self._then_refuse = then_refuse
+            self._deliver_reply = deliver_reply
             self._armed_marker = marker
 
     @property

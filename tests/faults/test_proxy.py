@@ -113,6 +113,16 @@ def test_cut_after_the_reply_to_a_marked_message_then_refuses(proxy):
     assert_refused(proxy)
 
 
+def test_a_lost_reply_is_never_delivered(proxy):
+    proxy.cut_after_reply_to(b"INCR", deliver_reply=False)
+    with connect(proxy) as sock:
+        sock.sendall(b"INCR counter")
+        with pytest.raises(RESET):
+            # The server answered; the client gets the reset instead of the answer.
+            assert sock.recv(4096) == b""
+    assert proxy.fired.is_set()
+
+
 def test_stall_forwards_nothing_and_closes_nothing_until_released(proxy):
     with connect(proxy) as sock:
         proxy.stall()
