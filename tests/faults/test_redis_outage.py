@@ -6,7 +6,7 @@ from django.conf import settings
 from audit.models import AuditEvent
 from employers.models import QuotaCounter
 from resumes.models import Reveal
-from tests.faults.conftest import FAULT_MARKERS, assert_service_unavailable
+from tests.faults.conftest import FAULT_MARKERS, MARGIN_SECONDS, answer_within, assert_service_unavailable
 
 pytestmark = [*FAULT_MARKERS, pytest.mark.timeout(120)]
 
@@ -61,6 +61,21 @@ def test_redis_cut_right_after_a_reveals_rate_limits_were_counted(redis_proxy, r
     expected = 2 if cut_short.status_code == 200 else 1
     assert Reveal.objects.count() == expected
     assert AuditEvent.objects.filter(action="reveal.granted").count() == expected
+
+
+def test_a_stalled_redis_is_503_within_the_socket_timeout(redis_proxy, reveals):
+    bound = settings.CACHES["default"]["OPTIONS"]["socket_timeout"]
+    assert reveals.reveal(reveals.resumes[0]).status_code == 200
+    # Given a Redis that keeps its connections open and answers nothing
+    redis_proxy.stall()
+
+    outcome = answer_within(bound + MARGIN_SECONDS, lambda: reveals.reveal(reveals.resumes[1]), unblock=redis_proxy.cut)
+
+    assert outcome.error is None, outcome.error
+    assert_service_unavailable(outcome.value)
+    assert outcome.seconds <= bound + MARGIN_SECONDS
+    redis_proxy.pass_through()
+    assert Reveal.objects.count() == 1
 
 
 def test_reveals_come_back_when_redis_does(redis_proxy, reveals):
