@@ -175,6 +175,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outermost but security: every answer, even one the middlewares below give, carries the policy.
     "csp.middleware.CSPMiddleware",
+    # A database or cache outage is 503 on every surface, with Retry-After (config/unavailable.py).
+    "config.middleware.DependencyOutageMiddleware",
     # Before anything reads the body: one that is too large is 413 at once.
     "config.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
