@@ -19,6 +19,8 @@ from audit.actions import AuditAction, AuditOutcome
 from audit.services import contains_contact_data, record_event
 from employers.errors import ReasonRequired
 from employers.models import Organization
+from outbox.registry import handler as outbox_handler
+from outbox.services import enqueue
 
 from .. import errors, notifications
 from ..models import Notification, RelayContact, RelayUseKind, Resume, Reveal
@@ -185,8 +187,7 @@ def forward_inbound_email(
     audit_common = {**audit_common, "organization": organization, "target_id": relay.pk}
     seeker_addresses = {resume.email_blind_index, resume.seeker.email_blind_index} - {""}
     if sender_index in seeker_addresses:
-        recruiter_email = _recruiter_address(resume=resume, organization=organization)
-        _send_on_commit(subject=subject, body=body, to=recruiter_email, sender=relay.email_alias, reply_to=None)
+        _forward_after_commit(relay=relay, to=TO_RECRUITER, subject=subject, body=body)
         sender_verified = authentication.vouches_for(sender)
         reveal = (
             credit_back(resume=resume, organization=organization, reason="seeker_replied") if sender_verified else None
@@ -209,24 +210,18 @@ def forward_inbound_email(
     if outside:
         relay_use.record_outside_use(relay=relay, kind=RelayUseKind.EMAIL, party_index=sender_index)
         audit_common["details"] = {**audit_common["details"], "outside_organization": True}
-    if resume.is_canary:
-        seeker_email = settings.CANARY_MAILBOX  # a canary's mail is evidence for operators, not a person's
-    else:
-        details = resume.decrypt_contact_details()  # relay forwarding: for the seeker's own inbox
-        seeker_email = details.email or resume.seeker.decrypt_email()
     origin = (
         f"from outside {organization.legal_name}, through the relay address {organization.legal_name} holds for "
         "you: they may have passed your contact on. Report misuse in your access log"
         if outside
         else f"from {organization.legal_name}"
     )
-    _send_on_commit(
+    _forward_after_commit(
+        relay=relay,
+        to=TO_SEEKER,
         subject=f"[Hirewall] {subject}",
         body=f"{body}\n\n-- \nForwarded by Hirewall {origin}. "
         "Reply to this message to answer through your relay address; revoke it in your account at any time.",
-        to=seeker_email,
-        sender=None,
-        reply_to=relay.email_alias,
     )
     record_event(action=AuditAction.RELAY_EMAIL_FORWARDED, outcome=AuditOutcome.FORWARDED, **audit_common)
     return "to_seeker"
@@ -242,13 +237,53 @@ def _recruiter_address(*, resume: Resume, organization: Organization) -> str | N
     return reveal.recruiter.decrypt_email() if reveal is not None else None
 
 
-def _send_on_commit(*, subject: str, body: str, to: str | None, sender: str | None, reply_to: str | None) -> None:
-    if not to:
-        return
-    message = EmailMessage(
-        subject=subject[:200], body=body, from_email=sender, to=[to], reply_to=[reply_to] if reply_to else None
+FORWARDED_EMAIL = "relay.forwarded_email"
+TO_SEEKER, TO_RECRUITER = "seeker", "recruiter"
+
+
+def _forward_after_commit(*, relay: RelayContact, to: str, subject: str, body: str) -> None:
+    """Write the forwarded mail as an outbox message in the webhook's transaction; it leaves after commit.
+
+    Subject and body are the sender's words: the outbox row keeps them encrypted, and
+    the addresses are looked up only at delivery.
+    """
+    enqueue(
+        kind=FORWARDED_EMAIL,
+        payload={
+            "relay_contact_id": relay.pk,
+            "to": to,
+            "subject": crypto.encrypt(subject[:200]),
+            "body": crypto.encrypt(body),
+        },
     )
-    transaction.on_commit(lambda: message.send(fail_silently=False))
+
+
+@outbox_handler(FORWARDED_EMAIL)
+def _send_forwarded_email(*, relay_contact_id: int, to: str, subject: str, body: str) -> None:
+    """Delivered by the outbox: nothing once the relay contact was revoked or its seeker is no longer active."""
+    relay = _active_relay(RelayContact.objects.filter(pk=relay_contact_id))
+    if relay is None:
+        return
+    resume = relay.resume
+    if to == TO_RECRUITER:
+        address = _recruiter_address(resume=resume, organization=relay.organization)
+        sender, reply_to = relay.email_alias, None
+    elif resume.is_canary:
+        address = settings.CANARY_MAILBOX  # a canary's mail is evidence for operators, not a person's
+        sender, reply_to = None, relay.email_alias
+    else:
+        # Relay forwarding: for the seeker's own inbox.
+        address = resume.decrypt_contact_details().email or resume.seeker.decrypt_email()
+        sender, reply_to = None, relay.email_alias
+    if not address:
+        return
+    EmailMessage(
+        subject=crypto.decrypt(subject),
+        body=crypto.decrypt(body),
+        from_email=sender,
+        to=[address],
+        reply_to=[reply_to] if reply_to else None,
+    ).send(fail_silently=False)
 
 
 def resolve_voice_call(*, number: str, extension: str, caller: str = "") -> str:
