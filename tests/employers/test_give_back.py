@@ -103,3 +103,19 @@ def test_only_the_periods_the_reveal_was_charged_in_give_back():
         ("org_daily", f"organization:{organization.pk}", "2026-03-15"): 0,
         ("org_monthly", f"organization:{organization.pk}", "2026-02"): 1,
     }
+
+
+def test_other_recruiters_and_organisations_keep_their_counters():
+    organization, recruiter = seed(recruiter_daily=1, org_daily=1, org_monthly=1)
+    bystanders, bystander = seed(recruiter_daily=1, org_daily=1, org_monthly=1)
+
+    quota.give_back(recruiter=recruiter, organization=organization, charged_at=CHARGED_AT)
+
+    assert counters() == {
+        ("recruiter_daily", f"recruiter:{recruiter.pk}", DAY): 0,
+        ("org_daily", f"organization:{organization.pk}", DAY): 0,
+        ("org_monthly", f"organization:{organization.pk}", MONTH): 0,
+        ("recruiter_daily", f"recruiter:{bystander.pk}", DAY): 1,
+        ("org_daily", f"organization:{bystanders.pk}", DAY): 1,
+        ("org_monthly", f"organization:{bystanders.pk}", MONTH): 1,
+    }
