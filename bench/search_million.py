@@ -10,7 +10,7 @@ flush). Seekers and resumes go in with COPY (psycopg's cursor.copy); contact cip
 base64 of the real length (search never decrypts it); the search text is made by
 resumes/search_text.py from English and Chinese phrases in which engineer, 工程师 and 数据分析师
 are common. No trigger fires during the load (session_replication_role); the search table is
-then filled by one INSERT ... SELECT and indexed, as migration 0011 does.
+then filled by one INSERT ... SELECT and indexed, as migration 0012 does.
 """
 
 import argparse
@@ -242,8 +242,8 @@ def load(count: int) -> None:
                 copy.write_row((rng.choice(TITLES), "Internet", "Employer", start, None, resume_id))
         raw.execute("SET LOCAL session_replication_role = origin")
         if entry_sync:
-            print("search table: one INSERT ... SELECT, as migration 0011's backfill ...", flush=True)
-            migration = importlib.import_module("resumes.migrations.0011_search_resumesearchentry")
+            print("search table: one INSERT ... SELECT, as migration 0012's backfill ...", flush=True)
+            migration = importlib.import_module("resumes.migrations.0012_resumesearchentry")
             raw.execute(migration.PG_UPSERT % {"where": "true"})
         _create_gin(raw, entry_sync)
     with connection.cursor() as cursor:

@@ -180,7 +180,7 @@ class ResumeSearchEntry(models.Model):
 
     The resume row is wide (about 1.9 KB: the contact ciphertext shares it); search at a million
     resumes paid for reading it, and for a join to the user for the seeker's active flag, on
-    every match. Database triggers (migration 0011) keep one entry per resume, whatever writes the
+    every match. Database triggers (migration 0012) keep one entry per resume, whatever writes the
     resume or the seeker's is_active (a service, the admin, a bulk update, COPY): an index no
     writer can forget, like the generated column it replaces. It holds nothing that is not already
     searchable: the vector is made of the redacted search tokens (search_text.py).
@@ -192,7 +192,7 @@ class ResumeSearchEntry(models.Model):
         Resume,
         primary_key=True,
         related_name="search_entry",
-        # The database deletes the entry with its resume (ON DELETE CASCADE, migration 0011).
+        # The database deletes the entry with its resume (ON DELETE CASCADE, migration 0012).
         on_delete=models.DO_NOTHING,
         db_constraint=False,
     )
@@ -320,13 +320,23 @@ class RelayContact(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the number and extension went back to the relay pool (resumes/relay_pool.py), once the quarantine
+    # after the revocation ended; another seeker's relay contact may hold them since. The alias is never reused.
+    extension_released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["resume", "organization"], name="relay_once_per_org_and_seeker"),
-            models.UniqueConstraint(fields=["phone_number", "phone_extension"], name="relay_extension_unique"),
+            # One holder per number and extension at a time; a released one no longer holds them.
+            models.UniqueConstraint(
+                fields=["phone_number", "phone_extension"],
+                condition=models.Q(extension_released_at__isnull=True),
+                name="relay_extension_held_once",
+            ),
         ]
+        # Every holder a number and extension ever had, for the leak tracer (detection/leaks.py).
+        indexes = [models.Index(fields=["phone_number", "phone_extension"], name="relay_extension_idx")]
 
     def __str__(self) -> str:
         return f"relay contact {self.pk}"

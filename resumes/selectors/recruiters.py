@@ -107,7 +107,7 @@ def _full_text(
     entries: QuerySet[ResumeSearchEntry], query_tokens: list[str]
 ) -> tuple[QuerySet[ResumeSearchEntry], bool]:
     if connections[entries.db].vendor == "postgresql":
-        # The entry's weighted tsvector and its GIN index (migration 0011), with the tokens as split here.
+        # The entry's weighted tsvector and its GIN index (migration 0012), with the tokens as split here.
         query_text = " ".join(query_tokens)
         query = SearchQuery(query_text, config="simple", search_type="plain")
         # The newest matches (the recency index for common queries, the GIN index for rare ones)...

@@ -123,7 +123,7 @@ def drop_sync(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('resumes', '0010_relayoutsideuse'),
+        ('resumes', '0011_perreq_relay_extension_release'),
         ('accounts', '0001_initial'),
     ]
 
