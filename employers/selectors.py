@@ -36,7 +36,9 @@ def get_active_seat(*, user: User) -> Seat:
     """The caller's seat, or the refusal that applies: not a recruiter, no organisation, deactivated."""
     if user.role != Role.RECRUITER:
         raise errors.NotRecruiter()
-    seat = Seat.objects.select_related("organization", "user").filter(user=user).first()
+    seat = _seat_loaded_with(user)
+    if seat is None:
+        seat = Seat.objects.select_related("organization", "user").filter(user=user).first()
     return check_active_seat(user=user, seat=seat)
 
 
@@ -49,6 +51,17 @@ def check_active_seat(*, user: User, seat: Seat | None) -> Seat:
     if not seat.is_active:
         raise errors.RecruiterInactive()
     return seat
+
+
+def _seat_loaded_with(user: User) -> Seat | None:
+    """The seat and organisation the API's token authentication read with the user in this request, if any.
+
+    Only a seat found then is reused: one created since (registering, accepting an invitation) is read afresh.
+    """
+    if not User.seat.related.is_cached(user):
+        return None
+    seat = user.seat if hasattr(user, "seat") else None
+    return seat if seat is not None and Seat.organization.is_cached(seat) else None
 
 
 def get_admin_seat(*, user: User) -> Seat:

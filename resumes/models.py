@@ -280,13 +280,23 @@ class RelayContact(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the number and extension went back to the relay pool (resumes/relay_pool.py), once the quarantine
+    # after the revocation ended; another seeker's relay contact may hold them since. The alias is never reused.
+    extension_released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["resume", "organization"], name="relay_once_per_org_and_seeker"),
-            models.UniqueConstraint(fields=["phone_number", "phone_extension"], name="relay_extension_unique"),
+            # One holder per number and extension at a time; a released one no longer holds them.
+            models.UniqueConstraint(
+                fields=["phone_number", "phone_extension"],
+                condition=models.Q(extension_released_at__isnull=True),
+                name="relay_extension_held_once",
+            ),
         ]
+        # Every holder a number and extension ever had, for the leak tracer (detection/leaks.py).
+        indexes = [models.Index(fields=["phone_number", "phone_extension"], name="relay_extension_idx")]
 
     def __str__(self) -> str:
         return f"relay contact {self.pk}"

@@ -16,9 +16,9 @@ from accounts.request_info import client_ip, user_agent
 from audit.models import ActivityKind
 from audit.services import record_activity
 from config import api_schema
-from config.api.pagination import PAGINATION_PARAMETERS, CheckedCursorPagination, newest_first_page, paginated
+from config.api.pagination import PAGINATION_PARAMETERS, KeysetCursorPagination, newest_first_page, paginated
 from config.api.serializers import ObjectIdField, QuotaSerializer
-from config.ratelimit import enforce_rate_limit
+from config.ratelimit import enforce_rate_limits
 from employers.categories import JobCategory
 
 from .. import selectors
@@ -52,8 +52,12 @@ SEARCH_REFUSED = OpenApiResponse(
 )
 
 
-class ResumeSearchPagination(CheckedCursorPagination):
-    """Cursor pages, newest first; by relevance first when the database ranks a full-text query."""
+class ResumeSearchPagination(KeysetCursorPagination):
+    """Cursor pages, newest first; by relevance first when the database ranks a full-text query.
+
+    The id ends each ordering and the cursor holds the whole key: ties on rank or updated_at
+    (equal texts, bulk edits) can neither repeat nor skip a resume across pages.
+    """
 
     page_size = 20
     page_size_query_param = "page_size"
@@ -102,8 +106,7 @@ class ResumeSearchApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        enforce_rate_limit(request, name="search_per_user", key="user")
-        enforce_rate_limit(request, name="search_per_ip", key="ip")
+        enforce_rate_limits(request, ("search_per_user", "user"), ("search_per_ip", "ip"))
         params = {key: value for key, value in request.query_params.items() if key not in {"cursor", "page_size"}}
         serializer = self.ResumeSearchInputSerializer(data=params)
         serializer.is_valid(raise_exception=True)
@@ -154,8 +157,7 @@ class ResumeDetailApi(APIView):
         },
     )
     def get(self, request: Request, resume_id: str) -> Response:
-        enforce_rate_limit(request, name="resume_detail_per_user", key="user")
-        enforce_rate_limit(request, name="resume_detail_per_ip", key="ip")
+        enforce_rate_limits(request, ("resume_detail_per_user", "user"), ("resume_detail_per_ip", "ip"))
         resume = selectors.get_masked_resume_for_recruiter(user=request.user, resume_id=resume_id)
         record_activity(
             kind=ActivityKind.VIEW,
@@ -213,8 +215,7 @@ class RevealApi(APIView):
         },
     )
     def post(self, request: Request, resume_id: str) -> Response:
-        enforce_rate_limit(request, name="reveal_per_user", key="user")
-        enforce_rate_limit(request, name="reveal_per_ip", key="ip")
+        enforce_rate_limits(request, ("reveal_per_user", "user"), ("reveal_per_ip", "ip"))
         serializer = self.RevealInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = reveal_contact(

@@ -77,8 +77,12 @@ def _full_text(resumes: QuerySet[Resume], query_tokens: list[str]) -> QuerySet[R
         matches = RawSQL(
             "resumes_resume.search_vector @@ plainto_tsquery('simple', %s)", [query], output_field=BooleanField()
         )
+        # A double, not ts_rank's real: the page cursor carries the rank as text, and a real printed
+        # with its shortest digits reads back as a different double (ties would then repeat across pages).
         rank = RawSQL(
-            "ts_rank(resumes_resume.search_vector, plainto_tsquery('simple', %s))", [query], output_field=FloatField()
+            "ts_rank(resumes_resume.search_vector, plainto_tsquery('simple', %s))::float8",
+            [query],
+            output_field=FloatField(),
         )
         return resumes.alias(matches=matches).filter(matches=True).annotate(rank=rank)
     # SQLite: every token must appear as a whole token in the search text; no ranking.

@@ -2,17 +2,30 @@
 
 Counted from the token check to the last after-commit callback, in a real transaction (as a request
 runs in production, not inside the test's own): BEGIN and COMMIT are not statements of their own
-here, every SAVEPOINT is.
+here, every SAVEPOINT is. The outbox hands the seeker's e-mail to a broker after commit, as in
+production, instead of delivering it in-process as the test settings' eager Celery would: the
+delivery is a worker's work, not the request's.
 """
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from outbox.tasks import deliver_outbox_message
 from tests.employers.conftest import client_for
 from tests.resumes.factories import ResumeFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _outbox_hands_over_to_a_broker():
+    conf = deliver_outbox_message.app.conf
+    eager = conf.task_always_eager
+    conf.update(task_always_eager=False)
+    yield
+    conf.update(task_always_eager=eager)
+
 
 STATEMENTS_PER_REVEAL = 8
 TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT"})
@@ -27,7 +40,7 @@ def reveal_counting_statements(client, resume, job, capture_on_commit) -> tuple:
 
 def listed(statements: list[str]) -> str:
     return f"{len(statements)} statements:\n" + "\n".join(
-        f"{number:>3}. {sql[:400]}" for number, sql in enumerate(statements, 1)
+        f"{number:>3}. {sql.strip()[:400]}" for number, sql in enumerate(statements, 1)
     )
 
 
