@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -193,6 +193,17 @@ class Taking:
 
     charged: bool
     usage: dict[str, dict]
+    limits: tuple[Limit, ...] = ()  # the counters taken from, when charged
+
+
+def give_back_taking(taking: Taking) -> None:
+    """Undo a charge in the transaction that took it, when what it paid for cannot be delivered."""
+    if not taking.charged:
+        return
+    taken = Q()
+    for limit in taking.limits:
+        taken |= Q(limit_name=limit.name, subject=limit.subject, period=limit.period)
+    QuotaCounter.objects.filter(taken, used__gt=0).update(used=F("used") - 1)
 
 
 def take(*, recruiter: User, organization: Organization, unless: QuerySet | None = None) -> Taking:
@@ -209,7 +220,7 @@ def take(*, recruiter: User, organization: Organization, unless: QuerySet | None
             return Taking(charged=False, usage=usage(recruiter=recruiter, organization=organization))
         with transaction.atomic():
             consume(recruiter=recruiter, organization=organization)
-        return Taking(charged=True, usage=usage(recruiter=recruiter, organization=organization))
+        return Taking(charged=True, usage=usage(recruiter=recruiter, organization=organization), limits=tuple(limits))
     rows = _take_all_or_none(limits, unless=unless)
     charged, room = rows[0][1], rows[0][2]
     used = {limit.name: row[4] for limit, row in zip(limits, rows, strict=True)}
@@ -223,7 +234,7 @@ def take(*, recruiter: User, organization: Organization, unless: QuerySet | None
     if charged and not room:
         full = next(limit for limit in limits if used[limit.name] >= limit.value)
         raise QuotaExhausted(full.refusal_name, resets_at=full.resets_at)
-    return Taking(charged=charged, usage=_usage_of(limits, used))
+    return Taking(charged=charged, usage=_usage_of(limits, used), limits=tuple(limits))
 
 
 # One statement, all or none. `seen` is what this statement's snapshot holds; when all three counters

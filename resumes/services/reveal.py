@@ -136,8 +136,8 @@ def reveal_contact(
         if isinstance(decision, _Grant):
             try:
                 return _grant(context, decision)
-            except errors.QuotaExhausted as exhausted:
-                refusal: DomainError = exhausted
+            except (errors.QuotaExhausted, errors.RelayPoolFull) as refused:
+                refusal: DomainError = refused
         elif isinstance(decision, _AskConsent):
             try:
                 refusal = _consent_refusal(context, decision)
@@ -199,6 +199,7 @@ def _decide(context: _Context) -> _Grant | _AskConsent | _Refuse:
 def _grant(context: _Context, grant: _Grant) -> RevealResult:
     recruiter, resume, organization, job = context.recruiter, grant.resume, grant.organization, grant.job
     # 7. quota: free for the applicant of this job and for a recent re-reveal by this organisation
+    taking = None
     if grant.applied_to_this_job or grant.recently_charged:
         charged, usage = False, quota.usage(recruiter=recruiter, organization=organization)
         recently_charged = grant.recently_charged
@@ -217,7 +218,13 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
         recently_charged = not charged
     # 8. relay contact, or the real one where the seeker opted in for this organisation
     direct = _direct_contact_allowed(resume=resume, grant=grant)
-    relay = None if direct else grant.relay or relay_contact_for(resume=resume, organization=organization)
+    try:
+        relay = None if direct else grant.relay or relay_contact_for(resume=resume, organization=organization)
+    except errors.RelayPoolFull:
+        # Nothing is revealed, so nothing is charged; the refusal is audited like any other.
+        if taking is not None:
+            quota.give_back_taking(taking)
+        raise
     reveal = Reveal.objects.create(
         resume=resume,
         resume_ref=resume.pk,
