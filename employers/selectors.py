@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
+from config.api import SEAT_READ_WITH_USER
 
 from . import errors, quota
 from .models import (
@@ -56,9 +57,11 @@ def check_active_seat(*, user: User, seat: Seat | None) -> Seat:
 def _seat_loaded_with(user: User) -> Seat | None:
     """The seat and organisation the API's token authentication read with the user in this request, if any.
 
-    Only a seat found then is reused: one created since (registering, accepting an invitation) is read afresh.
+    Only that read is reused, on the user object it built for this request alone (SEAT_READ_WITH_USER marks it):
+    a seat cached on any other user object may be old (a task's, a test's). A seat found missing then is read
+    afresh, as it may have been created since (registering, accepting an invitation).
     """
-    if not User.seat.related.is_cached(user):
+    if not getattr(user, SEAT_READ_WITH_USER, False) or not User.seat.related.is_cached(user):
         return None
     seat = user.seat if hasattr(user, "seat") else None
     return seat if seat is not None and Seat.organization.is_cached(seat) else None

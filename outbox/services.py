@@ -9,6 +9,7 @@ commit that records it sends again) and never twice from two workers at once.
 
 import inspect
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -115,15 +116,23 @@ def deliver_due_messages(*, limit: int | None = None) -> int:
     """Deliver undelivered messages whose time has come, oldest due first; returns how many were delivered.
 
     This is the sweep: it catches messages whose hand-over to the queue was lost and failed
-    ones whose retry time has passed. Each message is delivered in its own transaction.
+    ones whose retry time has passed. Each message is delivered in its own transaction. It starts
+    no delivery after OUTBOX["sweep_seconds"], so that a slow mail server cannot carry one run
+    into the task's time limit; the next run goes on where it stopped.
     """
-    limit = limit or settings.OUTBOX["sweep_batch_size"]
+    options = settings.OUTBOX
+    deadline = time.monotonic() + options["sweep_seconds"]
     due = (
         OutboxMessage.objects.filter(PENDING, next_attempt_at__lte=timezone.now())
         .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", flat=True)[: limit or options["sweep_batch_size"]]
     )
-    return sum(deliver_message(message_id=message_id).outcome == "delivered" for message_id in list(due))
+    delivered = 0
+    for message_id in list(due):
+        if time.monotonic() > deadline:
+            break
+        delivered += deliver_message(message_id=message_id).outcome == "delivered"
+    return delivered
 
 
 def retry_now(*, message_ids) -> int:

@@ -22,6 +22,8 @@ from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
 
+from . import SEAT_READ_WITH_USER
+
 INVALID_TOKEN = _("Invalid token.")
 
 
@@ -47,6 +49,8 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
             if knox_settings.AUTO_REFRESH and auth_token.expiry:
                 # knox writes only when the new expiry moves by more than MIN_REFRESH_INTERVAL seconds.
                 self.renew_token(auth_token)
+            # This user object lives for this request only: its seat may stand for a fresh read of it.
+            setattr(auth_token.user, SEAT_READ_WITH_USER, True)
             return self.validate_user(auth_token)
         raise exceptions.AuthenticationFailed(INVALID_TOKEN)
 

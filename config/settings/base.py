@@ -335,6 +335,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# SEARCH (resumes/selectors/recruiters.py)
+# A full-text search on PostgreSQL ranks only the newest matches, this many, by relevance: ranking
+# every match of a common term costs time that grows with the platform (p95 350 ms at 200k resumes).
+# The trade-off: a ranked search lists at most this many resumes (50 pages of 20), the most relevant
+# of the most recently updated matches; older matches need a narrower query or filters. A search
+# without `q` lists every match. Raising it costs about 1 ms per 100 candidates (BENCHMARKS.md).
+SEARCH_RANKED_CANDIDATES = env.int("SEARCH_RANKED_CANDIDATES", default=1000)
+
 # RATE LIMITS (django-ratelimit on the shared cache)
 # https://django-ratelimit.readthedocs.io/en/stable/settings.html
 RATELIMIT_USE_CACHE = "default"
@@ -418,8 +426,11 @@ OUTBOX = {
     "max_attempts": env.int("OUTBOX_MAX_ATTEMPTS", default=10),
     "retry_base_seconds": env.int("OUTBOX_RETRY_BASE_SECONDS", default=30),
     "retry_max_seconds": env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600),
-    # Messages one sweep delivers at most (each in its own transaction), well inside CELERY_TASK_TIME_LIMIT.
+    # Messages one sweep delivers at most, each in its own transaction...
     "sweep_batch_size": env.int("OUTBOX_SWEEP_BATCH_SIZE", default=100),
+    # ...and starts none after this many seconds (a slow mail server: EMAIL_TIMEOUT each), so that a run
+    # ends well inside CELERY_TASK_SOFT_TIME_LIMIT; the next run, a minute later, goes on.
+    "sweep_seconds": env.int("OUTBOX_SWEEP_SECONDS", default=60),
     # Delivered rows (no payload left: kind, times, attempts) stay this long for operators, then go.
     "keep_delivered_days": env.int("OUTBOX_KEEP_DELIVERED_DAYS", default=7),
 }

@@ -62,11 +62,12 @@ class ResumeSearchPagination(KeysetCursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 50
-    ordering = ("-updated_at", "id")
+    # On resumes.ResumeSearchEntry: descending throughout, so that the recency index serves the keyset.
+    ordering = ("-updated_at", "-resume_id")
 
     def get_ordering(self, request, queryset, view):
         if getattr(view, "ranked", False):
-            return ("-rank", "-updated_at", "id")
+            return ("-rank", "-updated_at", "-resume_id")
         return self.ordering
 
 
@@ -123,14 +124,15 @@ class ResumeSearchApi(APIView):
             min_years=data.get("min_years"),
             max_years=data.get("max_years"),
         )
-        resumes = selectors.search_masked_resumes(user=request.user, filters=filters)
-        self.ranked = selectors.is_ranked(resumes)
+        search = selectors.start_resume_search(user=request.user, filters=filters)
+        self.ranked = search.ranked
         paginator = ResumeSearchPagination()
-        page = paginator.paginate_queryset(resumes, request, view=self)
+        entries = paginator.paginate_queryset(search.entries, request, view=self)
+        page = selectors.masked_resumes_for_page(search=search, entries=entries)
         record_activity(
             kind=ActivityKind.SEARCH,
             actor=request.user,
-            organization=request.user.seat.organization,
+            organization=search.organization,
             filters={**filters.as_log_details(), "cursor": bool(request.query_params.get("cursor"))},
             result_count=len(page),
             ip=client_ip(request),

@@ -185,3 +185,15 @@ class TestAutoRefresh:
 
         assert len(queries) == ME_QUERIES
         assert AuthToken.objects.get(pk=stored.pk).expiry == stored.expiry
+
+
+def test_only_the_authentications_own_read_of_the_seat_is_reused(seat):
+    """A seat cached on any other user object (a task's, a script's) may be old: get_active_seat reads it again."""
+    from accounts.models import User
+    from employers.models import Organization
+    from employers.selectors import get_active_seat
+
+    user = User.objects.select_related("seat__organization").get(pk=seat.user_id)
+    Organization.objects.filter(pk=seat.organization_id).update(status="suspended")
+
+    assert get_active_seat(user=user).organization.status == "suspended"

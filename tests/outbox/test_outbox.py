@@ -219,3 +219,16 @@ def test_the_daily_prune_drops_only_messages_delivered_long_enough_ago(settings)
 
     assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, dead.pk, waiting.pk}
     assert not OutboxMessage.objects.filter(pk=old.pk).exists()
+
+
+def test_a_sweep_starts_no_delivery_past_its_time_budget(settings, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        for text in ("first", "second"):
+            services.enqueue(kind=kinds.NOTE, payload={"text": text})
+
+    settings.OUTBOX = {**settings.OUTBOX, "sweep_seconds": 0}
+    assert deliver_pending_outbox.delay().get() == 0
+    assert mailoutbox == []
+
+    settings.OUTBOX = {**settings.OUTBOX, "sweep_seconds": 60}
+    assert deliver_pending_outbox.delay().get() == 2
