@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 import time_machine
+from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -120,6 +121,14 @@ def _fresh_cache():
     delete_this_runs_keys()
     yield
     delete_this_runs_keys()
+
+
+@pytest.fixture(autouse=True)
+def _celery_may_wait_for_results():
+    # Eager tasks (CELERY_TASK_ALWAYS_EAGER) set Celery's process-wide "a result.get() would block"
+    # flag while they run and put back what they found: eager deliveries in parallel threads (the
+    # concurrency tests) can put back each other's True and leave it set for every later test.
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture
