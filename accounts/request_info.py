@@ -23,6 +23,16 @@ def client_ip(request: HttpRequest) -> str | None:
         return None
 
 
+# The bucket of requests that name no usable address (a misconfigured proxy, a Unix socket): they are
+# limited together rather than not at all.
+UNKNOWN_CLIENT_IP = "0.0.0.0"
+
+
+def rate_limit_ip(request: HttpRequest) -> str:
+    """The address django-ratelimit counts a request under (RATELIMIT_IP_META_KEY)."""
+    return client_ip(request) or UNKNOWN_CLIENT_IP
+
+
 def user_agent(request: HttpRequest) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH]
 

@@ -352,7 +352,9 @@ SEARCH_RECENT_WINDOW = env.int("SEARCH_RECENT_WINDOW", default=20000)
 # RATE LIMITS (django-ratelimit on the shared cache)
 # https://django-ratelimit.readthedocs.io/en/stable/settings.html
 RATELIMIT_USE_CACHE = "default"
-RATELIMIT_IP_META_KEY = CLIENT_IP_META_KEY
+# The limits key on the same address the audit log records (CLIENT_IP_META_KEY, else REMOTE_ADDR),
+# so that a request without the proxy's header is counted, not answered with a 500.
+RATELIMIT_IP_META_KEY = "accounts.request_info.rate_limit_ip"
 RATELIMITS = {
     "login_per_ip": env.str("RATELIMIT_LOGIN_PER_IP", default="30/m"),
     "login_per_email": env.str("RATELIMIT_LOGIN_PER_EMAIL", default="5/m"),

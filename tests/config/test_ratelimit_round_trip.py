@@ -159,3 +159,29 @@ def test_nothing_is_counted_when_rate_limits_are_off(cache_kind, user, settings)
 
     for _ in range(3):
         enforce_rate_limits(request_from(user), *SEARCH_LIMITS)
+
+
+def test_a_request_without_the_proxys_client_header_is_counted_by_its_peer_not_refused_with_a_500(
+    cache_kind, user, settings
+):
+    # Behind a proxy that failed to set the header: the limits still count (by REMOTE_ADDR, as the audit
+    # log records), where django-ratelimit alone raised ImproperlyConfigured, a 500.
+    settings.CLIENT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.RATELIMITS = {**settings.RATELIMITS, "search_per_user": "100/m", "search_per_ip": "2/m"}
+    for _ in range(2):
+        enforce_rate_limits(request_from(user, ip="198.51.100.7"), *SEARCH_LIMITS)
+
+    with pytest.raises(RateLimited):
+        enforce_rate_limits(request_from(user, ip="198.51.100.7"), *SEARCH_LIMITS)
+
+    with_header = RequestFactory().get("/api/v1/resumes", REMOTE_ADDR="10.0.0.2", HTTP_X_REAL_IP="203.0.113.99")
+    with_header.user = user
+    enforce_rate_limits(with_header, *SEARCH_LIMITS)  # another client's address: its own count
+
+
+def test_a_request_with_no_usable_address_shares_one_bucket(cache_kind, user, settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "search_per_user": "100/m", "search_per_ip": "1/m"}
+    enforce_rate_limits(request_from(user, ip=""), *SEARCH_LIMITS)
+
+    with pytest.raises(RateLimited):
+        enforce_rate_limits(request_from(user, ip="not-an-address"), *SEARCH_LIMITS)
