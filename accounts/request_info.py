@@ -25,7 +25,7 @@ def client_ip(request: HttpRequest) -> str | None:
 
 # The bucket of requests that name no usable address (a misconfigured proxy, a Unix socket): they are
 # limited together rather than not at all.
-UNKNOWN_CLIENT_IP = "0.0.0.0"
+UNKNOWN_CLIENT_IP = "0.0.0.0"  # noqa: S104 (a counting bucket, never an address to bind)
 
 
 def rate_limit_ip(request: HttpRequest) -> str:
