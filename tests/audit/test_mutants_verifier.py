@@ -4,6 +4,7 @@ import pytest
 
 from audit import selectors
 from audit.chain import GENESIS_HASH
+from audit.models import AuditChainHead
 from audit.selectors import ProblemKind
 from audit.services import record_event, write_chain_digest
 from tests.audit import tampering
@@ -66,6 +67,8 @@ def test_a_head_beyond_the_chain_end_says_that_events_were_removed_from_the_end(
 
 
 def test_a_head_signed_on_an_empty_chain_holds_the_genesis_hash():
+    # The head row as migration 0002 creates it (a transactional test on PostgreSQL starts with none).
+    AuditChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS_HASH})
     digest = write_chain_digest()
     append(2)
 

@@ -66,3 +66,58 @@ def test_platform_day_start_is_the_last_midnight_in_the_platform_time_zone_of_th
     assert quota.platform_day_start(dt.datetime(2026, 3, 15, 15, 59, tzinfo=dt.UTC)) == dt.datetime(
         2026, 3, 14, 16, 0, tzinfo=dt.UTC
     )
+
+
+def test_limits_for_a_moment_given_count_in_that_moments_day_and_month_and_free_up_after_them():
+    organization = VerifiedOrganizationFactory(org_daily_limit=300)  # the ceiling itself
+    recruiter = RecruiterFactory()
+    # 01:00 on 1 February in Shanghai, years away from the real clock.
+    moment = dt.datetime(2031, 1, 31, 17, 0, tzinfo=dt.UTC)
+
+    limits = {
+        limit.name: limit for limit in quota.limits_for(recruiter=recruiter, organization=organization, now=moment)
+    }
+
+    assert {name: (limit.period, limit.resets_at) for name, limit in limits.items()} == {
+        "recruiter_daily": ("2031-02-01", dt.datetime(2031, 2, 1, 16, 0, tzinfo=dt.UTC)),
+        "org_daily": ("2031-02-01", dt.datetime(2031, 2, 1, 16, 0, tzinfo=dt.UTC)),
+        "org_monthly": ("2031-02", dt.datetime(2031, 2, 28, 16, 0, tzinfo=dt.UTC)),
+    }
+    # An override equal to the ceiling is bound by the ceiling: a refusal names it.
+    assert (limits["org_daily"].capped_by_ceiling, limits["org_daily"].refusal_name) == (True, "platform_ceiling")
+    assert limits["recruiter_daily"].capped_by_ceiling is False
+
+
+@time_machine.travel(NOW, tick=False)
+def test_consume_takes_from_the_revealing_recruiters_and_organisations_counters_of_today_only():
+    organization, recruiter = VerifiedOrganizationFactory(), RecruiterFactory()
+    bystanders, bystander = VerifiedOrganizationFactory(), RecruiterFactory()
+    quota.consume(recruiter=bystander, organization=bystanders)
+    for name, subject in (
+        ("recruiter_daily", f"recruiter:{recruiter.pk}"),
+        ("org_daily", f"organization:{organization.pk}"),
+    ):
+        QuotaCounter.objects.create(limit_name=name, subject=subject, period="2026-03-14", used=5)
+
+    quota.consume(recruiter=recruiter, organization=organization)
+
+    used = {(c.limit_name, c.subject, c.period): c.used for c in QuotaCounter.objects.all()}
+    assert used == {
+        ("recruiter_daily", f"recruiter:{recruiter.pk}", "2026-03-15"): 1,
+        ("org_daily", f"organization:{organization.pk}", "2026-03-15"): 1,
+        ("org_monthly", f"organization:{organization.pk}", "2026-03"): 1,
+        ("recruiter_daily", f"recruiter:{recruiter.pk}", "2026-03-14"): 5,
+        ("org_daily", f"organization:{organization.pk}", "2026-03-14"): 5,
+        ("recruiter_daily", f"recruiter:{bystander.pk}", "2026-03-15"): 1,
+        ("org_daily", f"organization:{bystanders.pk}", "2026-03-15"): 1,
+        ("org_monthly", f"organization:{bystanders.pk}", "2026-03"): 1,
+    }
+
+
+@time_machine.travel(NOW, tick=False)
+def test_usage_shows_nothing_remaining_once_a_limit_is_used_up():
+    organization = VerifiedOrganizationFactory(recruiter_daily_limit=1)
+    recruiter = RecruiterFactory()
+    quota.consume(recruiter=recruiter, organization=organization)
+
+    assert quota.usage(recruiter=recruiter, organization=organization)["recruiter_daily"]["remaining"] == 0
