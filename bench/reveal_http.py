@@ -386,6 +386,58 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
             process.wait()
 
 
+class LockSampler(threading.Thread):
+    """Samples pg_stat_activity of the benchmark's database: backends in a transaction, and those waiting on a lock.
+
+    A waiting backend's query says what it waits for: the chain head (any statement on the audit
+    tables), a quota counter, a resume row, or something else.
+    """
+
+    def __init__(self, interval: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.stop = threading.Event()
+        self.kind = ""
+        self.busy: Counter = Counter()
+        self.waiting: dict[str, Counter] = {kind: Counter() for kind in KINDS}
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
+            while not self.stop.is_set():
+                rows = connection.execute(
+                    "SELECT state, wait_event_type, lower(query) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    " AND backend_type = 'client backend' AND state <> 'idle'"
+                ).fetchall()
+                kind = self.kind
+                if kind:
+                    self.busy[kind] += len(rows)
+                    for _state, wait_type, query in rows:
+                        if wait_type == "Lock":
+                            self.waiting[kind][_lock_target(query)] += 1
+                time.sleep(self.interval)
+
+    def shares(self, kind: str) -> str:
+        busy = self.busy[kind]
+        if not busy:
+            return "no samples"
+        waits = self.waiting[kind]
+        detail = ", ".join(f"{target} {n / busy:.1%}" for target, n in waits.most_common())
+        return f"{sum(waits.values()) / busy:.1%} of {busy} busy-backend samples" + (f" ({detail})" if detail else "")
+
+
+def _lock_target(query: str) -> str:
+    if "audit" in query:
+        return "chain head"
+    if "quota" in query:
+        return "quota counter"
+    if "resumes_resume" in query:
+        return "resume row"
+    return "other"
+
+
 class Tally:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -397,8 +449,11 @@ class Tally:
         self.free = 0
 
 
-def drive(*, port: int, kind: str, plan: RevealPlan, clients: int, seconds: float, tally: Tally) -> None:
+def drive(
+    *, port: int, kind: str, plan: RevealPlan, clients: int, seconds: float, tally: Tally, sampler: LockSampler
+) -> None:
     """`clients` threads send requests of one kind for `seconds`; each thread names its own client address."""
+    sampler.kind = kind
     stop = time.perf_counter() + seconds
     done = Counter()
 
@@ -445,6 +500,7 @@ def drive(*, port: int, kind: str, plan: RevealPlan, clients: int, seconds: floa
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    sampler.kind = ""
     tally.seconds[kind] += elapsed
     tally.per_round[kind].append(sum(done.values()) / elapsed)
 
@@ -562,6 +618,8 @@ def main() -> None:
         port = free_port()
         gunicorn = start_gunicorn(environment=environment, port=port, workers=args.workers, workdir=workdir)
         tally = Tally()
+        sampler = LockSampler()
+        sampler.start()
         try:
             for _ in range(args.rounds):
                 for kind in KINDS:
@@ -572,8 +630,10 @@ def main() -> None:
                         clients=args.clients,
                         seconds=args.round_seconds,
                         tally=tally,
+                        sampler=sampler,
                     )
         finally:
+            sampler.stop.set()
             stop_gunicorn(gunicorn)
         errors = (workdir / "error.log").read_text(errors="replace") if (workdir / "error.log").exists() else ""
         checks = check_after_run(organization_ids=data["organizations"])
@@ -596,6 +656,9 @@ def main() -> None:
             f"{kind:<8} {rate[kind]:>7.1f} {len(ordered):>6} {statistics.median(ordered) * 1000:>7.1f}"
             f" {percentile(ordered, 0.95) * 1000:>7.1f}  {rounds:<16}  {statuses}"
         )
+    print("\nPostgreSQL backends waiting on a lock (sampled every 20 ms):")
+    for kind in KINDS:
+        print(f"  {kind:<8} {sampler.shares(kind)}")
     print(
         f"\nratio reveal spread / organizations/me: {rate['spread'] / rate['me']:.2f}   (goal >= 0.6)\n"
         f"ratio one organisation / spread:        {rate['one-org'] / rate['spread']:.2f}   (goal >= 0.9)\n"
