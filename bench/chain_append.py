@@ -198,6 +198,14 @@ def main() -> None:
             f"{(1000 / hold_ms if holds else float('nan')):>7.0f} {wait_share:>10.1%} "
             f"{('-' if pg_wait is None else f'{pg_wait:.1%}'):>8}"
         )
+    from audit import services
+
+    if not hasattr(services, "_locked_chain_head"):
+        print(
+            "no lock probe: record_event takes the head inside one statement here, so lock ms, hold ms and"
+            " wait share cannot be split from the outside; the hold is at most the K=1 latency (p50),"
+            " and pg wait gives the share of time spent waiting."
+        )
     report = audit_selectors.walk_chain()
     print(f"audit chain: {'intact' if report.ok else 'BROKEN'}, {report.verified} events verified")
     print(
