@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the login-event receivers)
+        from . import erasure_ledger, signals  # noqa: F401  (login-event receivers; the ledger's outbox handler)

@@ -13,16 +13,26 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
+
+from outbox.registry import handler as outbox_handler
+from outbox.services import enqueue
+
+LEDGER_LINE = "accounts.erasure_ledger_line"
 
 
 def note_erasure(*, user_id: uuid.UUID) -> None:
-    """Append the id once the caller's transaction commits: a rolled-back erasure leaves no line to replay."""
-    transaction.on_commit(lambda: _append(user_id))
+    """Append the id once the caller's transaction commits: a rolled-back erasure leaves no line to replay.
+
+    The line is an outbox message written in the erasure's transaction: a crash right after the
+    commit, or a full disk, delays the line (the outbox retries it) but never loses it, and never
+    turns the committed erasure into an error. A line written twice replays the same erasure.
+    """
+    enqueue(kind=LEDGER_LINE, payload={"user_id": str(user_id)})
 
 
-def _append(user_id: uuid.UUID) -> None:
+@outbox_handler(LEDGER_LINE)
+def _append(*, user_id: str) -> None:
     path = Path(settings.ERASURE_LEDGER_FILE)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as ledger:

@@ -13,7 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from config.errors import RateLimited
-from config.ratelimit import enforce_rate_limit
+from config.ratelimit import enforce_rate_limit, enforce_rate_limits
 
 from . import crypto
 from .forms import BlindIndexPasswordResetForm, EmailAuthenticationForm, SignupForm
@@ -39,8 +39,7 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         try:
-            enforce_rate_limit(request, name="web_login_per_ip", key="ip")
-            enforce_rate_limit(request, name="web_login_per_email", key=login_email_rate_key)
+            enforce_rate_limits(request, ("web_login_per_ip", "ip"), ("web_login_per_email", login_email_rate_key))
         except RateLimited as error:
             return rate_limited_response(request, error)
         return super().post(request, *args, **kwargs)

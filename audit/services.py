@@ -3,8 +3,11 @@
 import ipaddress
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -95,15 +98,44 @@ def record_event(
 
 def _locked_chain_head() -> AuditChainHead:
     heads = AuditChainHead.objects.select_for_update()
-    try:
-        return heads.get(pk=CHAIN_HEAD_ID)
-    except AuditChainHead.DoesNotExist:
-        # Migration 0002 creates the head; an emptied database (tests) starts a new chain.
-        # If events remained, seq 1 would collide with them and the append would fail: fail closed.
-        AuditChainHead.objects.bulk_create(
-            [AuditChainHead(pk=CHAIN_HEAD_ID, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True
+    with _with_chain_lock_timeout():
+        try:
+            return heads.get(pk=CHAIN_HEAD_ID)
+        except AuditChainHead.DoesNotExist:
+            # Migration 0002 creates the head; an emptied database (tests) starts a new chain.
+            # If events remained, seq 1 would collide with them and the append would fail: fail closed.
+            AuditChainHead.objects.bulk_create(
+                [AuditChainHead(pk=CHAIN_HEAD_ID, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True
+            )
+            return heads.get(pk=CHAIN_HEAD_ID)
+
+
+@contextmanager
+def _with_chain_lock_timeout() -> Iterator[None]:
+    """Inside the caller's transaction: wait at most AUDIT_CHAIN_LOCK_TIMEOUT_MS for the chain head's lock.
+
+    The head serialises every append of the platform; without a bound, one transaction stuck while
+    holding it stops every organisation's reveals. A waiter past the bound gets LockNotAvailable, its
+    transaction rolls back whole and the API answers 503 with nothing written. Once the lock is
+    held, the transaction's own lock_timeout is put back for what follows; after an error the
+    rollback discards the setting anyway. PostgreSQL only (SQLite serialises writers itself).
+    An append written as one SQL statement or function can instead run
+    `set_config('lock_timeout', '<AUDIT_CHAIN_LOCK_TIMEOUT_MS>ms', true)` before taking the head.
+    """
+    connection = transaction.get_connection()
+    timeout_ms = settings.AUDIT_CHAIN_LOCK_TIMEOUT_MS
+    if connection.vendor != "postgresql" or not timeout_ms:
+        yield
+        return
+    with connection.cursor() as cursor:
+        # set_config(..., true) is SET LOCAL: it ends with the transaction (or the savepoint rolled back).
+        cursor.execute(
+            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)", [f"{int(timeout_ms)}ms"]
         )
-        return heads.get(pk=CHAIN_HEAD_ID)
+        previous = cursor.fetchone()[0]
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
 
 
 def _normalised_ip(ip: str | None) -> str | None:

@@ -1,7 +1,7 @@
 """The operators' admin site: Django's, behind a rate-limited login and, where required, a second factor."""
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -11,7 +11,7 @@ from two_factor.utils import default_device
 from accounts.forms import OperatorLoginForm
 from accounts.views import login_email_rate_key, rate_limited_response
 from config.errors import RateLimited
-from config.ratelimit import enforce_rate_limit
+from config.ratelimit import enforce_rate_limits
 
 
 class HirewallAdminSite(admin.AdminSite):
@@ -28,6 +28,16 @@ class HirewallAdminSite(admin.AdminSite):
             context["operator_name"] = user.decrypt_full_name()
         return context
 
+    def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        # Warnings an operator must act on before they become outages (the relay pool past its warning share).
+        # Imported here: this module is loaded while the admin app starts, before the apps' models.
+        from resumes.relay_pool import health_warning
+
+        warning = health_warning()
+        if warning is not None:
+            messages.warning(request, warning)
+        return super().index(request, extra_context)
+
     def has_permission(self, request: HttpRequest) -> bool:
         # Every admin view, Django's and the apps' own, asks this before it answers.
         if not super().has_permission(request):
@@ -39,8 +49,7 @@ class HirewallAdminSite(admin.AdminSite):
             return self._route_to_second_factor(request)
         if request.method == "POST":
             try:
-                enforce_rate_limit(request, name="web_login_per_ip", key="ip")
-                enforce_rate_limit(request, name="web_login_per_email", key=login_email_rate_key)
+                enforce_rate_limits(request, ("web_login_per_ip", "ip"), ("web_login_per_email", login_email_rate_key))
             except RateLimited as error:
                 return rate_limited_response(request, error)
         return super().login(request, extra_context)

@@ -25,7 +25,7 @@ from accounts.services import record_login_attempt
 from accounts.views import rate_limited_response
 from config.admin_tools import ReadOnlyAdmin, call_for_each, confirm_with_reason
 from config.errors import RateLimited
-from config.ratelimit import enforce_rate_limit
+from config.ratelimit import enforce_rate_limits
 
 # Only an active operator reaches enrolment, the QR code and the backup codes; others go to the admin's login.
 operators_only = method_decorator(staff_member_required(login_url="admin:login"), name="dispatch")
@@ -88,14 +88,14 @@ class OperatorLoginView(AdminLookMixin, two_factor_views.LoginView):
 
     def _enforce_rate_limits(self, step: str) -> None:
         if step not in self.CODE_STEPS:
-            enforce_rate_limit(self.request, name="web_login_per_ip", key="ip")
-            enforce_rate_limit(self.request, name="web_login_per_email", key=typed_email_rate_key)
+            enforce_rate_limits(self.request, ("web_login_per_ip", "ip"), ("web_login_per_email", typed_email_rate_key))
             return
-        enforce_rate_limit(self.request, name="admin_otp_per_ip", key="ip")
+        limits = [("admin_otp_per_ip", "ip")]
         user = self.get_user()
         if user:
             # Per account, not per session: starting the login again does not buy new guesses.
-            enforce_rate_limit(self.request, name="admin_otp_per_user", key=lambda group, request: str(user.pk))
+            limits.append(("admin_otp_per_user", lambda group, request: str(user.pk)))
+        enforce_rate_limits(self.request, *limits)
 
     def _record_code_failure(self, reason: str) -> None:
         record_login_attempt(request=self.request, user=self.get_user() or None, success=False, failure_reason=reason)

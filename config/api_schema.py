@@ -12,7 +12,8 @@ class ErrorSerializer(serializers.Serializer):
 class ValidationErrorSerializer(ErrorSerializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages per field; `non_field_errors` for the body as a whole.",
+        required=False,
+        help_text="Messages per field; `non_field_errors` for the body as a whole. Absent for `parse_error`.",
     )
 
 
@@ -29,7 +30,7 @@ def error_response(description: str, *codes: str) -> OpenApiResponse:
 
 VALIDATION_ERROR = OpenApiResponse(
     response=ValidationErrorSerializer,
-    description="The body is not valid: `invalid`, with messages per field.",
+    description="The body is not valid: `invalid`, with messages per field, or `parse_error` when it is not JSON.",
 )
 UNAUTHENTICATED = error_response("No valid token.", "not_authenticated", "authentication_failed")
 RATE_LIMITED = error_response("Too many requests; the `Retry-After` header says when to retry.", "rate_limited")
@@ -42,6 +43,9 @@ HEALTH_RESPONSE = inline_serializer(
     fields={
         "status": serializers.ChoiceField(choices=["ok", "unavailable"]),
         "checks": serializers.DictField(child=serializers.ChoiceField(choices=["ok", "down"])),
+        "warnings": serializers.ListField(
+            child=serializers.CharField(), help_text="Sentences for operators (HEALTH_WARNINGS); the answer stays 200."
+        ),
     },
 )
 
@@ -109,9 +113,16 @@ RETRY_AFTER_HEADER = {
     "description": "Seconds to wait before retrying; sent with `rate_limited` (and with `quota_exhausted`).",
     "schema": {"type": "integer", "minimum": 1},
 }
+UNAVAILABLE_RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before retrying a `service_unavailable`.",
+    "schema": {"type": "integer", "minimum": 1},
+}
 SHARED_RESPONSES = {
     "413": "The body is larger than the platform accepts: `payload_too_large`; nothing changed.",
-    "503": "The database or the cache is not answering: `service_unavailable`; nothing changed.",
+    "503": (
+        "The database or the cache is not answering, or did not answer in time: `service_unavailable`; "
+        "nothing changed. Retry after `Retry-After` seconds."
+    ),
 }
 INVALID_CURSOR = "`not_found` when `cursor` is not one this list handed out."
 
@@ -127,6 +138,7 @@ def document_shared_responses(*, result: dict, generator, request, public) -> di
         if "requestBody" in operation:
             responses.setdefault("413", _error(SHARED_RESPONSES["413"]))
         responses.setdefault("503", _error(SHARED_RESPONSES["503"]))
+        responses["503"].setdefault("headers", {})["Retry-After"] = UNAVAILABLE_RETRY_AFTER_HEADER
         if any(parameter.get("name") == "cursor" for parameter in operation.get("parameters", [])):
             if "404" in responses:
                 responses["404"]["description"] += f" Also {INVALID_CURSOR}"

@@ -8,13 +8,16 @@ here ever renders a stack trace.
 
 import logging
 
+import psycopg
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
+from psycopg import errors as psycopg_errors
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf_exceptions
@@ -24,8 +27,21 @@ from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
-# Failures of a component the platform cannot work safely without: fail closed with 503.
-UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+# Failures of a component the platform cannot work safely without: fail closed with 503. For
+# PostgreSQL: a refused, lost or closed connection and the bounds of config/db.py, a statement
+# timeout (psycopg's QueryCanceled) and a lock timeout (LockNotAvailable), all OperationalError.
+# Django wraps psycopg's errors in its own classes; psycopg's are listed too for code that
+# reaches them unwrapped.
+UNAVAILABLE_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+# Bounds that end a wait rather than report a broken component: the same 503, told as "in time".
+TIMEOUT_ERRORS = (psycopg_errors.QueryCanceled, psycopg_errors.LockNotAvailable)
 
 
 class DomainError(Exception):
@@ -70,6 +86,29 @@ class ServiceUnavailable(DomainError):
     code = "service_unavailable"
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "A component the platform depends on is not answering; nothing was changed."
+    timeout_detail = "The platform could not finish the request in time; nothing was changed."
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": str(settings.SERVICE_UNAVAILABLE_RETRY_AFTER_S)})
+
+    @classmethod
+    def from_error(cls, exc: BaseException) -> "ServiceUnavailable":
+        return cls(cls.timeout_detail if isinstance(_database_cause(exc), TIMEOUT_ERRORS) else None)
+
+
+def _database_cause(exc: BaseException) -> BaseException:
+    """psycopg's own error behind Django's wrapper (Django raises its class `from` psycopg's)."""
+    return exc.__cause__ if isinstance(exc, DatabaseError) and exc.__cause__ is not None else exc
+
+
+def is_unavailable_error(exc: BaseException) -> bool:
+    """Whether `exc` says a dependency is down, cut off or too slow: a 503, never a 500.
+
+    PostgreSQL ending a session for idling in a transaction (DB_IDLE_IN_TRANSACTION_TIMEOUT_MS)
+    is reported as an InternalError, unlike the other bounds, and is one of them all the same.
+    """
+    cause = _database_cause(exc)
+    return isinstance(exc, UNAVAILABLE_ERRORS) or isinstance(cause, psycopg_errors.IdleInTransactionSessionTimeout)
 
 
 INVALID_DETAIL = "The request is not valid; see errors."
@@ -135,10 +174,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         return Response({"code": code, "detail": str(exc.detail)}, status=exc.status_code, headers=headers)
 
     set_rollback()
-    if isinstance(exc, UNAVAILABLE_ERRORS):
-        logger.error("dependency unavailable: %s", type(exc).__name__)
-        unavailable = ServiceUnavailable()
-        return Response(unavailable.body(), status=unavailable.status_code)
+    if is_unavailable_error(exc):
+        # The class names only: a message could quote the statement and its values.
+        logger.error("dependency unavailable: %s (%s)", type(exc).__name__, type(_database_cause(exc)).__name__)
+        unavailable = ServiceUnavailable.from_error(exc)
+        return Response(unavailable.body(), status=unavailable.status_code, headers=unavailable.headers)
 
     logger.exception("unhandled error in %s", type(context.get("view")).__name__)
     return Response(SERVER_ERROR_BODY, status=status.HTTP_500_INTERNAL_SERVER_ERROR)

@@ -1,8 +1,9 @@
-"""Guards that answer before any view reads the request: a body larger than the platform accepts is 413."""
+"""Guards around every request: a body larger than the platform accepts is 413, an outage of a dependency 503."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from . import unavailable
 from .errors import payload_too_large
 
 
@@ -34,3 +35,28 @@ class RequestBodyLimitMiddleware:
         ):
             return payload_too_large(request)
         return self.get_response(request)
+
+
+class DependencyOutageMiddleware:
+    """Answer an outage of the database or the cache with 503 on every surface, and give every 503 a Retry-After.
+
+    The API's exception handler already answers its views' outages with 503; the web
+    UI's login (its rate limit on the cache, its session in the database), the admin and
+    the relay webhooks are Django views, which would otherwise answer 500. Any other
+    exception is left to Django: a programming error keeps its 500 and its logged trace.
+    Outages raised outside a view reach config.unavailable.server_error (handler500).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 503 and not response.has_header("Retry-After"):
+            response["Retry-After"] = str(settings.SERVICE_UNAVAILABLE_RETRY_AFTER_S)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not unavailable.is_outage(exception):
+            return None
+        return unavailable.service_unavailable(request, exception)

@@ -43,4 +43,4 @@ urlpatterns = [
 
 
 handler404 = "config.errors.not_found"
-handler500 = "config.errors.server_error"
+handler500 = "config.unavailable.server_error"  # an outage outside a view is 503 too

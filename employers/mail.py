@@ -6,14 +6,19 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from accounts import crypto
+from outbox.registry import handler as outbox_handler
 
 from .models import Invitation
 
+INVITATION_EMAIL = "employers.invitation_email"
 
+
+@outbox_handler(INVITATION_EMAIL)
 def send_invitation_email(*, invitation_id: str) -> bool:
     """Tell the invited address about an open invitation; False when it closed before the mail went out.
 
-    The address appears only in the message's recipients, never in a log line.
+    Delivered by the outbox (employers.services.invite_recruiter enqueues it). The address
+    appears only in the message's recipients, never in a log line.
     """
     invitation = Invitation.objects.open().select_related("organization").filter(pk=invitation_id).first()
     if invitation is None:

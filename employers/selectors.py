@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
+from config.api import SEAT_READ_WITH_USER
 
 from . import errors, quota
 from .models import (
@@ -36,12 +37,27 @@ def get_active_seat(*, user: User) -> Seat:
     """The caller's seat, or the refusal that applies: not a recruiter, no organisation, deactivated."""
     if user.role != Role.RECRUITER:
         raise errors.NotRecruiter()
-    seat = Seat.objects.select_related("organization", "user").filter(user=user).first()
+    seat = _seat_loaded_with(user)
+    if seat is None:
+        seat = Seat.objects.select_related("organization", "user").filter(user=user).first()
     if seat is None:
         raise errors.NoOrganization()
     if not seat.is_active:
         raise errors.RecruiterInactive()
     return seat
+
+
+def _seat_loaded_with(user: User) -> Seat | None:
+    """The seat and organisation the API's token authentication read with the user in this request, if any.
+
+    Only that read is reused, on the user object it built for this request alone (SEAT_READ_WITH_USER marks it):
+    a seat cached on any other user object may be old (a task's, a test's). A seat found missing then is read
+    afresh, as it may have been created since (registering, accepting an invitation).
+    """
+    if not getattr(user, SEAT_READ_WITH_USER, False) or not User.seat.related.is_cached(user):
+        return None
+    seat = user.seat if hasattr(user, "seat") else None
+    return seat if seat is not None and Seat.organization.is_cached(seat) else None
 
 
 def get_admin_seat(*, user: User) -> Seat:

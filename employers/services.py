@@ -15,9 +15,10 @@ from django.utils import timezone
 from accounts.models import Role, User
 from audit.actions import AuditAction, AuditOutcome
 from audit.services import contains_contact_data, record_event
+from outbox.services import enqueue
 from resumes.contact_text import contains_contact_details
 
-from . import errors, selectors, tasks
+from . import errors, mail, selectors
 from .models import (
     AdverseCreditRecord,
     Application,
@@ -395,7 +396,8 @@ def invite_recruiter(*, seat: Seat, email: str, role: str) -> Invitation:
             details=details,
         )
         invitation_id = str(invitation.pk)
-        transaction.on_commit(lambda: tasks.send_invitation_email.delay(invitation_id))
+        # The mail is an outbox message committed with the invitation: it leaves after commit, retried until sent.
+        enqueue(kind=mail.INVITATION_EMAIL, payload={"invitation_id": invitation_id})
     return invitation
 
 

@@ -1,4 +1,8 @@
-"""Employers' background work: invitation e-mails, sent after the invitation is committed."""
+"""Employers' background work.
+
+Invitation e-mails now leave through the outbox (employers.mail.INVITATION_EMAIL). This task
+stays one release so that tasks queued by the previous release still run; then it goes.
+"""
 
 from smtplib import SMTPException
 

@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from config.admin_tools import ReadOnlyAdmin, call_for_each, confirm_with_reason
 from employers.models import Organization
 
+from . import relay_pool
 from .contact_text import redact, redact_items
 from .models import ContactRequest, RelayContact, Resume, Reveal
 from .services import revoke_relay_contacts_of_organization
@@ -211,6 +212,12 @@ class RelayContactAdmin(ReadOnlyAdmin):
     @admin.display(description="active", boolean=True)
     def active(self, relay: RelayContact) -> bool:
         return relay.is_active
+
+    def changelist_view(self, request, extra_context=None):
+        warning = relay_pool.health_warning()
+        if warning is not None:
+            self.message_user(request, warning, messages.WARNING)
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="revoked by")
     def revoked_by_display(self, relay: RelayContact) -> str:

@@ -64,6 +64,20 @@ class QuotaExhausted(DomainError):
         super().__init__(detail, headers={"Retry-After": str(retry_after)}, limit=limit, resets_at=utc)
 
 
+class RelayPoolFull(DomainError):
+    """Every relay extension is held (resumes/relay_pool.py): the platform's shortage, not the caller's doing.
+
+    API.md names no code for it, so it answers as the platform's other outages do, and nothing is changed.
+    """
+
+    code = "service_unavailable"
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = (
+        "No relay contact can be issued now: every relay extension of the platform is in use. "
+        "Nothing was revealed or charged; operators have been warned. Try again later."
+    )
+
+
 class InvalidSignature(DomainError):
     code = "invalid_signature"
     status_code = status.HTTP_401_UNAUTHORIZED

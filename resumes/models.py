@@ -5,6 +5,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -174,6 +175,45 @@ class Resume(models.Model):
         return self.visibility in SEARCHABLE_VISIBILITIES
 
 
+class ResumeSearchEntry(models.Model):
+    """What search reads of a resume, in a narrow row: the search vector and the columns search filters on.
+
+    The resume row is wide (about 1.9 KB: the contact ciphertext shares it); search at a million
+    resumes paid for reading it, and for a join to the user for the seeker's active flag, on
+    every match. Database triggers (migration 0012) keep one entry per resume, whatever writes the
+    resume or the seeker's is_active (a service, the admin, a bulk update, COPY): an index no
+    writer can forget, like the generated column it replaces. It holds nothing that is not already
+    searchable: the vector is made of the redacted search tokens (search_text.py).
+    Search re-checks the rows it lists against resumes/access.py: a stale entry could hide a
+    resume from a search, never show one that the rule hides.
+    """
+
+    resume = models.OneToOneField(
+        Resume,
+        primary_key=True,
+        related_name="search_entry",
+        # The database deletes the entry with its resume (ON DELETE CASCADE, migration 0012).
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
+    seeker_active = models.BooleanField()
+    visibility = models.CharField(max_length=16, choices=Visibility.choices)
+    category = models.CharField(max_length=CATEGORY_MAX_LENGTH, choices=JobCategory.choices)
+    city = models.CharField(max_length=64, blank=True)
+    years_experience = models.PositiveSmallIntegerField()
+    skill_keys = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+    # PostgreSQL: the weighted tsvector of search_primary (A) and search_secondary (B), GIN-indexed.
+    # SQLite has no tsvector and leaves it null; search matches tokens of the resume there.
+    search_vector = SearchVectorField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["updated_at", "resume"], name="resume_search_recency")]
+
+    def __str__(self) -> str:
+        return f"search entry of resume {str(self.resume_id)[:8]}"
+
+
 class ExperienceEntry(models.Model):
     resume = models.ForeignKey(Resume, on_delete=models.CASCADE, related_name="experience_entries")
     title = models.CharField(max_length=200)
@@ -280,13 +320,23 @@ class RelayContact(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the number and extension went back to the relay pool (resumes/relay_pool.py), once the quarantine
+    # after the revocation ended; another seeker's relay contact may hold them since. The alias is never reused.
+    extension_released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["resume", "organization"], name="relay_once_per_org_and_seeker"),
-            models.UniqueConstraint(fields=["phone_number", "phone_extension"], name="relay_extension_unique"),
+            # One holder per number and extension at a time; a released one no longer holds them.
+            models.UniqueConstraint(
+                fields=["phone_number", "phone_extension"],
+                condition=models.Q(extension_released_at__isnull=True),
+                name="relay_extension_held_once",
+            ),
         ]
+        # Every holder a number and extension ever had, for the leak tracer (detection/leaks.py).
+        indexes = [models.Index(fields=["phone_number", "phone_extension"], name="relay_extension_idx")]
 
     def __str__(self) -> str:
         return f"relay contact {self.pk}"

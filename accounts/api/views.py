@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from config import api_schema
 from config.errors import RateLimited
-from config.ratelimit import enforce_rate_limit
+from config.ratelimit import enforce_rate_limit, enforce_rate_limits
 
 from .. import crypto, services
 from ..models import Role
@@ -81,8 +81,7 @@ class LoginApi(APIView):
         serializer = self.LoginInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            enforce_rate_limit(request, name="login_per_ip", key="ip")
-            enforce_rate_limit(request, name="login_per_email", key=_email_rate_key)
+            enforce_rate_limits(request, ("login_per_ip", "ip"), ("login_per_email", _email_rate_key))
         except RateLimited:
             services.record_login_attempt(
                 request=request,

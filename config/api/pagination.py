@@ -1,12 +1,14 @@
 """Cursor pagination for the API's lists, newest first, and its OpenAPI shape."""
 
+import json
+
 from django.core.exceptions import ValidationError
-from django.db.models import Field, QuerySet
+from django.db.models import Field, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination, _reverse_ordering
 
 
 class CheckedCursorPagination(CursorPagination):
@@ -36,6 +38,83 @@ def _ordering_field(queryset: QuerySet, ordering: str) -> Field:
     if name in queryset.query.annotations:
         return queryset.query.annotations[name].output_field
     return queryset.model._meta.get_field(name)
+
+
+class KeysetCursorPagination(CursorPagination):
+    """Cursor pages whose cursor holds the whole sort key of the row at the page's edge.
+
+    DRF's CursorPagination keeps only the first ordering field and an offset among the rows that
+    tie on it (capped at `offset_cutoff`): under many ties (a relevance rank that equal texts share,
+    an updated_at that a bulk edit sets) its pages repeat or skip rows. Here the ordering must end
+    with a unique field, and the next page starts strictly after the edge row's full key, so each
+    row is listed once whatever the ties. Every ordered value must survive str() and the field's
+    to_python() exactly (a rank must be a double, not a real printed with fewer digits).
+    A position that is not a list of values of the ordering fields answers 404 "Invalid cursor".
+    """
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = tuple(self.get_ordering(request, queryset, view))
+        self.key_fields = [_ordering_field(queryset, order) for order in self.ordering]
+        self.cursor = self.decode_cursor(request)
+        reverse = self.cursor is not None and self.cursor.reverse
+        ordering = _reverse_ordering(self.ordering) if reverse else self.ordering
+        queryset = queryset.order_by(*ordering)
+        if self.cursor is not None:
+            queryset = queryset.filter(after_key(ordering, self.key_position))
+        rows = list(queryset[: self.page_size + 1])
+        self.page = rows[: self.page_size]
+        more = len(rows) > self.page_size
+        if reverse:
+            self.page.reverse()
+        self.has_next = bool(self.page) and (more if not reverse else True)
+        self.has_previous = bool(self.page) and (self.cursor is not None if not reverse else more)
+        self.display_page_controls = self.has_next or self.has_previous
+        return self.page
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        if cursor is None:
+            return None
+        try:
+            values = json.loads(cursor.position or "")
+            if not isinstance(values, list) or len(values) != len(self.key_fields):
+                raise ValueError("a position has one value per ordering field")
+            self.key_position = [field.to_python(value) for field, value in zip(self.key_fields, values, strict=True)]
+            if any(value is None for value in self.key_position):
+                raise ValueError("no ordering value is null")
+        except (ValueError, TypeError, ValidationError) as error:
+            raise NotFound(self.invalid_cursor_message) from error
+        return cursor
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        return self.encode_cursor(Cursor(offset=0, reverse=False, position=self._key_of(self.page[-1])))
+
+    def get_previous_link(self):
+        if not self.has_previous:
+            return None
+        return self.encode_cursor(Cursor(offset=0, reverse=True, position=self._key_of(self.page[0])))
+
+    def _key_of(self, instance) -> str:
+        return json.dumps([str(getattr(instance, order.lstrip("-"))) for order in self.ordering])
+
+
+def after_key(ordering: tuple[str, ...], key: list) -> Q:
+    """Rows strictly after `key` in `ordering` (fields with "-" descending): a lexicographic comparison.
+
+    The first field also gets a plain range bound, so that an index on it can start there.
+    """
+    names = [order.lstrip("-") for order in ordering]
+    strictly = ["lt" if order.startswith("-") else "gt" for order in ordering]
+    after = Q()
+    for index, name in enumerate(names):
+        equal_before = {names[earlier]: key[earlier] for earlier in range(index)}
+        after |= Q(**equal_before, **{f"{name}__{strictly[index]}": key[index]})
+    return Q(**{f"{names[0]}__{strictly[0]}e": key[0]}) & after
 
 
 class NewestFirstPagination(CheckedCursorPagination):

@@ -1,10 +1,13 @@
 """Settings shared by every environment, read from the environment with django-environ."""
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+
+from config.db import POSTGRESQL_ENGINE, database_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -33,7 +36,49 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A persistent connection that the server or the network dropped while idle is noticed and
+# replaced before the request's first query, instead of failing that request.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#conn-health-checks
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# DATABASE TIMEOUTS (config/db.py; PostgreSQL only, SQLite has none of these)
+# https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNECT-CONNECT-TIMEOUT
+# https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-STATEMENT-TIMEOUT
+# A stuck or stalled database must not hold a web worker until gunicorn kills it (GUNICORN_TIMEOUT,
+# 30 s by default): every bound below ends the wait with an error, the transaction rolls back and
+# the API answers 503 service_unavailable with Retry-After and nothing written (config/errors.py).
+# Seconds a new connection may take (libpq's connect_timeout; libpq treats 1 as 2).
+DB_CONNECT_TIMEOUT_S = env.int("DB_CONNECT_TIMEOUT_S", default=5)
+# Milliseconds one statement may run, lock waits included. Web statements take milliseconds; 10 s
+# is a stuck one, and leaves a request that hits it time to answer 503 within the worker timeout.
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=10_000)
+# Milliseconds a statement may wait for a row or table lock, in every process. Below the statement
+# timeout, so that a blocked statement is reported as a lock wait. Web transactions hold their locks
+# for milliseconds; 5 s means the holder is stuck.
+DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=5_000)
+# Milliseconds a transaction may sit idle between statements before PostgreSQL ends the session and
+# releases its locks: a worker stuck in Python (or frozen) while holding row locks stops blocking others.
+DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = env.int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=15_000)
+# Which bounds this process's connections get (config/db.py): "web" (gunicorn, runserver, tests) or
+# "batch". manage.py sets "batch" for every command but runserver, and a starting Celery worker
+# switches to it: migrations, detectors, simulate_traffic, rebuild_resume_search_text and the like
+# legitimately run long statements. Their whole run is bounded by CELERY_TASK_TIME_LIMIT (tasks)
+# or by the operator (commands) instead; lock waits keep DB_LOCK_TIMEOUT_MS.
+DB_TIMEOUT_PROFILE = env.str("DB_TIMEOUT_PROFILE", default="web")
+# Statement bound of "batch" processes, in milliseconds; 0 is none.
+DB_BATCH_STATEMENT_TIMEOUT_MS = env.int("DB_BATCH_STATEMENT_TIMEOUT_MS", default=0)
+# Idle-in-transaction bound of "batch" processes: a job computing in Python between two statements
+# of one transaction (the detectors fold thousands of events) may pause longer than a request.
+DB_BATCH_IDLE_IN_TRANSACTION_TIMEOUT_MS = env.int("DB_BATCH_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=300_000)
+# The session bounds travel in the connection's startup packet (libpq's `options`); production.py
+# turns this off behind PgBouncer in transaction mode, where they are set on the database role instead.
+DB_SEND_SESSION_TIMEOUTS = True
+# DATABASE_URL's own query-string options (e.g. sslmode), kept under the timeouts (config/db.py).
+DATABASE_URL_OPTIONS = dict(DATABASES["default"].get("OPTIONS", {}))
+if DATABASES["default"]["ENGINE"] == POSTGRESQL_ENGINE:
+    # This module as read so far: the values above.
+    DATABASES["default"]["OPTIONS"] = database_options(sys.modules[__name__])
 
 # CACHES AND CELERY BROKER
 # With REDIS_URL: Redis is the shared cache (rate limits) and the Celery broker.
@@ -56,6 +101,17 @@ else:
             "LOCATION": "hirewall",
         }
     }
+
+# AVAILABILITY (config/health.py, config/errors.py)
+# /healthz answers within this many milliseconds whatever the database and the cache do; a check
+# still waiting then counts as down (503). Load balancers' probes commonly give up after 2-5 s.
+HEALTHZ_TIMEOUT_MS = env.int("HEALTHZ_TIMEOUT_MS", default=2_000)
+# Dotted paths of functions taking no argument and returning None or a short sentence for operators
+# (e.g. a pool nearly full). /healthz lists the sentences under "warnings" and stays 200.
+HEALTH_WARNINGS: list[str] = ["resumes.relay_pool.health_warning"]
+# Retry-After (seconds) of a 503 service_unavailable: a stuck lock or statement has been cut off
+# by then (DB_LOCK_TIMEOUT_MS), and clients that retry at once would only add to the load.
+SERVICE_UNAVAILABLE_RETRY_AFTER_S = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER_S", default=5)
 
 # URLS
 ROOT_URLCONF = "config.urls"
@@ -88,6 +144,7 @@ LOCAL_APPS = [
     "resumes",
     "audit",
     "detection",
+    "outbox",  # low level like audit: the apps register their handlers into it; it imports none of them
     "demo",  # seed_demo: sits above the other apps, since it imports them all
 ]
 # "config" comes first only for its management commands: where two apps have a command of
@@ -118,6 +175,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outermost but security: every answer, even one the middlewares below give, carries the policy.
     "csp.middleware.CSPMiddleware",
+    # A database or cache outage is 503 on every surface, with Retry-After (config/unavailable.py).
+    "config.middleware.DependencyOutageMiddleware",
     # Before anything reads the body: one that is too large is 413 at once.
     "config.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -187,6 +246,10 @@ CLIENT_IP_META_KEY = env.str("CLIENT_IP_META_KEY", default="REMOTE_ADDR")
 # EMAIL
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Hirewall <noreply@hirewall.example>")
+# Seconds an SMTP connection may block. The outbox sends inside the transaction that marks a message
+# delivered (outbox/services.py): a mail server that hangs must fail the attempt (retried later) well
+# before CELERY_TASK_TIME_LIMIT and the database's idle-in-transaction bound end the worker's transaction.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 
 # ADMIN
 ADMIN_URL = "admin/"
@@ -230,7 +293,8 @@ BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 # DJANGO REST FRAMEWORK
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ("knox.auth.TokenAuthentication",),
+    # knox's tokens, checked in one query (config/api/authentication.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": ("config.api.authentication.TokenAuthentication",),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
     "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
     "DEFAULT_PARSER_CLASSES": (
@@ -261,7 +325,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One security scheme, `knoxApiToken`: drf-spectacular's knox extension describes the token header and
     # names it in every operation's `security`; a second, hand-written scheme would only duplicate it.
-    "AUTHENTICATION_WHITELIST": ["knox.auth.TokenAuthentication"],
+    "AUTHENTICATION_WHITELIST": ["config.api.authentication.TokenAuthentication"],
     # The 413, 503, invalid-cursor 404 and Retry-After that every operation of a kind shares.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -272,6 +336,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# SEARCH (resumes/selectors/recruiters.py)
+# A full-text search on PostgreSQL ranks only the newest matches, this many, by relevance: ranking
+# every match of a common term costs time that grows with the platform (p95 350 ms at 200k resumes).
+# The trade-off: a ranked search lists at most this many resumes (50 pages of 20), the most relevant
+# of the most recently updated matches; older matches need a narrower query or filters. A search
+# without `q` lists every match. Raising it costs about 1 ms per 100 candidates (BENCHMARKS.md).
+SEARCH_RANKED_CANDIDATES = env.int("SEARCH_RANKED_CANDIDATES", default=1000)
 
 # RATE LIMITS (django-ratelimit on the shared cache)
 # https://django-ratelimit.readthedocs.io/en/stable/settings.html
@@ -312,6 +384,9 @@ SILENCED_SYSTEM_CHECKS = [
 CELERY_TIMEZONE = TIME_ZONE
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # A broker that does not answer the connect must not hold a request that hands work over after
+    # its commit (outbox.services.hand_to_worker): give up after 2 s, as the cache does; the sweep retries.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 else:
     # Worker, beat and web processes on one machine share a folder as the queue.
     CELERY_FILESYSTEM_BROKER_DIR = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "celery")))
@@ -342,6 +417,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "resumes.tasks.expire_contact_requests",
         "schedule": timedelta(minutes=15),
     },
+}
+
+# OUTBOX (outbox/): work after a commit (mail, ledger lines) is a row written with the commit and
+# delivered by outbox.tasks.deliver_outbox_message; the sweep below delivers what the queue lost and
+# retries failures when due. A failed attempt waits retry_base_seconds, doubling up to retry_max_seconds;
+# after max_attempts the message is dead (operators retry it from the admin). With the defaults the
+# last attempt comes about three hours after the first.
+OUTBOX = {
+    "max_attempts": env.int("OUTBOX_MAX_ATTEMPTS", default=10),
+    "retry_base_seconds": env.int("OUTBOX_RETRY_BASE_SECONDS", default=30),
+    "retry_max_seconds": env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600),
+    # Messages one sweep delivers at most, each in its own transaction...
+    "sweep_batch_size": env.int("OUTBOX_SWEEP_BATCH_SIZE", default=100),
+    # ...and starts none after this many seconds (a slow mail server: EMAIL_TIMEOUT each), so that a run
+    # ends well inside CELERY_TASK_SOFT_TIME_LIMIT; the next run, a minute later, goes on.
+    "sweep_seconds": env.int("OUTBOX_SWEEP_SECONDS", default=60),
+    # Delivered rows (no payload left: kind, times, attempts) stay this long for operators, then go.
+    "keep_delivered_days": env.int("OUTBOX_KEEP_DELIVERED_DAYS", default=7),
+}
+CELERY_BEAT_SCHEDULE["deliver-pending-outbox"] = {
+    "task": "outbox.tasks.deliver_pending_outbox",
+    "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["prune-delivered-outbox"] = {
+    "task": "outbox.tasks.prune_delivered_outbox",
+    "schedule": timedelta(days=1),
 }
 
 # EMPLOYERS: verification and reveal limits (employers/, read by the reveal service)
@@ -383,8 +484,27 @@ DECLINED_REQUEST_COOLDOWN_DAYS = 30
 # day than a standard plan may reveal in a day (PLAN_QUOTAS standard org_daily): 50.
 CONTACT_REQUESTS_PER_ORG_DAILY = env.int("CONTACT_REQUESTS_PER_ORG_DAILY", default=50)
 RELAY_EMAIL_DOMAIN = env.str("RELAY_EMAIL_DOMAIN", default="relay.hirewall.example")
-# Virtual numbers of the telephony provider; each relay contact is one of them plus an extension.
+# THE RELAY POOL (resumes/relay_pool.py). Each relay contact holds one of the telephony provider's virtual
+# numbers plus an extension of RELAY_EXTENSION_DIGITS digits, so at most len(numbers) x 10^digits relay contacts
+# exist at once: 2 x 10^5 = 200,000 by default. One is held per organisation and seeker it revealed, from the
+# first reveal until it is revoked and its quarantine ends. Size it as organisations x distinct seekers each
+# reveals while the contacts stay active (50 organisations revealing 600 a month for a year hold 360,000), and
+# grow it by adding numbers: each adds 10^digits extensions, and issued extensions keep working. Changing the
+# digits is for a new deployment: callers dial the digits they were given, and the provider must route both
+# lengths. Reveals that need a new relay contact are refused (503 service_unavailable) once the pool is full;
+# operators are warned in the admin and in /healthz past RELAY_POOL_WARNING_SHARE.
 RELAY_PHONE_NUMBERS = env.list("RELAY_PHONE_NUMBERS", default=["+864001234567", "+864007654321"])
+RELAY_EXTENSION_DIGITS = env.int("RELAY_EXTENSION_DIGITS", default=5)
+# A revoked relay contact's number and extension go back to the pool this many days after the revocation:
+# until then calls to it are refused, never bridged to another seeker, and whoever held it has long been told.
+RELAY_EXTENSION_QUARANTINE_DAYS = env.int("RELAY_EXTENSION_QUARANTINE_DAYS", default=90)
+RELAY_POOL_WARNING_SHARE = env.float("RELAY_POOL_WARNING_SHARE", default=0.8)
+# How long the pool's usage (a count over the relay contacts) is kept in the cache for /healthz and the admin.
+RELAY_POOL_USAGE_CACHE_SECONDS = 60
+CELERY_BEAT_SCHEDULE["release-relay-extensions"] = {
+    "task": "resumes.tasks.release_relay_extensions",
+    "schedule": timedelta(hours=1),
+}
 # Shared secret of the relay provider's webhooks (HMAC-SHA256 over the body); required in production.
 RELAY_WEBHOOK_SECRET = env.str("RELAY_WEBHOOK_SECRET", default="")
 # Webhooks older or newer than this (seconds) are refused, and a signature is accepted once.
@@ -402,6 +522,12 @@ AUDIT_DIGEST_FILE = env.str("AUDIT_DIGEST_FILE", default=str(VAR_DIR / "audit-di
 # Optional write-once copy of each digest, one new object per digest (e.g. an object-store bucket with
 # object lock, mounted here); the application's role there may create objects, never replace or delete them.
 AUDIT_DIGEST_MIRROR_DIR = env.str("AUDIT_DIGEST_MIRROR_DIR", default="")
+# Milliseconds a chain append waits for the chain head's row lock (audit/services.py
+# `_with_chain_lock_timeout`), shorter than DB_LOCK_TIMEOUT_MS. The head serialises every append of the
+# platform and each holds it for milliseconds: a longer wait means a transaction stuck while holding it,
+# and every organisation's reveals would queue behind it. Waiters answer 503 instead; 0 leaves appends
+# to DB_LOCK_TIMEOUT_MS.
+AUDIT_CHAIN_LOCK_TIMEOUT_MS = env.int("AUDIT_CHAIN_LOCK_TIMEOUT_MS", default=2_000)
 CELERY_BEAT_SCHEDULE["write-audit-chain-digest"] = {
     "task": "audit.tasks.write_chain_digest",
     "schedule": timedelta(days=1),

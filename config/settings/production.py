@@ -1,8 +1,11 @@
 """Production settings: every secret comes from the environment, or start-up fails."""
 
+import sys
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
+
+from config.db import POSTGRESQL_ENGINE, database_options
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, CELERY_BEAT_SCHEDULE, REDIS_URL, env
@@ -36,9 +39,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # no
 # persistent connections only pin pool slots. Django leaves psycopg's prepared statements off
 # (prepare_threshold None); do not set "server_side_binding" either.
 # https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
+# PgBouncer gives a server connection to another client after each transaction, so the session
+# bounds of config/db.py cannot ride on this client's startup packet (PgBouncer refuses or drops
+# `options`): set them on the role instead, e.g. ALTER ROLE hirewall SET statement_timeout = '10s'
+# (README, "Growing past one machine"). The connect timeout is libpq's own and stays.
 if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True  # noqa: F405
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+    DB_SEND_SESSION_TIMEOUTS = False
+    if DATABASES["default"]["ENGINE"] == POSTGRESQL_ENGINE:  # noqa: F405
+        DATABASES["default"]["OPTIONS"] = database_options(sys.modules[__name__])  # noqa: F405
 
 # SECURITY
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

@@ -1,7 +1,10 @@
 """Test settings: the suite runs on DATABASE_URL (PostgreSQL in CI) or SQLite."""
 
+import sys
 import tempfile
 from pathlib import Path
+
+from config.db import POSTGRESQL_ENGINE, database_options
 
 from .base import *  # noqa: F403
 from .base import REDIS_URL, SILENCED_SYSTEM_CHECKS, env
@@ -37,6 +40,17 @@ RELAY_WEBHOOK_SECRET = "test-relay-webhook-secret"
 AUDIT_SIGNING_KEY = "TXRhablFCR1LxaGpfqP4rnjFco3Bv52PmztGqg1A4lw="
 AUDIT_DIGEST_FILE = str(Path(tempfile.gettempdir()) / "hirewall-test-audit-digests.log")
 ERASURE_LEDGER_FILE = str(Path(tempfile.gettempdir()) / "hirewall-test-erasure-ledger.log")
+
+# The suite's connections carry the same kinds of bounds as production's, but generous ones: a
+# test holds its transaction open while Python works (subprocesses, password hashing), and the
+# concurrency tests queue 16 threads on one lock on a shared 2-core CI machine.
+# tests/config/test_db_timeouts.py checks production's defaults and short bounds for real.
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=60_000)
+DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=30_000)
+DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = env.int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=0)
+AUDIT_CHAIN_LOCK_TIMEOUT_MS = env.int("AUDIT_CHAIN_LOCK_TIMEOUT_MS", default=20_000)
+if DATABASES["default"]["ENGINE"] == POSTGRESQL_ENGINE:  # noqa: F405
+    DATABASES["default"]["OPTIONS"] = database_options(sys.modules[__name__])  # noqa: F405
 
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -18,7 +18,7 @@ from accounts.request_info import client_ip, user_agent
 from config import api_schema
 from config.api.pagination import PAGINATION_PARAMETERS, newest_first_page, paginated
 from config.api.serializers import QuotaSerializer, StrictInputSerializer
-from config.ratelimit import enforce_rate_limit
+from config.ratelimit import enforce_rate_limit, enforce_rate_limits
 
 from .. import errors, selectors, services
 from ..categories import JobCategory
@@ -101,8 +101,7 @@ class OrganizationRegisterApi(APIView):
     )
     def post(self, request: Request) -> Response:
         # Each attempt probes whether a USCC is taken or blacklisted: limit how fast anyone can ask.
-        enforce_rate_limit(request, name="organization_register_per_user", key="user")
-        enforce_rate_limit(request, name="organization_register_per_ip", key="ip")
+        enforce_rate_limits(request, ("organization_register_per_user", "user"), ("organization_register_per_ip", "ip"))
         selectors.ensure_can_register(user=request.user)
         serializer = self.OrganizationRegisterInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -16,9 +16,9 @@ from accounts.request_info import client_ip, user_agent
 from audit.models import ActivityKind
 from audit.services import record_activity
 from config import api_schema
-from config.api.pagination import PAGINATION_PARAMETERS, CheckedCursorPagination, newest_first_page, paginated
+from config.api.pagination import PAGINATION_PARAMETERS, KeysetCursorPagination, newest_first_page, paginated
 from config.api.serializers import ObjectIdField, QuotaSerializer
-from config.ratelimit import enforce_rate_limit
+from config.ratelimit import enforce_rate_limits
 from employers.categories import JobCategory
 
 from .. import selectors
@@ -52,17 +52,22 @@ SEARCH_REFUSED = OpenApiResponse(
 )
 
 
-class ResumeSearchPagination(CheckedCursorPagination):
-    """Cursor pages, newest first; by relevance first when the database ranks a full-text query."""
+class ResumeSearchPagination(KeysetCursorPagination):
+    """Cursor pages, newest first; by relevance first when the database ranks a full-text query.
+
+    The id ends each ordering and the cursor holds the whole key: ties on rank or updated_at
+    (equal texts, bulk edits) can neither repeat nor skip a resume across pages.
+    """
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 50
-    ordering = ("-updated_at", "id")
+    # On resumes.ResumeSearchEntry: descending throughout, so that the recency index serves the keyset.
+    ordering = ("-updated_at", "-resume_id")
 
     def get_ordering(self, request, queryset, view):
         if getattr(view, "ranked", False):
-            return ("-rank", "-updated_at", "id")
+            return ("-rank", "-updated_at", "-resume_id")
         return self.ordering
 
 
@@ -102,8 +107,7 @@ class ResumeSearchApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        enforce_rate_limit(request, name="search_per_user", key="user")
-        enforce_rate_limit(request, name="search_per_ip", key="ip")
+        enforce_rate_limits(request, ("search_per_user", "user"), ("search_per_ip", "ip"))
         params = {key: value for key, value in request.query_params.items() if key not in {"cursor", "page_size"}}
         serializer = self.ResumeSearchInputSerializer(data=params)
         serializer.is_valid(raise_exception=True)
@@ -120,14 +124,15 @@ class ResumeSearchApi(APIView):
             min_years=data.get("min_years"),
             max_years=data.get("max_years"),
         )
-        resumes = selectors.search_masked_resumes(user=request.user, filters=filters)
-        self.ranked = selectors.is_ranked(resumes)
+        search = selectors.start_resume_search(user=request.user, filters=filters)
+        self.ranked = search.ranked
         paginator = ResumeSearchPagination()
-        page = paginator.paginate_queryset(resumes, request, view=self)
+        entries = paginator.paginate_queryset(search.entries, request, view=self)
+        page = selectors.masked_resumes_for_page(search=search, entries=entries)
         record_activity(
             kind=ActivityKind.SEARCH,
             actor=request.user,
-            organization=request.user.seat.organization,
+            organization=search.organization,
             filters={**filters.as_log_details(), "cursor": bool(request.query_params.get("cursor"))},
             result_count=len(page),
             ip=client_ip(request),
@@ -154,8 +159,7 @@ class ResumeDetailApi(APIView):
         },
     )
     def get(self, request: Request, resume_id: str) -> Response:
-        enforce_rate_limit(request, name="resume_detail_per_user", key="user")
-        enforce_rate_limit(request, name="resume_detail_per_ip", key="ip")
+        enforce_rate_limits(request, ("resume_detail_per_user", "user"), ("resume_detail_per_ip", "ip"))
         resume = selectors.get_masked_resume_for_recruiter(user=request.user, resume_id=resume_id)
         record_activity(
             kind=ActivityKind.VIEW,
@@ -213,8 +217,7 @@ class RevealApi(APIView):
         },
     )
     def post(self, request: Request, resume_id: str) -> Response:
-        enforce_rate_limit(request, name="reveal_per_user", key="user")
-        enforce_rate_limit(request, name="reveal_per_ip", key="ip")
+        enforce_rate_limits(request, ("reveal_per_user", "user"), ("reveal_per_ip", "ip"))
         serializer = self.RevealInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = reveal_contact(

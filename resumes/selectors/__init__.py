@@ -3,23 +3,29 @@
 from .recruiters import (
     MASKED_FIELDS,
     MAX_QUERY_TOKENS,
+    ResumeSearch,
     ResumeSearchFilters,
     get_masked_resume_for_recruiter,
-    is_ranked,
     list_contact_requests_for_recruiter,
     list_reveals_for_recruiter,
+    listed_search_entries,
+    masked_resumes_for_page,
     resume_targets,
     search_masked_resumes,
+    start_resume_search,
 )
 
 __all__ = [
     "MASKED_FIELDS",
     "MAX_QUERY_TOKENS",
+    "ResumeSearch",
     "ResumeSearchFilters",
     "get_masked_resume_for_recruiter",
-    "is_ranked",
     "list_contact_requests_for_recruiter",
     "list_reveals_for_recruiter",
+    "listed_search_entries",
+    "masked_resumes_for_page",
     "resume_targets",
     "search_masked_resumes",
+    "start_resume_search",
 ]

@@ -3,17 +3,19 @@
 import uuid
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
-from django.db.models import BooleanField, FloatField, Q, QuerySet, TextField, Value
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
+from django.db.models import F, FloatField, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Concat
 
 from accounts.models import User
 from employers import selectors as employer_selectors
+from employers.models import Organization
 
 from .. import errors
-from ..access import get_verified_seat, resumes_visible_to, searchable_resumes_for
-from ..models import ContactRequest, Resume, Reveal
+from ..access import blocked_by_seeker, get_verified_seat, resumes_visible_to, searchable_resumes_for
+from ..models import SEARCHABLE_VISIBILITIES, ContactRequest, Resume, ResumeSearchEntry, Reveal
 from ..search_text import normalise_skill, tokens
 
 # The masked view reads only these columns; contact-grade ciphertext is never even loaded. name_index
@@ -50,47 +52,101 @@ def _with_entries(resumes: QuerySet[Resume]) -> QuerySet[Resume]:
     return resumes.only(*MASKED_FIELDS).prefetch_related("experience_entries", "education_entries")
 
 
-def search_masked_resumes(*, user: User, filters: ResumeSearchFilters) -> QuerySet[Resume]:
-    """Ranked by relevance when `q` is given (PostgreSQL full text), else newest first."""
+@dataclass(frozen=True)
+class ResumeSearch:
+    """A search of one organisation: its matches in the narrow search table, to be paged and then fetched.
+
+    `entries` holds ids and sort keys only (resume_id, updated_at and, when ranked, rank); no
+    masked content leaves the selector but through `masked_resumes_for_page`, which applies
+    resumes/access.py to the rows it returns.
+    """
+
+    organization: Organization
+    entries: QuerySet[ResumeSearchEntry]
+    ranked: bool
+
+
+def start_resume_search(*, user: User, filters: ResumeSearchFilters) -> ResumeSearch:
+    """The caller's search: refused as search is refused (resumes.access.get_verified_seat), else its entries.
+
+    With `q` on PostgreSQL, only the newest SEARCH_RANKED_CANDIDATES matches are ranked and listed
+    (see settings): ranking every match of a common term at a million resumes is what made search slow.
+    """
     organization = get_verified_seat(user=user).organization
-    resumes = searchable_resumes_for(organization=organization)
+    entries = listed_search_entries(organization=organization)
     if filters.city:
-        resumes = resumes.filter(city__iexact=filters.city.strip())
+        entries = entries.filter(city__iexact=filters.city.strip())
     if filters.category:
-        resumes = resumes.filter(category=filters.category)
+        entries = entries.filter(category=filters.category)
     for skill in filters.skills:
-        resumes = resumes.filter(skill_keys__contains=f"|{normalise_skill(skill)}|")
+        entries = entries.filter(skill_keys__contains=f"|{normalise_skill(skill)}|")
     if filters.min_years is not None:
-        resumes = resumes.filter(years_experience__gte=filters.min_years)
+        entries = entries.filter(years_experience__gte=filters.min_years)
     if filters.max_years is not None:
-        resumes = resumes.filter(years_experience__lte=filters.max_years)
+        entries = entries.filter(years_experience__lte=filters.max_years)
     query_tokens = tokens(filters.q)[:MAX_QUERY_TOKENS]
+    ranked = False
     if query_tokens:
-        resumes = _full_text(resumes, query_tokens)
-    return _with_entries(resumes)
+        entries, ranked = _full_text(entries, query_tokens)
+    return ResumeSearch(organization=organization, entries=entries.only("resume_id", "updated_at"), ranked=ranked)
 
 
-def _full_text(resumes: QuerySet[Resume], query_tokens: list[str]) -> QuerySet[Resume]:
-    if connections[resumes.db].vendor == "postgresql":
-        # The generated search_vector column (migration 0002) and its GIN index.
-        query = " ".join(query_tokens)
-        matches = RawSQL(
-            "resumes_resume.search_vector @@ plainto_tsquery('simple', %s)", [query], output_field=BooleanField()
+def listed_search_entries(*, organization: Organization) -> QuerySet[ResumeSearchEntry]:
+    """The entries of what `searchable_resumes_for(organization)` lists, read from the narrow table alone.
+
+    The same rule as resumes/access.py (active seeker, a searchable visibility, no block of this
+    organisation) on the columns the triggers copy; tests hold the two equal case by case, and
+    `masked_resumes_for_page` re-applies access.py to every row it returns.
+    """
+    return ResumeSearchEntry.objects.filter(seeker_active=True, visibility__in=SEARCHABLE_VISIBILITIES).filter(
+        ~blocked_by_seeker(organization)
+    )
+
+
+def _full_text(
+    entries: QuerySet[ResumeSearchEntry], query_tokens: list[str]
+) -> tuple[QuerySet[ResumeSearchEntry], bool]:
+    if connections[entries.db].vendor == "postgresql":
+        # The entry's weighted tsvector and its GIN index (migration 0012), with the tokens as split here.
+        query = SearchQuery(" ".join(query_tokens), config="simple", search_type="plain")
+        # The newest matches by recency (an index scan for common terms, the GIN index for rare ones)...
+        candidates = (
+            entries.filter(search_vector=query)
+            .order_by("-updated_at", "-resume_id")
+            .values("resume_id")[: settings.SEARCH_RANKED_CANDIDATES]
         )
-        rank = RawSQL(
-            "ts_rank(resumes_resume.search_vector, plainto_tsquery('simple', %s))", [query], output_field=FloatField()
-        )
-        return resumes.alias(matches=matches).filter(matches=True).annotate(rank=rank)
-    # SQLite: every token must appear as a whole token in the search text; no ranking.
-    resumes = resumes.annotate(
-        padded_search=Concat(
-            Value(" "), "search_primary", Value(" "), "search_secondary", Value(" "), output_field=TextField()
-        )
+        # ...and only those ranked. A double, not ts_rank's real: the page cursor carries the rank as
+        # text, and a real printed with its shortest digits reads back as another double.
+        rank = Cast(SearchRank(F("search_vector"), query), FloatField())
+        return ResumeSearchEntry.objects.filter(resume_id__in=candidates).annotate(rank=rank), True
+    # SQLite: every token must appear as a whole token in the resume's search text; no ranking.
+    padded = Concat(
+        Value(" "),
+        "resume__search_primary",
+        Value(" "),
+        "resume__search_secondary",
+        Value(" "),
+        output_field=TextField(),
     )
     condition = Q()
     for token in query_tokens:
         condition &= Q(padded_search__contains=f" {token} ")
-    return resumes.filter(condition).annotate(rank=Value(0.0, output_field=FloatField()))
+    return entries.alias(padded_search=padded).filter(condition), False
+
+
+def masked_resumes_for_page(*, search: ResumeSearch, entries: list[ResumeSearchEntry]) -> list[Resume]:
+    """The masked resumes of a page of `search.entries`, in the page's order, through resumes/access.py."""
+    resume_ids = [entry.resume_id for entry in entries]
+    visible = searchable_resumes_for(organization=search.organization).filter(pk__in=resume_ids)
+    found = {resume.pk: resume for resume in _with_entries(visible)}
+    return [found[resume_id] for resume_id in resume_ids if resume_id in found]
+
+
+def search_masked_resumes(*, user: User, filters: ResumeSearchFilters) -> QuerySet[Resume]:
+    """Every resume a search lists, newest first, as masked resumes (for callers that do not page)."""
+    search = start_resume_search(user=user, filters=filters)
+    listed = searchable_resumes_for(organization=search.organization)
+    return _with_entries(listed.filter(pk__in=search.entries.values("resume_id")))
 
 
 def get_masked_resume_for_recruiter(*, user: User, resume_id: str) -> Resume:
@@ -104,11 +160,6 @@ def get_masked_resume_for_recruiter(*, user: User, resume_id: str) -> Resume:
     if resume is None:
         raise errors.ResumeNotFound()
     return resume
-
-
-def is_ranked(resumes: QuerySet[Resume]) -> bool:
-    """True when the database ranked a full-text query, so relevance should order the results."""
-    return "rank" in resumes.query.annotations and connections[resumes.db].vendor == "postgresql"
 
 
 def list_reveals_for_recruiter(*, user: User) -> QuerySet[Reveal]:

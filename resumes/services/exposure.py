@@ -6,14 +6,16 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import translation
 
 from accounts.models import User
+from outbox.registry import handler as outbox_handler
+from outbox.services import enqueue
 
 from .. import notifications
 from ..models import Notification, Reveal, RevealKind
 
+EXPOSURE_EMAIL = "exposure.seeker_email"
 EXPOSURE_EMAIL_SUBJECT = "Hirewall: your contact details were obtained by an account we have stopped"
 
 
@@ -31,7 +33,7 @@ def notify_seekers_of_exposure(*, reveals) -> ExposureNotices:
 
     Each notice says what was exposed (relay or direct contact), when (first and last reveal,
     platform time) and to whom (the organisation). Call inside the caller's transaction:
-    the notices are written with it and the e-mails leave only once it commits.
+    the notices and the e-mails' outbox messages are written with it; the e-mails leave once it commits.
     """
     grouped: dict[tuple, list[Reveal]] = defaultdict(list)
     # Canaries are no one to tell (their evidence is the flag itself).
@@ -59,10 +61,7 @@ def notify_seekers_of_exposure(*, reveals) -> ExposureNotices:
         )
     Notification.objects.bulk_create(notices)
     for notice in notices:
-        # The stored message may be cut to the column's length; the e-mail carries the whole text.
-        with translation.override("en"):
-            text = str(notifications.TEXTS[notice.kind] % notice.params)
-        transaction.on_commit(lambda seeker_id=notice.user_id, text=text: _email_seeker(seeker_id=seeker_id, text=text))
+        enqueue(kind=EXPOSURE_EMAIL, payload={"seeker_id": str(notice.user_id), "notification_id": notice.pk})
     return ExposureNotices(
         seekers=len({seeker_id for seeker_id, _ in grouped}),
         notices=len(notices),
@@ -70,15 +69,21 @@ def notify_seekers_of_exposure(*, reveals) -> ExposureNotices:
     )
 
 
-def _email_seeker(*, seeker_id, text: str) -> None:
+@outbox_handler(EXPOSURE_EMAIL)
+def _email_seeker(*, seeker_id: str, notification_id: int) -> None:
+    """Delivered by the outbox: nothing to a seeker no longer active (erased, deactivated) or a notice gone."""
     seeker = User.objects.filter(pk=seeker_id, is_active=True).first()
-    if seeker is None:
+    notice = Notification.objects.filter(pk=notification_id, user_id=seeker_id).first()
+    if seeker is None or notice is None:
         return
+    # The stored message may be cut to the column's length; the e-mail carries the whole text.
+    with translation.override("en"):
+        text = str(notifications.TEXTS[notice.kind] % notice.params)
     # Decrypted for the seeker's own use: the notice goes to their own address.
     send_mail(
         EXPOSURE_EMAIL_SUBJECT,
         f"{text}\n\nSee every access to your details in your access log.",
         None,
         [seeker.decrypt_email()],
-        fail_silently=True,
+        fail_silently=False,  # a failure is retried by the outbox
     )

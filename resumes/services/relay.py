@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts import crypto
@@ -19,8 +19,10 @@ from audit.actions import AuditAction, AuditOutcome
 from audit.services import contains_contact_data, record_event
 from employers.errors import ReasonRequired
 from employers.models import Organization
+from outbox.registry import handler as outbox_handler
+from outbox.services import enqueue
 
-from .. import errors, notifications
+from .. import errors, notifications, relay_pool
 from ..models import Notification, RelayContact, RelayUseKind, Resume, Reveal
 from ..notifications import build_notification
 from . import relay_use
@@ -29,8 +31,10 @@ from .refunds import credit_back
 
 ALIAS_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no look-alikes (l, 1, o, 0)
 ALIAS_LENGTH = 12
-EXTENSION_DIGITS = 5
 ISSUE_ATTEMPTS = 8
+# Extensions one INSERT tries at once, taking the first free one: with the pool 80 % held, all 16 are held
+# once in 36,000 tries; 90 % held, once in 5.
+CANDIDATES_PER_ATTEMPT = 16
 
 
 def _new_alias() -> str:
@@ -38,32 +42,84 @@ def _new_alias() -> str:
     return f"{local}@{settings.RELAY_EMAIL_DOMAIN}"
 
 
-def _new_extension() -> str:
-    return f"{secrets.randbelow(10**EXTENSION_DIGITS):0{EXTENSION_DIGITS}d}"
-
-
 def relay_contact_for(*, resume: Resume, organization: Organization) -> RelayContact:
-    """The organisation's relay contact for this seeker, issued on first use.
+    """The organisation's relay contact for this seeker, issued on first use; RelayPoolFull when none can be.
 
-    Random aliases and extensions may collide or race with another request for
-    the same pair; each attempt runs in a savepoint and the unique constraints decide.
+    Issuing is one INSERT ... ON CONFLICT DO NOTHING, without a savepoint: it tries a few random extensions
+    and takes the first that no relay contact holds (resumes/relay_pool.py). On PostgreSQL the same statement
+    returns the pair's existing contact instead; SQLite reads it after. Nothing for the pair means a parallel
+    issue took the extension, or the alias collided: another few are tried. When every try finds the pool
+    held, quarantined extensions that are due go back to the pool and a free one is searched for in full.
     """
+    size = relay_pool.pool_size()
     for _ in range(ISSUE_ATTEMPTS):
-        existing = RelayContact.objects.filter(resume=resume, organization=organization).first()
-        if existing is not None:
-            return existing
-        try:
-            with transaction.atomic():
-                return RelayContact.objects.create(
-                    resume=resume,
-                    organization=organization,
-                    email_alias=_new_alias(),
-                    phone_number=secrets.choice(settings.RELAY_PHONE_NUMBERS),
-                    phone_extension=_new_extension(),
-                )
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not issue a unique relay contact")
+        relay = _issue_or_find(
+            resume=resume, organization=organization, slots=relay_pool.random_slots(CANDIDATES_PER_ATTEMPT, size=size)
+        )
+        if relay is not None:
+            return relay
+    with transaction.atomic():  # the nearly full pool's path: a savepoint costs nothing next to the search
+        relay_pool.release_quarantined_extensions(limit=CANDIDATES_PER_ATTEMPT)
+        slots = relay_pool.free_slots(CANDIDATES_PER_ATTEMPT, size=size)
+        relay = _issue_or_find(resume=resume, organization=organization, slots=slots) if slots else None
+    if relay is None:
+        relay = RelayContact.objects.filter(resume=resume, organization=organization).first()
+    if relay is None:
+        raise errors.RelayPoolFull()
+    return relay
+
+
+def _issue_or_find(*, resume: Resume, organization: Organization, slots: list[tuple[str, str]]) -> RelayContact | None:
+    """A new relay contact on the first free slot of `slots`, else the pair's existing one, else None."""
+    fields = RelayContact._meta
+    table = connection.ops.quote_name(fields.db_table)
+    candidates = ", ".join(["(%s, %s, %s)"] * len(slots))
+    # The pair's row as the ORM would store it (a UUID is 32 hex digits on SQLite, a uuid on PostgreSQL).
+    resume_id = fields.get_field("resume").get_db_prep_value(resume.pk, connection)
+    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    insert = f"""
+        INSERT INTO {table} (resume_id, organization_id, email_alias, phone_number, phone_extension, created_at)
+        SELECT %s, %s, %s, candidate.number, candidate.extension, %s
+        FROM candidate
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {table} held
+            WHERE held.phone_number = candidate.number
+              AND held.phone_extension = candidate.extension
+              AND held.extension_released_at IS NULL
+        )
+        ORDER BY candidate.position
+        LIMIT 1
+        ON CONFLICT DO NOTHING
+    """  # noqa: S608 (names from the model's meta; every value is a parameter)
+    params = [
+        *(value for position, (number, extension) in enumerate(slots) for value in (number, extension, position)),
+        resume_id,
+        organization.pk,
+        _new_alias(),
+        created_at,
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            columns = [field.column for field in fields.concrete_fields]
+            returned = ", ".join(columns)
+            cursor.execute(
+                f"""
+                WITH candidate (number, extension, position) AS (VALUES {candidates}),
+                issued AS ({insert} RETURNING {returned})
+                SELECT {returned} FROM issued
+                UNION ALL
+                SELECT {returned} FROM {table} WHERE resume_id = %s AND organization_id = %s
+                """,  # noqa: S608
+                [*params, resume_id, organization.pk],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return RelayContact.from_db(connection.alias, [field.attname for field in fields.concrete_fields], row)
+        else:
+            # SQLite has no INSERT inside WITH: insert, then read the pair's contact, new or not.
+            cursor.execute(f"WITH candidate (number, extension, position) AS (VALUES {candidates}) {insert}", params)
+    # PostgreSQL gets here when a parallel issue for the pair committed while this INSERT waited for it.
+    return RelayContact.objects.filter(resume=resume, organization=organization).first()
 
 
 # The seeker revokes one relay contact.
@@ -185,8 +241,7 @@ def forward_inbound_email(
     audit_common = {**audit_common, "organization": organization, "target_id": relay.pk}
     seeker_addresses = {resume.email_blind_index, resume.seeker.email_blind_index} - {""}
     if sender_index in seeker_addresses:
-        recruiter_email = _recruiter_address(resume=resume, organization=organization)
-        _send_on_commit(subject=subject, body=body, to=recruiter_email, sender=relay.email_alias, reply_to=None)
+        _forward_after_commit(relay=relay, to=TO_RECRUITER, subject=subject, body=body)
         sender_verified = authentication.vouches_for(sender)
         reveal = (
             credit_back(resume=resume, organization=organization, reason="seeker_replied") if sender_verified else None
@@ -209,24 +264,18 @@ def forward_inbound_email(
     if outside:
         relay_use.record_outside_use(relay=relay, kind=RelayUseKind.EMAIL, party_index=sender_index)
         audit_common["details"] = {**audit_common["details"], "outside_organization": True}
-    if resume.is_canary:
-        seeker_email = settings.CANARY_MAILBOX  # a canary's mail is evidence for operators, not a person's
-    else:
-        details = resume.decrypt_contact_details()  # relay forwarding: for the seeker's own inbox
-        seeker_email = details.email or resume.seeker.decrypt_email()
     origin = (
         f"from outside {organization.legal_name}, through the relay address {organization.legal_name} holds for "
         "you: they may have passed your contact on. Report misuse in your access log"
         if outside
         else f"from {organization.legal_name}"
     )
-    _send_on_commit(
+    _forward_after_commit(
+        relay=relay,
+        to=TO_SEEKER,
         subject=f"[Hirewall] {subject}",
         body=f"{body}\n\n-- \nForwarded by Hirewall {origin}. "
         "Reply to this message to answer through your relay address; revoke it in your account at any time.",
-        to=seeker_email,
-        sender=None,
-        reply_to=relay.email_alias,
     )
     record_event(action=AuditAction.RELAY_EMAIL_FORWARDED, outcome=AuditOutcome.FORWARDED, **audit_common)
     return "to_seeker"
@@ -242,22 +291,67 @@ def _recruiter_address(*, resume: Resume, organization: Organization) -> str | N
     return reveal.recruiter.decrypt_email() if reveal is not None else None
 
 
-def _send_on_commit(*, subject: str, body: str, to: str | None, sender: str | None, reply_to: str | None) -> None:
-    if not to:
-        return
-    message = EmailMessage(
-        subject=subject[:200], body=body, from_email=sender, to=[to], reply_to=[reply_to] if reply_to else None
+FORWARDED_EMAIL = "relay.forwarded_email"
+TO_SEEKER, TO_RECRUITER = "seeker", "recruiter"
+
+
+def _forward_after_commit(*, relay: RelayContact, to: str, subject: str, body: str) -> None:
+    """Write the forwarded mail as an outbox message in the webhook's transaction; it leaves after commit.
+
+    Subject and body are the sender's words: the outbox row keeps them encrypted, and
+    the addresses are looked up only at delivery.
+    """
+    enqueue(
+        kind=FORWARDED_EMAIL,
+        payload={
+            "relay_contact_id": relay.pk,
+            "to": to,
+            "subject": crypto.encrypt(subject[:200]),
+            "body": crypto.encrypt(body),
+        },
     )
-    transaction.on_commit(lambda: message.send(fail_silently=False))
+
+
+@outbox_handler(FORWARDED_EMAIL)
+def _send_forwarded_email(*, relay_contact_id: int, to: str, subject: str, body: str) -> None:
+    """Delivered by the outbox: nothing once the relay contact was revoked or its seeker is no longer active."""
+    relay = _active_relay(RelayContact.objects.filter(pk=relay_contact_id))
+    if relay is None:
+        return
+    resume = relay.resume
+    if to == TO_RECRUITER:
+        address = _recruiter_address(resume=resume, organization=relay.organization)
+        sender, reply_to = relay.email_alias, None
+    elif resume.is_canary:
+        address = settings.CANARY_MAILBOX  # a canary's mail is evidence for operators, not a person's
+        sender, reply_to = None, relay.email_alias
+    else:
+        # Relay forwarding: for the seeker's own inbox.
+        address = resume.decrypt_contact_details().email or resume.seeker.decrypt_email()
+        sender, reply_to = None, relay.email_alias
+    if not address:
+        return
+    EmailMessage(
+        subject=crypto.decrypt(subject),
+        body=crypto.decrypt(body),
+        from_email=sender,
+        to=[address],
+        reply_to=[reply_to] if reply_to else None,
+    ).send(fail_silently=False)
 
 
 def resolve_voice_call(*, number: str, extension: str, caller: str = "") -> str:
     """The number to bridge a call to a relay extension to, or RelayInactive.
 
     `caller` (E.164, optional) is compared with the organisation's registered numbers:
-    a call from elsewhere is recorded by blind index and the seeker is told.
+    a call from elsewhere is recorded by blind index and the seeker is told. A call from an
+    organisation that held the extension before the relay pool reused it is refused instead:
+    it was meant for another seeker, and is no sign that the current holder passed its contact on.
     """
-    relay = _active_relay(RelayContact.objects.filter(phone_number=number, phone_extension=extension))
+    # An extension released to the pool is no longer its old contact's: only its current holder answers.
+    relay = _active_relay(
+        RelayContact.objects.filter(phone_number=number, phone_extension=extension, extension_released_at__isnull=True)
+    )
     if relay is None:
         record_event(
             action=AuditAction.RELAY_VOICE_REFUSED,
@@ -282,6 +376,16 @@ def resolve_voice_call(*, number: str, extension: str, caller: str = "") -> str:
         caller_index = crypto.blind_index(caller_e164)
         details["caller_index"] = caller_index[:16]
         if not relay_use.is_organization_caller(organization=relay.organization, caller_e164=caller_e164):
+            if relay_use.is_former_holder_caller(number=number, extension=extension, caller_e164=caller_e164):
+                # The extension was this caller's organisation's, for another seeker, before the pool reused it.
+                record_event(
+                    action=AuditAction.RELAY_VOICE_REFUSED,
+                    outcome=AuditOutcome.DENIED,
+                    code="extension_reused",
+                    target_type="relay_contact",
+                    details={"caller_index": caller_index[:16]},
+                )
+                raise errors.RelayInactive()
             relay_use.record_outside_use(relay=relay, kind=RelayUseKind.CALL, party_index=caller_index)
             details["outside_organization"] = True
     record_event(

@@ -17,7 +17,8 @@ def restore_relay_contacts(*, relay_contact_ids: list[int], by: User, reason: st
     """Make the given relay contacts forward again, if the platform (and nobody else) revoked them; returns their ids.
 
     A relay contact revoked by its seeker (or by an operator by hand, or on the seeker's
-    deletion) has `revoked_by` set and stays revoked: only the seeker's own choice undoes that.
+    deletion) has `revoked_by` set and stays revoked: only the seeker's own choice undoes that. So does
+    one revoked long enough for its extension to have gone back to the relay pool (resumes/relay_pool.py).
     One audit event carries the counts and the relay ids (never an alias); each seeker whose
     relay contact works again is told.
     """
@@ -30,7 +31,14 @@ def restore_relay_contacts(*, relay_contact_ids: list[int], by: User, reason: st
     with transaction.atomic():
         relays = list(
             RelayContact.objects.select_for_update(of=("self",))
-            .filter(pk__in=requested, revoked_at__isnull=False, revoked_by__isnull=True, resume__isnull=False)
+            .filter(
+                pk__in=requested,
+                revoked_at__isnull=False,
+                revoked_by__isnull=True,
+                resume__isnull=False,
+                # Past its quarantine the extension went back to the pool, perhaps to another seeker.
+                extension_released_at__isnull=True,
+            )
             .select_related("resume", "organization")
             .order_by("id")
         )

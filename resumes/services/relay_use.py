@@ -41,6 +41,14 @@ def is_organization_caller(*, organization: Organization, caller_e164: str) -> b
     return caller_e164 in registered
 
 
+def is_former_holder_caller(*, number: str, extension: str, caller_e164: str) -> bool:
+    """A call from a number registered by an organisation whose relay contact held this extension before its release."""
+    former = RelayContact.objects.filter(
+        phone_number=number, phone_extension=extension, extension_released_at__isnull=False
+    ).select_related("organization")
+    return any(is_organization_caller(organization=relay.organization, caller_e164=caller_e164) for relay in former)
+
+
 def record_outside_use(*, relay: RelayContact, kind: str, party_index: str) -> RelayOutsideUse:
     """Record the use (blind index only) and tell the seeker it came from outside the organisation."""
     use = RelayOutsideUse.objects.create(

@@ -25,12 +25,15 @@ from audit.services import record_event
 from config.errors import DomainError
 from employers import quota
 from employers.models import Application, JobPosting, JobStatus, Organization
+from outbox.registry import handler as outbox_handler
+from outbox.services import enqueue
 
 from .. import access, errors, notifications
 from ..models import (
     ContactRequest,
     ContactRequestStatus,
     DirectContactGrant,
+    Notification,
     RelayContact,
     RelayPreference,
     Resume,
@@ -324,25 +327,34 @@ def _contact(*, resume: Resume, relay: RelayContact | None) -> dict[str, str]:
     }
 
 
+SEEKER_EMAIL = "reveal.seeker_email"
+
+
 def _tell_seeker(*, resume: Resume, organization: Organization, job: JobPosting) -> None:
+    """The in-app notice in the reveal's transaction; the e-mail as an outbox message written with it.
+
+    The mail leaves after commit through the outbox (outbox.services.enqueue): nothing that happens
+    to it can turn the committed reveal into an error.
+    """
     notice = notifications.build_notification(
         user_id=resume.seeker_id, kind=notifications.REVEAL, organization=organization.legal_name, job=job.title
     )
     notice.save()
-    message = notice.message
-    seeker_id = resume.seeker_id
-    transaction.on_commit(lambda: _email_seeker(seeker_id=seeker_id, message=message))
+    enqueue(kind=SEEKER_EMAIL, payload={"seeker_id": str(resume.seeker_id), "notification_id": notice.pk})
 
 
-def _email_seeker(*, seeker_id, message: str) -> None:
+@outbox_handler(SEEKER_EMAIL)
+def _email_seeker(*, seeker_id: str, notification_id: int) -> None:
+    """Delivered by the outbox: nothing to a seeker no longer active (erased, deactivated) or a notice gone."""
     seeker = User.objects.filter(pk=seeker_id, is_active=True).first()
-    if seeker is None:
+    notice = Notification.objects.filter(pk=notification_id, user_id=seeker_id).first()
+    if seeker is None or notice is None:
         return
     # Decrypted for the seeker's own use: the notice goes to their own address.
     send_mail(
         "Hirewall: an employer received your contact details",
-        f"{message}\n\nSee every access in your access log.",
+        f"{notice.message}\n\nSee every access in your access log.",
         None,
         [seeker.decrypt_email()],
-        fail_silently=True,
+        fail_silently=False,  # a failure is retried by the outbox
     )

@@ -73,3 +73,20 @@ def test_every_operation_conforms_to_the_schema(case, recruiter):
     # A token per call: logout revokes the one it is made with, and the others stay usable.
     _, token = AuthToken.objects.create(user=recruiter)
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS, environ_base=CLIENT_ENVIRON)
+
+
+def test_a_body_that_is_not_json_is_answered_as_the_schema_says(recruiter):
+    # Found by schemathesis once: bytes that are not UTF-8 give `parse_error`, which has no `errors` field.
+    _, token = AuthToken.objects.create(user=recruiter)
+    operation = schema["/api/v1/resumes/{resume_id}/reveal"]["POST"]
+    case = operation.Case(
+        path_parameters={"resume_id": str(ResumeFactory().pk)},
+        body=b"\xff\xfe{",
+        media_type="application/json",
+    )
+
+    response = case.call(headers={"Authorization": f"Token {token}"}, environ_base=CLIENT_ENVIRON)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    case.validate_response(response, checks=CHECKS)

@@ -84,10 +84,14 @@ def test_500_is_json_without_a_trace(caplog):
     assert "secret internal state" in caplog.text
 
 
-def test_database_failure_is_503_service_unavailable():
+def test_database_failure_is_503_service_unavailable(settings):
+    settings.SERVICE_UNAVAILABLE_RETRY_AFTER_S = 7
     client = Client(raise_request_exception=False)
 
-    assert_error(client.get("/api/v1/test/database-gone"), 503, "service_unavailable")
+    response = client.get("/api/v1/test/database-gone")
+
+    assert_error(response, 503, "service_unavailable")
+    assert response["Retry-After"] == "7"
 
 
 def test_html_pages_keep_html_errors(client):

@@ -118,3 +118,29 @@ def test_database_url_is_read():
     )
 
     assert result.stdout.split() == ["django.db.backends.postgresql", "hirewall", "db.internal"]
+
+
+def test_behind_pgbouncer_no_session_options_are_sent():
+    """PgBouncer in transaction mode refuses or drops them; the README sets them on the role instead."""
+    result = run_django(
+        "from django.conf import settings\nprint(sorted(settings.DATABASES['default']['OPTIONS'].items()))",
+        **PRODUCTION_ENV,
+        DATABASE_URL="postgres://hirewall@db.internal:6432/hirewall",
+        DATABASE_TRANSACTION_POOLING="True",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[('connect_timeout', 5)]"
+
+
+def test_an_unknown_timeout_profile_fails_fast():
+    result = run_django(
+        "print('started')",
+        **PRODUCTION_ENV,
+        DATABASE_URL="postgres://hirewall@db.internal:5432/hirewall",
+        DB_TIMEOUT_PROFILE="fast",
+    )
+
+    assert result.returncode != 0
+    assert "DB_TIMEOUT_PROFILE" in result.stderr
+    assert "started" not in result.stdout

@@ -1,0 +1,330 @@
+"""Masked search at 200k and 1M resumes: a COPY loader, then p50/p95 per query kind through the real API view.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hw_search_bench \\
+        python bench/search_million.py --resumes 200000        # load into an empty database, measure
+    python bench/search_million.py --resumes 200000 --reuse    # measure what is loaded (after a migration, say)
+    python bench/search_million.py --quick                     # 20k resumes, ~2 minutes
+
+PostgreSQL only (COPY), into a scratch database created empty (createdb; the audit log refuses a
+flush). Seekers and resumes go in with COPY (psycopg's cursor.copy); contact ciphertext is random
+base64 of the real length (search never decrypts it); the search text is made by
+resumes/search_text.py from English and Chinese phrases in which engineer, 工程师 and 数据分析师
+are common. No trigger fires during the load (session_replication_role); the search table is
+then filled by one INSERT ... SELECT and indexed, as migration 0012 does.
+"""
+
+import argparse
+import base64
+import importlib
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import PROJECT_ROOT, summary
+
+HEADLINES = [  # (phrase, weight): about 27 % English "engineer", 33 % 工程师, 12 % 数据分析师
+    ("Senior Python engineer", 6),
+    ("Backend engineer", 6),
+    ("Data engineer", 5),
+    ("Software engineer", 6),
+    ("Frontend engineer (React)", 4),
+    ("高级Python工程师", 8),
+    ("Java后端开发工程师", 8),
+    ("前端开发工程师", 6),
+    ("算法工程师", 5),
+    ("测试工程师", 6),
+    ("数据分析师", 7),
+    ("高级数据分析师", 3),
+    ("Data analyst 数据分析师", 2),
+    ("Product manager", 4),
+    ("产品经理", 5),
+    ("UI设计师", 4),
+    ("销售经理", 4),
+    ("会计", 3),
+    ("HR specialist", 2),
+    ("运营专员", 3),
+    ("Marketing manager", 2),
+    ("客服主管", 1),
+]
+SENTENCES = [
+    "Built Django and PostgreSQL services for a payments platform.",
+    "负责公司核心交易系统的后端开发与性能优化。",
+    "Led a team of five engineers shipping a mobile app.",
+    "熟悉Python、Go和Kubernetes,有高并发系统经验。",
+    "Analysed sales data with SQL and Excel, built weekly dashboards.",
+    "使用SQL和Python进行数据分析,搭建报表体系。",
+    "Designed user interfaces in Figma for e-commerce products.",
+    "负责用户增长和内容运营,熟悉新媒体推广。",
+    "Managed key accounts across East China.",
+    "精通财务报表与税务申报。",
+    "Wrote automated tests and CI pipelines.",
+    "参与机器学习推荐算法的设计与上线。",
+    "Ran Kubernetes clusters on three clouds.",
+    "与产品经理和设计师紧密合作,推动需求落地。",
+    "Mentored junior developers and reviewed code daily.",
+    "具备良好的沟通能力和团队合作精神。",
+]
+TITLES = [
+    "Software engineer",
+    "后端工程师",
+    "数据分析师",
+    "Product manager",
+    "销售代表",
+    "Team lead",
+    "实习生",
+    "测试工程师",
+]
+SKILLS = [
+    ["Python", "Django", "PostgreSQL"],
+    ["Java", "Spring"],
+    ["SQL", "Excel", "Tableau"],
+    ["Go", "Kubernetes"],
+    ["Figma", "Sketch"],
+    ["React", "TypeScript"],
+    ["财务", "Excel"],
+    ["Python", "Pandas", "SQL"],
+]
+CITIES = ["Shanghai", "Beijing", "Shenzhen", "Hangzhou", "Guangzhou", "Chengdu", "Wuhan", "Nanjing", "Xi'an", "Suzhou"]
+CATEGORIES = ["software_engineering", "data_science", "product_management", "design", "sales", "finance", "operations"]
+VISIBILITIES = ["public"] * 55 + ["on_request"] * 30 + ["applied_only"] * 10 + ["hidden"] * 5
+
+KINDS = {
+    "list (no q)": {},
+    "q=engineer": {"q": "engineer"},
+    "q=工程师": {"q": "工程师"},
+    "q=数据分析师": {"q": "数据分析师"},
+    "q=python django": {"q": "python django"},
+    "q=kubernetes (rarer)": {"q": "kubernetes"},
+    "q=engineer + filters": {"q": "engineer", "city": "Beijing", "min_years": 3},
+    "filters only": {"city": "Shanghai", "skills": "python", "min_years": 3, "max_years": 12},
+}
+
+
+def ciphertext(rng: random.Random, plain_length: int) -> str:
+    """A Fernet token's length for a value of plain_length bytes: search only needs the row to be as wide."""
+    token_bytes = 57 + (plain_length // 16 + 1) * 16
+    return base64.urlsafe_b64encode(rng.randbytes(token_bytes)).decode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--resumes", type=int, default=200_000, help="resumes to load (default 200000)")
+    parser.add_argument("--queries", type=int, default=100, help="timed queries per kind (default 100)")
+    parser.add_argument("--quick", action="store_true", help="20000 resumes, 30 queries per kind")
+    parser.add_argument("--reuse", action="store_true", help="measure what the database holds; load nothing")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) a q=工程师 page")
+    args = parser.parse_args()
+    if args.quick:
+        args.resumes, args.queries = 20_000, 30
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    sys.path.insert(0, str(PROJECT_ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("PostgreSQL only: set DATABASE_URL to a scratch PostgreSQL database")
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"migrate: {time.perf_counter() - started:.1f} s")
+    if not args.reuse:
+        from resumes.models import Resume
+
+        if Resume.objects.exists():  # flush cannot: the audit log refuses TRUNCATE
+            sys.exit("load into an empty database (dropdb and createdb it), or measure it with --reuse")
+        load(args.resumes)
+    measure(args)
+
+
+def load(count: int) -> None:
+    from django.db import connection, transaction
+    from tqdm import tqdm
+
+    from resumes.search_text import list_search_text, search_text, skill_keys
+
+    rng = random.Random(20261129)
+    headline_phrases = [phrase for phrase, weight in HEADLINES for _ in range(weight)]
+    cached = {phrase: search_text(phrase) for phrase in headline_phrases + SENTENCES + TITLES}
+    skill_text = {tuple(skills): (list_search_text(skills), skill_keys(skills)) for skills in SKILLS}
+    now = datetime.now(UTC)
+    # Random ciphertext of the real lengths, drawn from a pool: making 6 million of them would time Python.
+    pool = {length: [ciphertext(rng, length) for _ in range(4096)] for length in (10, 12, 14, 24, 40)}
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor
+        raw.execute("SELECT to_regclass('resumes_resumesearchentry') IS NOT NULL")
+        entry_sync = raw.fetchone()[0]
+        # No trigger fires during the load (the entry sync, the deferred foreign-key checks of rows
+        # made consistent here); the search table is filled in one statement afterwards.
+        raw.execute("SET LOCAL session_replication_role = replica")
+        _drop_gin(raw)
+        seekers = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(count)]
+        with raw.copy(
+            "COPY accounts_user (id, password, is_superuser, email_ciphertext, email_blind_index,"
+            " full_name_ciphertext, role, is_active, is_staff, date_joined) FROM STDIN"
+        ) as copy:
+            for index, seeker in enumerate(tqdm(seekers, desc="seekers", unit="row", mininterval=2)):
+                copy.write_row(
+                    (
+                        seeker,
+                        "!",
+                        False,
+                        rng.choice(pool[24]),
+                        f"{index:064x}",
+                        rng.choice(pool[12]),
+                        "seeker",
+                        rng.random() > 0.02,
+                        False,
+                        "2025-01-01T00:00:00Z",
+                    )
+                )
+        resume_ids = []
+        with raw.copy(
+            "COPY resumes_resume (id, seeker_id, headline, summary, skills, city, category, years_experience,"
+            " visibility, relay_preference, full_name_ciphertext, phone_ciphertext, phone_blind_index,"
+            " email_ciphertext, email_blind_index, birth_date_ciphertext, address_ciphertext, photo_ciphertext,"
+            " photo_content_type, name_index, search_primary, search_secondary, skill_keys, is_canary,"
+            " created_at, updated_at) FROM STDIN"
+        ) as copy:
+            for index, seeker in enumerate(tqdm(seekers, desc="resumes", unit="row", mininterval=2)):
+                resume_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+                resume_ids.append(resume_id)
+                headline = rng.choice(headline_phrases)
+                sentences = rng.sample(SENTENCES, rng.randint(2, 4))
+                title = rng.choice(TITLES)
+                skills = rng.choice(SKILLS)
+                skills_search, keys = skill_text[tuple(skills)]
+                updated_at = now - timedelta(seconds=rng.random() * 365 * 86400)
+                created_at = updated_at - timedelta(days=30)
+                copy.write_row(
+                    (
+                        resume_id,
+                        seeker,
+                        headline,
+                        " ".join(sentences),
+                        json.dumps(skills, ensure_ascii=False),
+                        rng.choice(CITIES),
+                        rng.choice(CATEGORIES),
+                        rng.randint(0, 25),
+                        rng.choice(VISIBILITIES),
+                        "relay_only",
+                        rng.choice(pool[12]),
+                        rng.choice(pool[14]),
+                        f"p{index:063x}",
+                        rng.choice(pool[24]),
+                        f"e{index:063x}",
+                        rng.choice(pool[10]),
+                        rng.choice(pool[40]),
+                        "",
+                        "",
+                        json.dumps([f"{rng.getrandbits(64):016x}", f"{rng.getrandbits(64):016x}"]),
+                        " ".join(part for part in (cached[headline], skills_search) if part),
+                        " ".join(cached[sentence] for sentence in [*sentences, title]),
+                        keys,
+                        False,
+                        created_at,
+                        updated_at,
+                    )
+                )
+        with raw.copy(
+            'COPY resumes_experienceentry (title, industry, employer_name, start, "end", resume_id) FROM STDIN'
+        ) as copy:
+            for resume_id in tqdm(resume_ids, desc="experience", unit="row", mininterval=2):
+                start = date(2015, 1, 1) + timedelta(days=rng.randrange(3000))
+                copy.write_row((rng.choice(TITLES), "Internet", "Employer", start, None, resume_id))
+        raw.execute("SET LOCAL session_replication_role = origin")
+        if entry_sync:
+            print("search table: one INSERT ... SELECT, as migration 0012's backfill ...", flush=True)
+            migration = importlib.import_module("resumes.migrations.0012_resumesearchentry")
+            raw.execute(migration.PG_UPSERT % {"where": "true"})
+        _create_gin(raw, entry_sync)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    elapsed = time.perf_counter() - started
+    print(f"loaded {count} resumes in {elapsed:.0f} s ({count / elapsed:.0f}/s)")
+
+
+def _drop_gin(raw) -> None:
+    raw.execute("DROP INDEX IF EXISTS resume_search_vector_gin")
+
+
+def _create_gin(raw, entry_sync: bool) -> None:
+    table = "resumes_resumesearchentry" if entry_sync else "resumes_resume"
+    print(f"GIN index on {table} ...", flush=True)
+    raw.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    raw.execute(f"CREATE INDEX resume_search_vector_gin ON {table} USING GIN (search_vector)")
+
+
+def measure(args) -> None:
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    from employers.models import Seat
+    from resumes.models import Resume
+    from tests.employers.factories import SeatFactory, VerifiedOrganizationFactory
+
+    settings.RATELIMITS = {name: "1000000/m" for name in settings.RATELIMITS}  # measure search, not the limiter
+    # One recruiter for every run on this database (--reuse): a second factory organisation would collide.
+    seat = Seat.objects.filter(is_active=True).first() or SeatFactory(organization=VerifiedOrganizationFactory())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=seat.user)[1]}")
+    total = Resume.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size('resumes_resume')), avg(pg_column_size(r.*))::int"
+            " FROM resumes_resume r"
+        )
+        size, width = cursor.fetchone()
+    print(f"database: {settings.DATABASES['default']['NAME']}, resumes: {total}, resume table {size}, row {width} B")
+    print("request: the whole API call (token, view, serializer); database: its statements' time alone")
+    for label, params in KINDS.items():
+        timings, database, counts = [], [], []
+        for attempt in range(args.queries + 3):
+            with CaptureQueriesContext(connection) as queries:
+                begun = time.perf_counter()
+                response = client.get("/api/v1/resumes", params)
+                elapsed = time.perf_counter() - begun
+            assert response.status_code == 200, response.content
+            if attempt >= 3:  # the first three warm the caches
+                timings.append(elapsed)
+                database.append(sum(float(query["time"]) for query in queries.captured_queries))
+                counts.append(len(queries))
+        found = len(response.json()["results"])
+        print(summary(f"{label} request", timings) + f"  statements={max(counts)}  page={found}")
+        print(summary(f"{label} database", database))
+    if args.explain:
+        for params in ({"q": "工程师"}, {"q": "数据分析师"}, {"q": "engineer", "city": "Beijing", "min_years": 3}):
+            explain(client, params)
+
+
+def explain(client, params: dict) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of each statement of one search that reads resumes or the search table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/resumes", params)
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        if sql.startswith("SELECT") and ("resumes_resume" in sql or "resumesearchentry" in sql):
+            if "experienceentry" in sql.split("FROM", 1)[1][:60] or "educationentry" in sql.split("FROM", 1)[1][:60]:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                print(f"\n-- {params}: {sql[:160]}...")
+                print("\n".join(row[0] for row in cursor.fetchall()))
+
+
+if __name__ == "__main__":
+    main()

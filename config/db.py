@@ -1,0 +1,94 @@
+"""Per-connection PostgreSQL timeouts: bounds on connecting, on a statement, a lock wait and an idle transaction.
+
+A stuck or stalled database must not hold a web worker until gunicorn kills it: each bound ends
+the wait with an error, the transaction rolls back, and the API answers 503 with nothing
+written (config/errors.py). The bounds travel in the connection's startup packet (libpq's
+`options`), so they cost no round trip and hold from the connection's first statement.
+
+Two profiles (settings DB_TIMEOUT_PROFILE, "web" by default):
+- "web": gunicorn, runserver and the test suite. Statements and lock waits end well before
+  gunicorn's worker timeout (deploy/gunicorn.conf.py), so the client gets a JSON 503, not a dropped
+  connection.
+- "batch": management commands (manage.py picks it for everything but runserver) and Celery
+  workers (config/celery_app.py switches to it when a worker starts). Migrations, detectors,
+  simulate_traffic, rebuild_resume_search_text and the like legitimately run statements longer
+  than any web request; they get their own statement and idle-in-transaction bounds
+  (DB_BATCH_*), while Celery's task time limits and the operator at the terminal bound the whole
+  run. Lock waits keep the web bound in both profiles: a batch job queued behind a stuck lock
+  would queue every web request behind itself (ACCESS EXCLUSIVE in a migration, row locks in a
+  job), and a failed run is simply run again.
+Backups are pg_dump's own connection and do not go through Django.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+WEB = "web"
+BATCH = "batch"
+PROFILES = (WEB, BATCH)
+POSTGRESQL_ENGINE = "django.db.backends.postgresql"
+
+
+def session_timeouts(conf: Any, *, profile: str) -> dict[str, int]:
+    """PostgreSQL's own parameters, in milliseconds (0 = no bound), for a profile, read from settings.
+
+    `conf` is django.conf.settings, or a settings module while it is being read.
+    """
+    if profile == WEB:
+        statement, idle = conf.DB_STATEMENT_TIMEOUT_MS, conf.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS
+    elif profile == BATCH:
+        statement, idle = conf.DB_BATCH_STATEMENT_TIMEOUT_MS, conf.DB_BATCH_IDLE_IN_TRANSACTION_TIMEOUT_MS
+    else:
+        raise ImproperlyConfigured(f"DB_TIMEOUT_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}.")
+    return {
+        "statement_timeout": int(statement),
+        "lock_timeout": int(conf.DB_LOCK_TIMEOUT_MS),
+        "idle_in_transaction_session_timeout": int(idle),
+    }
+
+
+def connection_options(
+    *, url_options: Mapping[str, Any], connect_timeout_s: int, timeouts: Mapping[str, int] | None
+) -> dict[str, Any]:
+    """OPTIONS of a PostgreSQL entry of DATABASES: the connect timeout and the session bounds, then DATABASE_URL's own.
+
+    What DATABASE_URL's query string says comes last and wins (PostgreSQL takes the last `-c` of a
+    parameter). `timeouts` None sends no session parameters (behind PgBouncer, see production.py).
+    """
+    options = {"connect_timeout": connect_timeout_s, **url_options}
+    ours = " ".join(f"-c {name}={value}" for name, value in (timeouts or {}).items())
+    combined = " ".join(part for part in (ours, url_options.get("options", "")) if part)
+    if combined:
+        options["options"] = combined
+    return options
+
+
+def database_options(conf: Any, *, profile: str | None = None) -> dict[str, Any]:
+    """The default database's OPTIONS under `conf`'s settings (and `profile`, by default DB_TIMEOUT_PROFILE)."""
+    timeouts = session_timeouts(conf, profile=profile or conf.DB_TIMEOUT_PROFILE)
+    return connection_options(
+        url_options=conf.DATABASE_URL_OPTIONS,
+        connect_timeout_s=conf.DB_CONNECT_TIMEOUT_S,
+        timeouts=timeouts if conf.DB_SEND_SESSION_TIMEOUTS else None,
+    )
+
+
+def use_timeout_profile(profile: str) -> None:
+    """Give this process's future connections the bounds of `profile` (a Celery worker starting: "batch").
+
+    Connections already open keep theirs, so they are closed; Django opens new ones on demand.
+    SQLite has no such bounds; behind PgBouncer none are sent (DB_SEND_SESSION_TIMEOUTS).
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    database = settings.DATABASES["default"]
+    session_timeouts(settings, profile=profile)  # refuses an unknown profile
+    settings.DB_TIMEOUT_PROFILE = profile
+    if database["ENGINE"] != POSTGRESQL_ENGINE:
+        return
+    # Django's connection objects share this dict (ConnectionHandler hands out the settings' own entry).
+    database["OPTIONS"] = database_options(settings, profile=profile)
+    connections.close_all()

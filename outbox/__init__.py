@@ -1,0 +1,1 @@
+"""The transactional outbox: work after a commit, written in the commit and delivered by Celery with retries."""

@@ -1,0 +1,66 @@
+"""Two workers delivering the same outbox message at once send it once (PostgreSQL row locks, real threads)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from outbox import services
+from outbox.models import OutboxMessage
+from tests.outbox import kinds
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(*calls) -> list:
+    """Start every call at once in its own thread (and its own database connection); return results or errors."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as error:  # an error is a result under test too
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def lost_message(text: str) -> OutboxMessage:
+    """A committed message whose hand-over to the queue never happened (in autocommit, enqueue's would run at once)."""
+    return OutboxMessage.objects.create(kind=kinds.SLOW, payload={"text": text})
+
+
+def test_two_concurrent_deliveries_of_one_message_send_it_once(mailoutbox):
+    message = lost_message("only once")
+
+    results = run_together(
+        lambda: services.deliver_message(message_id=message.pk),
+        lambda: services.deliver_message(message_id=message.pk),
+    )
+
+    assert sorted(result.outcome for result in results) == ["delivered", "skipped"]
+    assert [sent.body for sent in mailoutbox] == ["only once"]
+    message.refresh_from_db()
+    assert message.attempts == 1 and message.delivered_at is not None
+
+
+def test_the_sweep_and_a_late_task_racing_for_lost_messages_send_each_once(mailoutbox):
+    messages = [lost_message(f"lost {n}") for n in range(3)]
+
+    run_together(
+        services.deliver_due_messages,
+        services.deliver_due_messages,
+        lambda: services.deliver_message(message_id=messages[0].pk),
+    )
+
+    assert sorted(sent.body for sent in mailoutbox) == ["lost 0", "lost 1", "lost 2"]
+    assert OutboxMessage.objects.filter(delivered_at__isnull=False, attempts=1).count() == 3

@@ -1,0 +1,234 @@
+"""The outbox itself (outbox/services.py, tasks.py): one row in the caller's transaction, delivered once, retried."""
+
+import ast
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from celery.exceptions import Retry
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from outbox import registry, services
+from outbox.models import OutboxMessage
+from outbox.tasks import deliver_outbox_message, deliver_pending_outbox, prune_delivered_outbox
+from tests.outbox import kinds
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _healthy_provider():
+    kinds.flaky_failures_left["count"] = 0
+    yield
+    kinds.flaky_failures_left["count"] = 0
+
+
+def test_enqueue_writes_one_row_in_the_callers_transaction_and_hands_it_over_after_commit(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        message = services.enqueue(kind=kinds.NOTE, payload={"text": "hello"})
+        # Written now, in this transaction; nothing sent before the commit.
+        assert OutboxMessage.objects.filter(pk=message.pk).count() == 1
+        assert mailoutbox == []
+
+    stored = OutboxMessage.objects.get()
+    assert (stored.kind, stored.payload, stored.attempts) == (kinds.NOTE, {"text": "hello"}, 0)
+    assert stored.delivered_at is None
+    assert len(callbacks) == 1 and mailoutbox == []
+
+
+def test_a_rolled_back_transaction_leaves_no_message_and_sends_nothing(mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        services.enqueue(kind=kinds.NOTE, payload={"text": "never"})
+        raise RuntimeError("the caller's transaction fails")
+
+    assert not OutboxMessage.objects.exists()
+    assert mailoutbox == []
+
+
+def test_delivery_sends_exactly_once_and_empties_the_payload(mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.enqueue(kind=kinds.NOTE, payload={"text": "once"})
+
+    assert [(sent.subject, sent.body, sent.to) for sent in mailoutbox] == [
+        ("outbox note", "once", [kinds.OPERATOR_MAILBOX])
+    ]
+    message.refresh_from_db()
+    assert message.delivered_at is not None and message.attempts == 1 and message.payload == {}
+    # The task running again (a duplicate from the queue) and the sweep find it delivered.
+    assert deliver_outbox_message.delay(message.pk).get() == "skipped"
+    assert deliver_pending_outbox.delay().get() == 0
+    assert len(mailoutbox) == 1
+
+
+def test_a_failing_handler_records_the_attempt_and_the_retry_time(
+    mailoutbox, django_capture_on_commit_callbacks, caplog
+):
+    kinds.flaky_failures_left["count"] = 1
+    with time_machine.travel(NOW, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            message = services.enqueue(kind=kinds.FLAKY, payload={"text": "try again"})
+
+        message.refresh_from_db()
+        # One attempt only: the task's own retry (run at once in eager mode) finds the message not yet due.
+        assert message.attempts == 1
+        assert message.last_error == "tests.outbox.kinds.ProviderDown"
+        assert message.next_attempt_at == NOW + timedelta(seconds=settings.OUTBOX["retry_base_seconds"])
+        assert (message.delivered_at, message.dead_at) == (None, None)
+        assert message.payload == {"text": "try again"}
+        assert mailoutbox == []
+        # Not due yet: the sweep leaves it.
+        assert deliver_pending_outbox.delay().get() == 0
+    # The log names the message and the error's class, never the error's text (it quoted an address).
+    assert "ProviderDown" in caplog.text and kinds.OPERATOR_MAILBOX not in caplog.text
+
+    with time_machine.travel(message.next_attempt_at, tick=False):
+        assert deliver_pending_outbox.delay().get() == 1
+
+    message.refresh_from_db()
+    assert (message.attempts, message.last_error, message.payload) == (2, "", {})
+    assert [sent.body for sent in mailoutbox] == ["try again"]
+
+
+def test_retries_back_off_and_give_up_after_the_last_attempt(settings, mailoutbox, django_capture_on_commit_callbacks):
+    settings.OUTBOX = {**settings.OUTBOX, "max_attempts": 3, "retry_base_seconds": 10, "retry_max_seconds": 15}
+    kinds.flaky_failures_left["count"] = 99
+    with time_machine.travel(NOW, tick=False) as clock:
+        with django_capture_on_commit_callbacks(execute=True):
+            message = services.enqueue(kind=kinds.FLAKY, payload={"text": "doomed"})
+        waits = []
+        for _ in range(2):
+            message.refresh_from_db()
+            waits.append((message.next_attempt_at - timezone.now()).total_seconds())
+            clock.move_to(message.next_attempt_at)
+            deliver_pending_outbox.delay().get()
+
+    message.refresh_from_db()
+    assert waits == [10, 15]  # doubling from the base, capped
+    assert message.attempts == 3 and message.dead_at == NOW + timedelta(seconds=25)
+    assert mailoutbox == []
+    # Dead: neither the sweep nor a late task tries again.
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        assert deliver_pending_outbox.delay().get() == 0
+        assert deliver_outbox_message.delay(message.pk).get() == "skipped"
+    assert kinds.flaky_failures_left["count"] == 96
+
+
+def test_the_sweep_delivers_a_message_whose_hand_over_was_lost(mailoutbox, django_capture_on_commit_callbacks):
+    # The commit happens, but its on-commit hand-over never runs (a process killed right after COMMIT).
+    with django_capture_on_commit_callbacks(execute=False):
+        message = services.enqueue(kind=kinds.NOTE, payload={"text": "lost and found"})
+    assert mailoutbox == []
+
+    assert deliver_pending_outbox.delay().get() == 1
+
+    message.refresh_from_db()
+    assert message.delivered_at is not None
+    assert [sent.body for sent in mailoutbox] == ["lost and found"]
+
+
+def test_an_unknown_kind_a_misfit_payload_and_a_plain_address_are_refused_before_anything_is_written():
+    with pytest.raises(registry.UnknownKind):
+        services.enqueue(kind="tests.outbox.nobody", payload={})
+    with pytest.raises(TypeError):
+        services.enqueue(kind=kinds.NOTE, payload={"txt": "typo"})
+    with pytest.raises(services.ContactDataInPayload):
+        services.enqueue(kind=kinds.NOTE, payload={"text": "write to someone@example.test"})
+
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_kind_has_one_handler():
+    with pytest.raises(Exception, match="two handlers"):
+
+        @registry.handler(kinds.NOTE)
+        def another_note(*, text: str) -> None:  # pragma: no cover - refused at registration
+            pass
+
+    assert registry.handler_for(kinds.NOTE) is kinds.send_note
+
+
+def test_every_kind_the_project_sends_has_its_handler_registered_at_start_up():
+    assert {
+        "reveal.seeker_email",
+        "exposure.seeker_email",
+        "relay.forwarded_email",
+        "employers.invitation_email",
+        "accounts.erasure_ledger_line",
+    } <= set(registry.registered_kinds())
+
+
+def test_the_outbox_imports_no_project_app():
+    """Apps import the outbox and register into it; the other way round would be a cycle waiting to happen."""
+    project_apps = {app.split(".")[0] for app in settings.INSTALLED_APPS} - {"outbox", "config", "django"}
+    imported = set()
+    for path in Path(settings.BASE_DIR, "outbox").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+
+    assert imported & project_apps == set()
+    assert "django" in imported  # the scan does see the imports
+
+
+def test_the_delivery_task_records_a_failure_without_raising_into_its_caller(django_capture_on_commit_callbacks):
+    kinds.flaky_failures_left["count"] = 1
+    with django_capture_on_commit_callbacks(execute=False):
+        message = services.enqueue(kind=kinds.FLAKY, payload={"text": "later"})
+
+    assert deliver_outbox_message.delay(message.pk).get() == "failed"
+
+    message.refresh_from_db()
+    assert (message.attempts, message.delivered_at) == (1, None)
+
+
+def test_in_a_worker_the_task_asks_celery_to_retry_a_failed_attempt(django_capture_on_commit_callbacks):
+    kinds.flaky_failures_left["count"] = 1
+    with django_capture_on_commit_callbacks(execute=False):
+        message = services.enqueue(kind=kinds.FLAKY, payload={"text": "later"})
+
+    # Called as a worker calls it (not eagerly): the failure becomes Celery's retry, on top of the sweep.
+    with pytest.raises(Retry):
+        deliver_outbox_message(message.pk)
+
+    message.refresh_from_db()
+    assert message.attempts == 1
+
+
+def test_the_daily_prune_drops_only_messages_delivered_long_enough_ago(settings):
+    now = timezone.now()
+    keep = timedelta(days=settings.OUTBOX["keep_delivered_days"])
+
+    def row(**fields):
+        return OutboxMessage.objects.create(kind=kinds.NOTE, payload={}, **fields)
+
+    old = row(delivered_at=now - keep - timedelta(hours=1))
+    recent = row(delivered_at=now - keep + timedelta(hours=1))
+    dead = row(created_at=now - keep * 3, dead_at=now - keep * 2, attempts=10)
+    waiting = row(created_at=now - keep * 3, attempts=3)
+
+    assert prune_delivered_outbox.delay().get() == 1
+
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, dead.pk, waiting.pk}
+    assert not OutboxMessage.objects.filter(pk=old.pk).exists()
+
+
+def test_a_sweep_starts_no_delivery_past_its_time_budget(settings, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        for text in ("first", "second"):
+            services.enqueue(kind=kinds.NOTE, payload={"text": text})
+
+    settings.OUTBOX = {**settings.OUTBOX, "sweep_seconds": 0}
+    assert deliver_pending_outbox.delay().get() == 0
+    assert mailoutbox == []
+
+    settings.OUTBOX = {**settings.OUTBOX, "sweep_seconds": 60}
+    assert deliver_pending_outbox.delay().get() == 2
