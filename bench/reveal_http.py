@@ -330,6 +330,13 @@ def profile_reveals(*, token: str, job_id: int, resumes: list[str]) -> str:
     lines.extend(
         "    " + line.strip() for line in top.getvalue().splitlines() if line.strip() and line.strip()[0].isdigit()
     )
+    project = io.StringIO()
+    pattern = f"{PROJECT_ROOT}/(resumes|employers|audit|accounts|config)/"
+    pstats.Stats(profiler, stream=project).sort_stats("cumulative").print_stats(pattern, 12)
+    lines.append("  Hirewall functions by cumulative time:")
+    lines.extend(
+        "    " + line.strip() for line in project.getvalue().splitlines() if line.strip() and line.strip()[0].isdigit()
+    )
     return "\n".join(lines)
 
 
