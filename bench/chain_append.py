@@ -178,12 +178,14 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(header)
     uncontended_lock = None
+    probed = False
     for processes in levels:
         level = run_level(processes=processes, duration=seconds, after=args.after, async_commit=args.async_commit)
         rows = level["rows"]
         totals = sorted(row[0] for row in rows)
         locks = [row[1] for row in rows if row[1] is not None]
         holds = [row[2] for row in rows if row[2] is not None]
+        probed = probed or bool(locks)
         lock_ms = statistics.mean(locks) * 1000 if locks else float("nan")
         hold_ms = statistics.mean(holds) * 1000 if holds else float("nan")
         if uncontended_lock is None and locks:
@@ -198,9 +200,7 @@ def main() -> None:
             f"{(1000 / hold_ms if holds else float('nan')):>7.0f} {wait_share:>10.1%} "
             f"{('-' if pg_wait is None else f'{pg_wait:.1%}'):>8}"
         )
-    from audit import services
-
-    if not hasattr(services, "_locked_chain_head"):
+    if not probed:
         print(
             "no lock probe: record_event takes the head inside one statement here, so lock ms, hold ms and"
             " wait share cannot be split from the outside; the hold is at most the K=1 latency (p50),"
