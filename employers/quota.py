@@ -1,11 +1,16 @@
 """Reveal quotas: limits per plan and override, capped by the platform ceiling, consumed atomically.
 
 Periods are calendar days and months in settings.PLATFORM_TIME_ZONE; each limit
-frees up (`resets_at`) at the platform's next midnight or first of the month. Consumption
-takes the counters in one fixed order (recruiter day, organisation day,
-organisation month) with `UPDATE ... SET used = used + 1 WHERE used < limit`:
-under any interleaving of concurrent reveals no limit is exceeded, and a
-refusal rolls back the counters already taken (the caller's savepoint).
+frees up (`resets_at`) at the platform's next midnight or first of the month.
+
+`take` is what a charged reveal calls. On PostgreSQL it is one statement
+(TAKE_ALL_OR_NONE): it locks the three counters in one fixed order (recruiter day,
+organisation day, organisation month), reads their latest values, and adds one to
+each only if every one has room, returning what the response shows; a full limit
+is read from its result, with no savepoint. Elsewhere (SQLite) `consume` takes the
+counters in the same order with `UPDATE ... SET used = used + 1 WHERE used < limit`
+in a savepoint that a refusal rolls back. Either way no interleaving of concurrent
+reveals exceeds a limit.
 """
 
 import datetime as dt
@@ -13,7 +18,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -177,14 +183,128 @@ def _used(limits: list[Limit]) -> dict[tuple[str, str, str], int]:
 def usage(*, recruiter: User, organization: Organization) -> dict[str, dict]:
     """{limit name: {limit, used, remaining, resets_at}} as GET organizations/me and a granted reveal show it."""
     limits = limits_for(recruiter=recruiter, organization=organization)
-    used = _used(limits)
-    result = {}
-    for limit in limits:
-        spent = used.get((limit.name, limit.subject, limit.period), 0)
-        result[limit.name] = {
+    stored = _used(limits)
+    return _usage_of(limits, {limit.name: stored.get((limit.name, limit.subject, limit.period), 0) for limit in limits})
+
+
+@dataclass(frozen=True)
+class Taking:
+    """What `take` did: whether a unit was owed and taken, and the usage after it, as `usage` shows it."""
+
+    charged: bool
+    usage: dict[str, dict]
+    limits: tuple[Limit, ...] = ()  # the counters taken from, when charged
+
+
+def give_back_taking(taking: Taking) -> None:
+    """Undo a charge in the transaction that took it, when what it paid for cannot be delivered."""
+    if not taking.charged:
+        return
+    taken = Q()
+    for limit in taking.limits:
+        taken |= Q(limit_name=limit.name, subject=limit.subject, period=limit.period)
+    QuotaCounter.objects.filter(taken, used__gt=0).update(used=F("used") - 1)
+
+
+def take(*, recruiter: User, organization: Organization, unless: QuerySet | None = None) -> Taking:
+    """Take one unit of every limit, or none and raise QuotaExhausted naming the first that is full.
+
+    `unless`: a queryset that, when it finds a row, means nothing is owed (a re-reveal that another
+    reveal charged); it is read after the caller's locks (on PostgreSQL in the statement that takes,
+    so a reveal that committed while the caller waited for its lock is seen). Then nothing is taken
+    and `charged` is False.
+    """
+    limits = limits_for(recruiter=recruiter, organization=organization)
+    if connection.vendor != "postgresql":
+        if unless is not None and unless.exists():
+            return Taking(charged=False, usage=usage(recruiter=recruiter, organization=organization))
+        with transaction.atomic():
+            consume(recruiter=recruiter, organization=organization)
+        return Taking(charged=True, usage=usage(recruiter=recruiter, organization=organization), limits=tuple(limits))
+    rows = _take_all_or_none(limits, unless=unless)
+    charged, room = rows[0][1], rows[0][2]
+    used = {limit.name: row[4] for limit, row in zip(limits, rows, strict=True)}
+    taken_ids = [row[3] for row in rows if row[3] is not None]
+    if charged and room and len(taken_ids) < len(limits):
+        # A counter first created by a concurrent reveal after this statement's snapshot filled up
+        # before this statement could lock it: give back the others while still holding their locks.
+        QuotaCounter.objects.filter(pk__in=taken_ids).update(used=F("used") - 1)
+        full = next(limit for limit, row in zip(limits, rows, strict=True) if row[3] is None)
+        raise QuotaExhausted(full.refusal_name, resets_at=full.resets_at)
+    if charged and not room:
+        full = next(limit for limit in limits if used[limit.name] >= limit.value)
+        raise QuotaExhausted(full.refusal_name, resets_at=full.resets_at)
+    return Taking(charged=charged, usage=_usage_of(limits, used), limits=tuple(limits))
+
+
+# One statement, all or none. `seen` is what this statement's snapshot holds; when all three counters
+# exist, `held` locks them in the fixed order and reads their latest values (a lock waits for, then
+# sees, a concurrent take). `room` requires every counter to have room, so `taken` adds one to all
+# three or to none. A counter missing from the snapshot is created by `taken` (used = 1); if a
+# concurrent reveal created it meanwhile, ON CONFLICT locks that row and adds one only below its
+# limit: the one case where `taken` may take fewer than three (take() gives those back). Locks are
+# only ever taken in the fixed order: all three in `held`, or none there and each in turn in `taken`.
+TAKE_ALL_OR_NONE = """\
+WITH wanted (ord, limit_name, subject, period, cap) AS (
+    VALUES (1, %s::text, %s::text, %s::text, %s::integer),
+           (2, %s::text, %s::text, %s::text, %s::integer),
+           (3, %s::text, %s::text, %s::text, %s::integer)
+),
+owed AS (SELECT {owed} AS charge),
+seen AS (
+    SELECT w.ord, c.id, c.used
+    FROM wanted w
+    JOIN {table} c ON c.limit_name = w.limit_name AND c.subject = w.subject AND c.period = w.period
+),
+held AS (
+    SELECT c.id, c.used
+    FROM {table} c JOIN seen s ON s.id = c.id
+    WHERE (SELECT charge FROM owed) AND (SELECT count(*) FROM seen) = 3
+    ORDER BY s.ord
+    FOR UPDATE OF c
+),
+room AS (
+    SELECT (SELECT charge FROM owed) AND bool_and(COALESCE(h.used, s.used, 0) < w.cap) AS ok
+    FROM wanted w LEFT JOIN seen s ON s.ord = w.ord LEFT JOIN held h ON h.id = s.id
+),
+taken AS (
+    INSERT INTO {table} AS c (limit_name, subject, period, used)
+    SELECT w.limit_name, w.subject, w.period, 1 FROM wanted w WHERE (SELECT ok FROM room) ORDER BY w.ord
+    ON CONFLICT (limit_name, subject, period) DO UPDATE SET used = c.used + 1
+    WHERE c.used < CASE EXCLUDED.limit_name WHEN %s THEN %s::integer WHEN %s THEN %s::integer
+                                            WHEN %s THEN %s::integer END
+    RETURNING c.id, c.limit_name, c.used
+)
+SELECT w.ord, (SELECT charge FROM owed), (SELECT ok FROM room), t.id, COALESCE(t.used, h.used, s.used, 0)
+FROM wanted w
+LEFT JOIN seen s ON s.ord = w.ord
+LEFT JOIN held h ON h.id = s.id
+LEFT JOIN taken t ON t.limit_name = w.limit_name
+ORDER BY w.ord
+"""
+
+
+def _take_all_or_none(limits: list[Limit], *, unless: QuerySet | None) -> list[tuple]:
+    """Run TAKE_ALL_OR_NONE; one row per limit, in order: (ord, charge, room, taken id or None, used)."""
+    owed, owed_params = "TRUE", ()
+    if unless is not None:
+        unless_sql, owed_params = unless.values("pk").query.sql_with_params()
+        owed = f"NOT EXISTS ({unless_sql})"
+    wanted = [value for limit in limits for value in (limit.name, limit.subject, limit.period, limit.value)]
+    caps = [value for limit in limits for value in (limit.name, limit.value)]
+    sql = TAKE_ALL_OR_NONE.format(owed=owed, table=QuotaCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*wanted, *owed_params, *caps])
+        return cursor.fetchall()
+
+
+def _usage_of(limits: list[Limit], used: dict[str, int]) -> dict[str, dict]:
+    return {
+        limit.name: {
             "limit": limit.value,
-            "used": spent,
-            "remaining": max(0, limit.value - spent),
+            "used": used[limit.name],
+            "remaining": max(0, limit.value - used[limit.name]),
             "resets_at": limit.resets_at,
         }
-    return result
+        for limit in limits
+    }

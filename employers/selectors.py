@@ -40,6 +40,13 @@ def get_active_seat(*, user: User) -> Seat:
     seat = _seat_loaded_with(user)
     if seat is None:
         seat = Seat.objects.select_related("organization", "user").filter(user=user).first()
+    return check_active_seat(user=user, seat=seat)
+
+
+def check_active_seat(*, user: User, seat: Seat | None) -> Seat:
+    """`get_active_seat` for the user's seat (or None) already read by the caller: the same refusals."""
+    if user.role != Role.RECRUITER:
+        raise errors.NotRecruiter()
     if seat is None:
         raise errors.NoOrganization()
     if not seat.is_active:

@@ -7,6 +7,7 @@ seeker blocks the organisation. Search lists the searchable part of that set.
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import BaseExpression
 
 from accounts.models import User
 from employers import selectors as employer_selectors
@@ -21,7 +22,15 @@ def get_verified_seat(*, user: User) -> Seat:
 
     Refusals in DESIGN.md's order: recruiter_inactive (or no seat), org_suspended, org_not_verified.
     """
-    seat = employer_selectors.get_active_seat(user=user)
+    return _verified(employer_selectors.get_active_seat(user=user))
+
+
+def check_verified_seat(*, user: User, seat: Seat | None) -> Seat:
+    """`get_verified_seat` for the user's seat (or None), read with its organisation by the caller."""
+    return _verified(employer_selectors.check_active_seat(user=user, seat=seat))
+
+
+def _verified(seat: Seat) -> Seat:
     organization = seat.organization
     if organization.status == OrganizationStatus.SUSPENDED:
         raise errors.OrgSuspended()
@@ -30,12 +39,16 @@ def get_verified_seat(*, user: User) -> Seat:
     return seat
 
 
-def blocked_by_seeker(organization: Organization) -> Exists:
+# `organization` below is an Organization, or an expression giving its id: the reveal reads its
+# seat's organisation and the resume in one query (resumes/services/reveal.py).
+
+
+def blocked_by_seeker(organization: Organization | BaseExpression) -> Exists:
     """True for a resume whose seeker blocks `organization` (for filters and annotations on resumes)."""
     return Exists(BlockedOrganization.objects.filter(resume=OuterRef("pk"), organization=organization))
 
 
-def resumes_available_to(*, organization: Organization) -> QuerySet[Resume]:
+def resumes_available_to(*, organization: Organization | BaseExpression) -> QuerySet[Resume]:
     """Resumes of active seekers that are not hidden; applied_only ones only with an application here.
 
     Blocks are not applied here: the reveal answers a block with its own code (see `resumes_visible_to`).

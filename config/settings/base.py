@@ -342,8 +342,12 @@ SPECTACULAR_SETTINGS = {
 # every match of a common term costs time that grows with the platform (p95 350 ms at 200k resumes).
 # The trade-off: a ranked search lists at most this many resumes (50 pages of 20), the most relevant
 # of the most recently updated matches; older matches need a narrower query or filters. A search
-# without `q` lists every match. Raising it costs about 1 ms per 100 candidates (BENCHMARKS.md).
+# without `q` lists every match. Ranking 1,000 candidates took about 30 ms at 1M resumes
+# (BENCHMARKS.md, "Masked search").
 SEARCH_RANKED_CANDIDATES = env.int("SEARCH_RANKED_CANDIDATES", default=1000)
+# The ranked candidates are first looked for among this many newest resumes that pass the filters, in
+# recency order; a query with fewer matches there is rare enough for the GIN index (recruiters.py).
+SEARCH_RECENT_WINDOW = env.int("SEARCH_RECENT_WINDOW", default=20000)
 
 # RATE LIMITS (django-ratelimit on the shared cache)
 # https://django-ratelimit.readthedocs.io/en/stable/settings.html

@@ -108,13 +108,10 @@ def _full_text(
 ) -> tuple[QuerySet[ResumeSearchEntry], bool]:
     if connections[entries.db].vendor == "postgresql":
         # The entry's weighted tsvector and its GIN index (migration 0012), with the tokens as split here.
-        query = SearchQuery(" ".join(query_tokens), config="simple", search_type="plain")
-        # The newest matches by recency (an index scan for common terms, the GIN index for rare ones)...
-        candidates = (
-            entries.filter(search_vector=query)
-            .order_by("-updated_at", "-resume_id")
-            .values("resume_id")[: settings.SEARCH_RANKED_CANDIDATES]
-        )
+        query_text = " ".join(query_tokens)
+        query = SearchQuery(query_text, config="simple", search_type="plain")
+        # The newest matches (the recency index for common queries, the GIN index for rare ones)...
+        candidates = _newest_matches(entries, query_text)
         # ...and only those ranked. A double, not ts_rank's real: the page cursor carries the rank as
         # text, and a real printed with its shortest digits reads back as another double.
         rank = Cast(SearchRank(F("search_vector"), query), FloatField())
@@ -132,6 +129,35 @@ def _full_text(
     for token in query_tokens:
         condition &= Q(padded_search__contains=f" {token} ")
     return entries.alias(padded_search=padded).filter(condition), False
+
+
+def _newest_matches(entries: QuerySet[ResumeSearchEntry], query_text: str) -> list | QuerySet:
+    """The ids of the SEARCH_RANKED_CANDIDATES newest entries matching `query_text`.
+
+    A common query's newest matches are found fastest by walking the recency index backwards; a
+    rare one's through the GIN index. PostgreSQL's own choice is not to be trusted here: it
+    multiplies the frequencies of an AND's tokens (数据分析师 is four bigrams and looked a thousand
+    times rarer than it is: 2.8 s through the GIN index at 1M). So the walk comes first, over the
+    SEARCH_RECENT_WINDOW newest entries that pass the filters (a subquery the planner cannot
+    answer from the GIN index), stopping at enough matches; a query with fewer matches there is
+    rare enough for the GIN index.
+    """
+    limit = settings.SEARCH_RANKED_CANDIDATES
+    recency = ("-updated_at", "-resume_id")
+    window = entries.order_by(*recency).values("resume_id", "updated_at", "search_vector")
+    window_sql, window_params = window[: settings.SEARCH_RECENT_WINDOW].query.sql_with_params()
+    with connections[entries.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT w.resume_id FROM ({window_sql}) w"  # noqa: S608 (the ORM's own SQL and parameters)
+            " WHERE w.search_vector @@ plainto_tsquery('simple'::regconfig, %s)"
+            " ORDER BY w.updated_at DESC, w.resume_id DESC LIMIT %s",
+            [*window_params, query_text, limit],
+        )
+        newest = [row[0] for row in cursor.fetchall()]
+    if len(newest) == limit:
+        return newest
+    query = SearchQuery(query_text, config="simple", search_type="plain")
+    return entries.filter(search_vector=query).order_by(*recency).values("resume_id")[:limit]
 
 
 def masked_resumes_for_page(*, search: ResumeSearch, entries: list[ResumeSearchEntry]) -> list[Resume]:

@@ -2,12 +2,15 @@
 
 `reveal_contact` runs in one transaction. It first decides, reading only, in
 DESIGN.md's policy order: grant, refuse with a code, or ask the seeker for
-consent (resumes.access holds who may see a resume at all). Then it acts on the
-decision: a refusal or a consent request is audited and raised (a new request only
-while the reveal it leads to could be paid, else `quota_exhausted`); a grant takes
-quota (in a savepoint that a `quota_exhausted` refusal rolls back), issues the
-relay contact and appends its audit event. If an audit append fails, the whole
-reveal fails: no contact without its audit event.
+consent (resumes.access holds who may see a resume at all). On PostgreSQL the
+decision reads everything in one statement that also locks the resume's row
+(`_read_policy`). Then it acts on the decision: a refusal or a consent request is
+audited and raised (a new request only while the reveal it leads to could be paid,
+else `quota_exhausted`); a grant takes quota (all three counters or none, in one
+statement: employers.quota.take), issues or reuses the relay contact, tells the
+seeker, and appends its audit event last, since the chain head stays locked until
+commit. If an audit append fails, the whole reveal fails: no contact without its
+audit event.
 """
 
 import datetime as dt
@@ -16,7 +19,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,7 +29,7 @@ from audit.actions import AuditAction, AuditOutcome
 from audit.services import record_event
 from config.errors import DomainError
 from employers import quota
-from employers.models import Application, JobPosting, JobStatus, Organization
+from employers.models import Application, JobPosting, JobStatus, Organization, Seat
 from outbox.registry import handler as outbox_handler
 from outbox.services import enqueue
 
@@ -93,6 +98,22 @@ class _Grant:
     applied_to_this_job: bool
     applied_here: bool
     approved: bool
+    direct_granted: bool  # the seeker granted this organisation direct contact
+    recently_charged: bool  # this organisation's charged reveal of the seeker opened a free window
+    relay: RelayContact | None  # the organisation's active relay contact for this seeker, if issued
+
+
+@dataclass(frozen=True)
+class _Policy:
+    """What the decision reads: the recruiter's seat (with its organisation), the job cited, the resume.
+
+    `job` is the organisation's open job cited, `resume` the resume if available to the organisation
+    (resumes.access), locked and annotated with the facts `_decide` needs; None where there is none.
+    """
+
+    seat: Seat | None
+    job: JobPosting | None
+    resume: Resume | None
 
 
 def reveal_contact(
@@ -115,8 +136,8 @@ def reveal_contact(
         if isinstance(decision, _Grant):
             try:
                 return _grant(context, decision)
-            except errors.QuotaExhausted as exhausted:
-                refusal: DomainError = exhausted
+            except (errors.QuotaExhausted, errors.RelayPoolFull) as refused:
+                refusal: DomainError = refused
         elif isinstance(decision, _AskConsent):
             try:
                 refusal = _consent_refusal(context, decision)
@@ -130,32 +151,31 @@ def reveal_contact(
 
 def _decide(context: _Context) -> _Grant | _AskConsent | _Refuse:
     """The reveal policy in DESIGN.md's order, reading only: nothing here writes."""
+    policy = _read_policy(context)
     try:
         # 1-2. recruiter_inactive (and no seat / not a recruiter), org_suspended / org_not_verified
-        organization = access.get_verified_seat(user=context.recruiter).organization
+        organization = access.check_verified_seat(user=context.recruiter, seat=policy.seat).organization
     except DomainError as refusal:
         return _Refuse(refusal)
     # 3. job_invalid: the organisation's own open job
-    job = JobPosting.objects.filter(pk=context.job_id, organization=organization, status=JobStatus.OPEN).first()
+    job = policy.job
     if job is None:
         return _Refuse(errors.JobInvalid())
     # 4. resume_unavailable: hidden, deleted, or applied_only without an application here
-    resume = _find_resume(context.resume_id, organization=organization)
+    resume = policy.resume
     if resume is None:
         return _Refuse(errors.ResumeUnavailable())
     # 5. blocked_by_seeker: a block, or a relay contact the seeker (or an operator) revoked
     if resume.blocked_by_seeker:
         return _Refuse(errors.BlockedBySeeker())
-    relay = RelayContact.objects.filter(resume=resume, organization=organization).first()
+    relay = resume.relay
     if relay is not None and not relay.is_active:
         return _Refuse(errors.BlockedBySeeker("Access to this seeker's relay contact was revoked."))
     # 6. consent_required: on_request seekers approve each organisation (an application is consent)
-    applied_to_this_job = Application.objects.filter(job=job, seeker_id=resume.seeker_id).exists()
+    applied_to_this_job = resume.applied_to_this_job
     approved = False
     if resume.visibility == Visibility.ON_REQUEST and not applied_to_this_job:
-        approved = ContactRequest.objects.filter(
-            resume=resume, organization=organization, status=ContactRequestStatus.APPROVED
-        ).exists()
+        approved = resume.approved
         if not approved:
             return _AskConsent(
                 resume=resume,
@@ -163,34 +183,48 @@ def _decide(context: _Context) -> _Grant | _AskConsent | _Refuse:
                 job=job,
                 open_request=find_open_request(resume=resume, organization=organization),
             )
-    applied_here = Application.objects.filter(job__organization=organization, seeker_id=resume.seeker_id).exists()
     return _Grant(
         resume=resume,
         organization=organization,
         job=job,
         applied_to_this_job=applied_to_this_job,
-        applied_here=applied_here,
+        applied_here=resume.applied_here,
         approved=approved,
+        direct_granted=resume.direct_granted,
+        recently_charged=resume.recently_charged,
+        relay=relay,
     )
 
 
 def _grant(context: _Context, grant: _Grant) -> RevealResult:
     recruiter, resume, organization, job = context.recruiter, grant.resume, grant.organization, grant.job
     # 7. quota: free for the applicant of this job and for a recent re-reveal by this organisation
-    recent = _recent_charged_reveal(resume=resume, organization=organization)
-    charged = not grant.applied_to_this_job and recent is None
-    if charged:
+    taking = None
+    if grant.applied_to_this_job or grant.recently_charged:
+        charged, usage = False, quota.usage(recruiter=recruiter, organization=organization)
+        recently_charged = grant.recently_charged
+    else:
         try:
-            # A refusal rolls back the counters already taken, not the denial's audit event.
-            with transaction.atomic():
-                quota.consume(recruiter=recruiter, organization=organization)
+            # A reveal of this seeker that committed while this one waited for the resume's lock is
+            # not in the policy's snapshot: take() reads it again, in the statement that takes.
+            taking = quota.take(
+                recruiter=recruiter,
+                organization=organization,
+                unless=_recent_charged_reveals(resume=resume, organization=organization),
+            )
         except quota.QuotaExhausted as exhausted:
             raise errors.QuotaExhausted(limit=exhausted.limit_name, resets_at=exhausted.resets_at) from None
+        charged, usage = taking.charged, taking.usage
+        recently_charged = not charged
     # 8. relay contact, or the real one where the seeker opted in for this organisation
-    direct = _direct_contact_allowed(
-        resume=resume, organization=organization, applied_here=grant.applied_here, approved=grant.approved
-    )
-    relay = None if direct else relay_contact_for(resume=resume, organization=organization)
+    direct = _direct_contact_allowed(resume=resume, grant=grant)
+    try:
+        relay = None if direct else grant.relay or relay_contact_for(resume=resume, organization=organization)
+    except errors.RelayPoolFull:
+        # Nothing is revealed, so nothing is charged; the refusal is audited like any other.
+        if taking is not None:
+            quota.give_back_taking(taking)
+        raise
     reveal = Reveal.objects.create(
         resume=resume,
         resume_ref=resume.pk,
@@ -201,7 +235,12 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
         kind=RevealKind.DIRECT if direct else RevealKind.RELAY,
         charged=charged,
     )
-    # 9. the audit event, in this transaction: if it fails, nothing is revealed
+    # A charged reveal is news; a free one after a recent charged reveal never is (that reveal is
+    # in its window); only an applicant's free reveal needs the look at the window.
+    if not recently_charged and reveal_is_news(reveal=reveal):
+        _tell_seeker(resume=resume, organization=organization, job=job)
+    # 9. the audit event, in this transaction and last (it holds the chain head until commit):
+    # if it fails, nothing is revealed
     record_event(
         action=AuditAction.REVEAL_GRANTED,
         actor=recruiter,
@@ -219,14 +258,7 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
             "free_because": "" if charged else ("applicant" if grant.applied_to_this_job else "recent_reveal"),
         },
     )
-    if reveal_is_news(reveal=reveal):
-        _tell_seeker(resume=resume, organization=organization, job=job)
-    return RevealResult(
-        reveal=reveal,
-        contact=_contact(resume=resume, relay=relay),
-        charged=charged,
-        quota=quota.usage(recruiter=recruiter, organization=organization),
-    )
+    return RevealResult(reveal=reveal, contact=_contact(resume=resume, relay=relay), charged=charged, quota=usage)
 
 
 def _consent_refusal(context: _Context, ask: _AskConsent) -> errors.ConsentRequired:
@@ -238,7 +270,7 @@ def _consent_refusal(context: _Context, ask: _AskConsent) -> errors.ConsentRequi
     """
     if ask.open_request is not None:
         return errors.ConsentRequired(contact_request_id=ask.open_request.pk)
-    if _recent_charged_reveal(resume=ask.resume, organization=ask.organization) is None:
+    if not _recent_charged_reveals(resume=ask.resume, organization=ask.organization).exists():
         full = quota.first_full_limit(recruiter=context.recruiter, organization=ask.organization)
         if full is not None:
             raise errors.QuotaExhausted(limit=full.refusal_name, resets_at=full.resets_at)
@@ -279,40 +311,153 @@ def _organization_of(recruiter: User) -> Organization | None:
     return seat.organization if seat is not None else None
 
 
-def _find_resume(resume_id: str, *, organization: Organization) -> Resume | None:
-    """The resume if it is available to the organisation (resumes.access), with whether its seeker blocks it.
+def _read_policy(context: _Context) -> _Policy:
+    """The seat, the job and the resume, with every fact the decision needs, in one statement.
 
     The resume's row stays locked until the reveal commits: reveals of one seeker take turns, so that
-    parallel reveals cannot all miss each other's charge (step 7) and all be charged.
+    parallel reveals cannot all miss each other's charge (step 7) and all be charged. A reveal that
+    committed while this statement waited for the lock is not in its snapshot, which is why the
+    charge itself checks again (`quota.take(unless=...)`).
+
+    Without a resume to read the rest with (none with that id available to the organisation), the
+    seat and the job are read on their own: refusals may cost a query more.
+    """
+    organization = Subquery(Seat.objects.filter(user=context.recruiter).values("organization_id")[:1])
+    resume = _find_resume(context, organization=organization)
+    if resume is not None:
+        return _Policy(seat=resume.seat, job=resume.job, resume=resume)
+    seat = Seat.objects.select_related("organization").filter(user=context.recruiter).first()
+    job = _open_job(context.job_id, organization=seat.organization_id).first() if seat is not None else None
+    return _Policy(seat=seat, job=job, resume=None)
+
+
+def _find_resume(context: _Context, *, organization: Subquery) -> Resume | None:
+    """The resume if available to the recruiter's organisation (resumes.access), locked, annotated for `_decide`.
+
+    `organization` is the id of the recruiter's seat's organisation, as an expression. Besides the
+    resume's own fields it carries `seat` (with its organisation), `job`, `relay` (instances or None)
+    and the booleans `_decide` reads.
     """
     try:
-        resume_uuid = uuid.UUID(resume_id)
+        resume_uuid = uuid.UUID(context.resume_id)
     except ValueError:
         return None  # a malformed id is just a resume that is not there
-    return (
+    since = timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS)
+    seat = Seat.objects.filter(user=context.recruiter).values(
+        json=JSONObject(**{name: name for name in SEAT_FIELDS}, **ORGANIZATION_FIELDS)
+    )
+    job = _open_job(context.job_id, organization=organization).values(json=JSONObject(**{n: n for n in JOB_FIELDS}))
+    relay = RelayContact.objects.filter(resume=OuterRef("pk"), organization=organization).values(
+        json=JSONObject(**{name: name for name in RELAY_FIELDS})
+    )
+    resume = (
         access.resumes_available_to(organization=organization)
         .filter(pk=resume_uuid)
-        .annotate(blocked_by_seeker=access.blocked_by_seeker(organization))
+        .annotate(
+            seat_json=Subquery(seat[:1]),
+            job_json=Subquery(job[:1]),
+            relay_json=Subquery(relay[:1]),
+            blocked_by_seeker=access.blocked_by_seeker(organization),
+            applied_to_this_job=Exists(Application.objects.filter(job_id=context.job_id, seeker=OuterRef("seeker"))),
+            applied_here=Exists(Application.objects.filter(job__organization=organization, seeker=OuterRef("seeker"))),
+            approved=Exists(
+                ContactRequest.objects.filter(
+                    resume=OuterRef("pk"), organization=organization, status=ContactRequestStatus.APPROVED
+                )
+            ),
+            direct_granted=Exists(DirectContactGrant.objects.filter(resume=OuterRef("pk"), organization=organization)),
+            recently_charged=Exists(
+                _recent_charged_reveals(resume=OuterRef("pk"), organization=organization, since=since)
+            ),
+        )
         .select_related("seeker")
         .select_for_update(of=("self",))
         .first()
     )
+    if resume is None:
+        return None
+    resume.seat = _seat_from(resume.seat_json)
+    resume.job = _instance_from(JobPosting, resume.job_json)
+    resume.relay = _instance_from(RelayContact, resume.relay_json)
+    return resume
 
 
-def _recent_charged_reveal(*, resume: Resume, organization: Organization) -> Reveal | None:
-    """The organisation's charged reveal of this seeker within FREE_REREVEAL_DAYS, if any.
+# What the policy statement reads of the seat, its organisation (keys "organization__<field>"),
+# the job and the relay contact; anything else on those instances loads on first use.
+SEAT_FIELDS = ("id", "organization_id", "user_id", "role", "is_active")
+ORGANIZATION_FIELDS = {
+    f"organization__{name}": f"organization__{name}"
+    for name in (
+        "id",
+        "legal_name",
+        "status",
+        "plan",
+        "reverify_due",
+        "recruiter_daily_limit",
+        "org_daily_limit",
+        "org_monthly_limit",
+    )
+}
+JOB_FIELDS = ("id", "organization_id", "title", "status")
+RELAY_FIELDS = (
+    "id",
+    "resume_id",
+    "organization_id",
+    "email_alias",
+    "phone_number",
+    "phone_extension",
+    "created_at",
+    "revoked_at",
+)
+
+
+def _open_job(job_id, *, organization) -> QuerySet[JobPosting]:
+    """The job cited, if it is one of `organization`'s (an id or an expression giving it) and open."""
+    return JobPosting.objects.filter(pk=job_id, organization=organization, status=JobStatus.OPEN)
+
+
+def _seat_from(data: dict | None) -> Seat | None:
+    if data is None:
+        return None
+    prefix = "organization__"
+    seat = _instance_from(Seat, {key: value for key, value in data.items() if not key.startswith(prefix)})
+    seat.organization = _instance_from(
+        Organization, {key.removeprefix(prefix): value for key, value in data.items() if key.startswith(prefix)}
+    )
+    return seat
+
+
+def _instance_from(model, data: dict | None):
+    """A model instance from a JSON object of some of its fields (by attname); the others are deferred."""
+    if data is None:
+        return None
+    fields = [field for field in model._meta.concrete_fields if field.attname in data]
+    values = [_python_value(field, data[field.attname]) for field in fields]
+    return model.from_db(connection.alias, [field.attname for field in fields], values)
+
+
+def _python_value(field, value):
+    value = field.to_python(value)
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        # SQLite's JSON carries its UTC text without an offset; PostgreSQL's has one.
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def _recent_charged_reveals(*, resume, organization, since: dt.datetime | None = None) -> QuerySet[Reveal]:
+    """The organisation's charged reveals of this seeker within FREE_REREVEAL_DAYS.
 
     Only a charged reveal opens the free window: counting free ones would chain them into free access forever.
     """
-    since = timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS)
-    return Reveal.objects.filter(resume=resume, organization=organization, charged=True, created_at__gte=since).first()
+    if since is None:
+        since = timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS)
+    return Reveal.objects.filter(resume=resume, organization=organization, charged=True, created_at__gte=since)
 
 
-def _direct_contact_allowed(*, resume: Resume, organization: Organization, applied_here: bool, approved: bool) -> bool:
+def _direct_contact_allowed(*, resume: Resume, grant: _Grant) -> bool:
     if resume.relay_preference != RelayPreference.DIRECT_WHEN_APPROVED:
         return False
-    granted = DirectContactGrant.objects.filter(resume=resume, organization=organization).exists()
-    return granted or applied_here or approved
+    return grant.direct_granted or grant.applied_here or grant.approved
 
 
 def _contact(*, resume: Resume, relay: RelayContact | None) -> dict[str, str]:

@@ -158,11 +158,6 @@ class TestFullPool:
         quota = client_for(seat.user).get("/api/v1/organizations/me").json()["quota"]
         assert {limit["used"] for limit in quota.values()} == {0}
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="reveal.py's reveal_contact lets RelayPoolFull roll back its transaction, denial audit included: "
-        "the change is described in the perreq report for the reveal owner",
-    )
     def test_a_reveal_refused_by_a_full_pool_is_audited(self, ten_slots):
         hold(10)
         organization = VerifiedOrganizationFactory()

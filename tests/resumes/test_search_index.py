@@ -192,9 +192,11 @@ def client(organization):
 
 
 @pytest.mark.postgres
-def test_a_ranked_search_ranks_the_newest_candidates_and_lists_no_more(client, settings):
+@pytest.mark.parametrize("window", [10_000, 6, 1], ids=["window holds all", "window holds enough", "GIN index"])
+def test_a_ranked_search_ranks_the_newest_candidates_and_lists_no_more(client, settings, window):
     settings.RATELIMITS = {**settings.RATELIMITS, "search_per_user": "1000/m", "search_per_ip": "1000/m"}
     settings.SEARCH_RANKED_CANDIDATES = 5
+    settings.SEARCH_RECENT_WINDOW = window
     now = timezone.now()
     resumes = [ResumeFactory(headline="engineer " * (1 + index % 3)) for index in range(8)]
     for age, resume in enumerate(resumes):
@@ -213,6 +215,31 @@ def test_a_ranked_search_ranks_the_newest_candidates_and_lists_no_more(client, s
     # The five candidates in relevance order: three repeats of the word first, newest first among equals.
     by_id = {str(resume.pk): resume for resume in resumes}
     assert [by_id[item].headline.count("engineer") for item in seen] == [3, 2, 2, 1, 1]
+
+
+@pytest.mark.postgres
+def test_a_query_read_in_recency_order_finds_what_the_gin_index_finds(client, settings):
+    # given matches, non-matches and ranks that differ
+    now = timezone.now()
+    for index in range(12):
+        headline = ["数据分析师 engineer", "数据分析师", "engineer", "数据 分析 engineer 工程师"][index % 4]
+        resume = ResumeFactory(headline=" ".join([headline] * (1 + index % 3)))
+        Resume.objects.filter(pk=resume.pk).update(updated_at=now - timezone.timedelta(minutes=index))
+
+    def found() -> list[str]:
+        response = client.get(SEARCH, {"q": "数据分析师 engineer", "page_size": 50})
+        return [item["id"] for item in response.json()["results"]]
+
+    # when the candidates come from the recency index (a window holding every entry) or, the window
+    # holding too few matches, from the GIN index
+    settings.SEARCH_RECENT_WINDOW = 10_000
+    in_recency_order = found()
+    settings.SEARCH_RECENT_WINDOW = 1
+    through_gin = found()
+
+    # then both list the same resumes in the same order
+    assert len(through_gin) == 3
+    assert in_recency_order == through_gin
 
 
 @pytest.mark.parametrize("params", [{}, {"q": "engineer"}, {"q": "工程师", "city": "Shanghai", "min_years": 1}])
@@ -235,5 +262,6 @@ def test_search_statements_do_not_grow_with_the_results(client, params):
 
     assert few == many
     # the token (knox reads it twice) and the seat, the page of entries, the page's resumes, experience,
-    # education, the activity row
-    assert many <= 8, queries_seen
+    # education, the activity row; and on PostgreSQL a full-text query first finds its candidates
+    # (_newest_matches)
+    assert many <= (9 if params.get("q") and connection.vendor == "postgresql" else 8), queries_seen

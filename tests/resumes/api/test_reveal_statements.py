@@ -1,0 +1,70 @@
+"""What a reveal through the API costs in PostgreSQL statements: a charged one and a free re-reveal, each at most 8.
+
+Counted from the token check to the last after-commit callback, in a real transaction (as a request
+runs in production, not inside the test's own): BEGIN and COMMIT are not statements of their own
+here, every SAVEPOINT is. The outbox hands the seeker's e-mail to a broker after commit, as in
+production, instead of delivering it in-process as the test settings' eager Celery would: the
+delivery is a worker's work, not the request's.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from outbox.tasks import deliver_outbox_message
+from tests.employers.conftest import client_for
+from tests.resumes.factories import ResumeFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _outbox_hands_over_to_a_broker():
+    conf = deliver_outbox_message.app.conf
+    eager = conf.task_always_eager
+    conf.update(task_always_eager=False)
+    yield
+    conf.update(task_always_eager=eager)
+
+
+STATEMENTS_PER_REVEAL = 8
+TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT"})
+
+
+def reveal_counting_statements(client, resume, job, capture_on_commit) -> tuple:
+    with CaptureQueriesContext(connection) as captured, capture_on_commit(execute=True):
+        response = client.post(f"/api/v1/resumes/{resume.pk}/reveal", {"job_id": job.pk}, format="json")
+    statements = [query["sql"] for query in captured.captured_queries if query["sql"] not in TRANSACTION_CONTROL]
+    return response, statements
+
+
+def listed(statements: list[str]) -> str:
+    return f"{len(statements)} statements:\n" + "\n".join(
+        f"{number:>3}. {sql.strip()[:400]}" for number, sql in enumerate(statements, 1)
+    )
+
+
+def test_a_charged_reveal_takes_at_most_8_statements(seat, job, django_capture_on_commit_callbacks):
+    resume = ResumeFactory()
+
+    response, statements = reveal_counting_statements(
+        client_for(seat.user), resume, job, django_capture_on_commit_callbacks
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["charged"] is True
+    assert response.json()["quota"]["org_daily"]["used"] == 1
+    assert len(statements) <= STATEMENTS_PER_REVEAL, listed(statements)
+
+
+def test_a_free_re_reveal_takes_at_most_8_statements(seat, job, django_capture_on_commit_callbacks):
+    resume = ResumeFactory()
+    client = client_for(seat.user)
+    assert client.post(f"/api/v1/resumes/{resume.pk}/reveal", {"job_id": job.pk}, format="json").json()["charged"]
+
+    response, statements = reveal_counting_statements(client, resume, job, django_capture_on_commit_callbacks)
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["charged"] is False
+    assert response.json()["quota"]["org_daily"]["used"] == 1
+    assert len(statements) <= STATEMENTS_PER_REVEAL, listed(statements)
