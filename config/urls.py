@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView, TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from resumes import webhooks as relay_webhooks
 
 from . import admin_two_factor
+from .errors import api_not_found
 from .health import healthz
 
 
@@ -33,6 +34,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Any other path under /api/ is the API's JSON 404, for every method, with DEBUG on too (make run).
+    re_path(r"^api/", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("relay/email/inbound", relay_webhooks.inbound_email, name="relay-email-inbound"),

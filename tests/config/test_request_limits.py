@@ -126,6 +126,17 @@ def test_unknown_api_paths_are_json_404_whatever_the_method(method, path):
     assert response.json() == {"code": "not_found", "detail": "Not found."}
 
 
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/v2/jobs", "/api/nope", "/api/"])
+def test_unknown_api_paths_are_json_404_with_debug_on_too(path, settings):
+    # make run serves with DEBUG on, where Django's own 404 is an HTML page.
+    settings.DEBUG = True
+
+    response = Client().generic("PATCH", path, "{}", content_type="application/json")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Not found."}
+
+
 def test_web_forms_still_need_their_csrf_token():
     response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "a", "password": "b"})
 
