@@ -47,3 +47,12 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # Load the application before forking: a broken deployment (missing secret) fails once,
 # loudly, instead of in every worker; workers share the loaded code's memory.
 preload_app = True
+
+
+def when_ready(server):
+    """Before the workers fork: the access log names every path, and a password-reset link's path is a login."""
+    import logging
+
+    from config.log_filters import RedactResetLinks
+
+    logging.getLogger("gunicorn.access").addFilter(RedactResetLinks())

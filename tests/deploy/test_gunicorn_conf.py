@@ -46,3 +46,19 @@ def test_a_stuck_request_is_ended(monkeypatch):
     config = load_config(monkeypatch)
 
     assert 0 < config["timeout"] <= 60
+
+
+def test_the_access_log_never_carries_a_password_reset_link(monkeypatch, caplog):
+    import logging
+
+    access = logging.getLogger("gunicorn.access")
+    monkeypatch.setattr(access, "filters", [])
+    load_config(monkeypatch)["when_ready"](server=None)
+
+    with caplog.at_level(logging.INFO, logger="gunicorn.access"):
+        access.info(
+            '%(h)s "%(r)s" %(s)s', {"h": "198.51.100.1", "r": "GET /accounts/password-reset/MQ/cz8x-9f2e1/", "s": "200"}
+        )
+
+    assert "cz8x-9f2e1" not in caplog.text and "MQ/" not in caplog.text
+    assert "/accounts/password-reset/[redacted]/" in caplog.text
