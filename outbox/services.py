@@ -9,17 +9,13 @@ commit that records it sends again) and never twice from two workers at once.
 
 import inspect
 import logging
-import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from . import registry
-from .models import PENDING, OutboxMessage
+from .models import OutboxMessage
+from .tasks import deliver_outbox_message
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +51,6 @@ def enqueue(*, kind: str, payload: dict) -> OutboxMessage:
 
 def hand_to_worker(*, message_id: int) -> None:
     """Queue the delivery task; whatever fails here is logged, never raised (the sweep catches up)."""
-    from .tasks import deliver_outbox_message
-
     app = deliver_outbox_message.app
     try:
         if app.conf.task_always_eager:
@@ -72,69 +66,6 @@ def hand_to_worker(*, message_id: int) -> None:
         logger.warning("outbox message %s not queued (%s); the sweep will deliver it", message_id, type(error).__name__)
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """What one delivery attempt did; `retry_in` (seconds) when it failed and will be tried again."""
-
-    outcome: str  # "delivered", "failed", "dead", or "skipped" (delivered, dead, not due, or held by another worker)
-    retry_in: int | None = None
-
-
-SKIPPED = Delivery("skipped")
-
-
-def deliver_message(*, message_id: int) -> Delivery:
-    """Run the message's handler and mark it delivered in the same transaction, or record the failure.
-
-    The row is locked with SKIP LOCKED: a second worker that reaches the same message while the
-    first is delivering it skips it instead of sending again, and afterwards finds it delivered.
-    A message is due on its first attempt, then from `next_attempt_at` on.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(PENDING, Q(attempts=0) | Q(next_attempt_at__lte=now), pk=message_id)
-            .first()
-        )
-        if message is None:
-            return SKIPPED
-        try:
-            with transaction.atomic():
-                registry.handler_for(message.kind)(**message.payload)
-        except Exception as error:
-            return _record_failure(message, error=error, now=now)
-        message.attempts += 1
-        message.delivered_at = now
-        message.last_error = ""
-        message.payload = {}  # delivered: nothing of it is needed any more
-        message.save(update_fields=["attempts", "delivered_at", "last_error", "payload"])
-    return Delivery("delivered")
-
-
-def deliver_due_messages(*, limit: int | None = None) -> int:
-    """Deliver undelivered messages whose time has come, oldest due first; returns how many were delivered.
-
-    This is the sweep: it catches messages whose hand-over to the queue was lost and failed
-    ones whose retry time has passed. Each message is delivered in its own transaction. It starts
-    no delivery after OUTBOX["sweep_seconds"], so that a slow mail server cannot carry one run
-    into the task's time limit; the next run goes on where it stopped.
-    """
-    options = settings.OUTBOX
-    deadline = time.monotonic() + options["sweep_seconds"]
-    due = (
-        OutboxMessage.objects.filter(PENDING, next_attempt_at__lte=timezone.now())
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[: limit or options["sweep_batch_size"]]
-    )
-    delivered = 0
-    for message_id in list(due):
-        if time.monotonic() > deadline:
-            break
-        delivered += deliver_message(message_id=message_id).outcome == "delivered"
-    return delivered
-
-
 def retry_now(*, message_ids) -> int:
     """Make undelivered messages due now, dead ones included (one more attempt each); returns how many."""
     with transaction.atomic():
@@ -148,51 +79,6 @@ def retry_now(*, message_ids) -> int:
         for message_id in ids:
             transaction.on_commit(lambda message_id=message_id: hand_to_worker(message_id=message_id))
     return len(ids)
-
-
-def prune_delivered_messages() -> int:
-    """Delete messages delivered more than OUTBOX["keep_delivered_days"] ago, in short batches; returns how many.
-
-    A delivered row keeps no payload, only when and after how many attempts: operators read it
-    for a while, then it goes. Dead and waiting rows stay until they are delivered.
-    """
-    options = settings.OUTBOX
-    cutoff = timezone.now() - timedelta(days=options["keep_delivered_days"])
-    expired = OutboxMessage.objects.filter(delivered_at__lt=cutoff).order_by("pk").values_list("pk", flat=True)
-    pruned = 0
-    for _ in range(settings.RETENTION_PRUNE_MAX_BATCHES):
-        batch = list(expired[: settings.RETENTION_PRUNE_BATCH_SIZE])
-        if not batch:
-            break
-        pruned += OutboxMessage.objects.filter(pk__in=batch).delete()[0]
-    return pruned
-
-
-def retry_delay(attempts: int) -> int:
-    """Seconds before attempt `attempts + 1`: doubling from OUTBOX["retry_base_seconds"], capped."""
-    options = settings.OUTBOX
-    return min(options["retry_base_seconds"] * 2 ** max(attempts - 1, 0), options["retry_max_seconds"])
-
-
-def _record_failure(message: OutboxMessage, *, error: Exception, now: datetime) -> Delivery:
-    message.attempts += 1
-    # The class only: an exception's text may quote an address or a body.
-    message.last_error = f"{type(error).__module__}.{type(error).__qualname__}"[:200]
-    dead = message.attempts >= settings.OUTBOX["max_attempts"]
-    delay = retry_delay(message.attempts)
-    message.next_attempt_at = now + timedelta(seconds=delay)
-    if dead:
-        message.dead_at = now
-    message.save(update_fields=["attempts", "last_error", "next_attempt_at", "dead_at"])
-    logger.warning(
-        "outbox message %s (%s) failed attempt %s with %s%s",
-        message.pk,
-        message.kind,
-        message.attempts,
-        message.last_error,
-        "; giving up" if dead else f"; next attempt in {delay} s",
-    )
-    return Delivery("dead") if dead else Delivery("failed", retry_in=delay)
 
 
 def _refuse_plain_addresses(value) -> None:

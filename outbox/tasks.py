@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from .delivery import deliver_due_messages, deliver_message, prune_delivered_messages
 
 
 @shared_task(name="outbox.tasks.deliver_outbox_message", bind=True, max_retries=None)
@@ -13,7 +13,7 @@ def deliver_outbox_message(self, message_id: int) -> str:
     The row keeps the count and the time of the next attempt, so a retry that arrives early
     (or twice) finds the message not due and does nothing; the sweep is the safety net.
     """
-    delivery = services.deliver_message(message_id=message_id)
+    delivery = deliver_message(message_id=message_id)
     # Run eagerly (tests), a retry would run at once and raise into the caller: the row's schedule
     # and the sweep take over there.
     if delivery.retry_in is not None and not self.request.is_eager:
@@ -23,9 +23,9 @@ def deliver_outbox_message(self, message_id: int) -> str:
 
 @shared_task(name="outbox.tasks.deliver_pending_outbox")
 def deliver_pending_outbox() -> int:
-    return services.deliver_due_messages()
+    return deliver_due_messages()
 
 
 @shared_task(name="outbox.tasks.prune_delivered_outbox")
 def prune_delivered_outbox() -> int:
-    return services.prune_delivered_messages()
+    return prune_delivered_messages()

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from outbox import services
+from outbox import delivery
 from outbox.models import OutboxMessage
 from tests.outbox import kinds
 
@@ -43,8 +43,8 @@ def test_two_concurrent_deliveries_of_one_message_send_it_once(mailoutbox):
     message = lost_message("only once")
 
     results = run_together(
-        lambda: services.deliver_message(message_id=message.pk),
-        lambda: services.deliver_message(message_id=message.pk),
+        lambda: delivery.deliver_message(message_id=message.pk),
+        lambda: delivery.deliver_message(message_id=message.pk),
     )
 
     assert sorted(result.outcome for result in results) == ["delivered", "skipped"]
@@ -57,9 +57,9 @@ def test_the_sweep_and_a_late_task_racing_for_lost_messages_send_each_once(mailo
     messages = [lost_message(f"lost {n}") for n in range(3)]
 
     run_together(
-        services.deliver_due_messages,
-        services.deliver_due_messages,
-        lambda: services.deliver_message(message_id=messages[0].pk),
+        delivery.deliver_due_messages,
+        delivery.deliver_due_messages,
+        lambda: delivery.deliver_message(message_id=messages[0].pk),
     )
 
     assert sorted(sent.body for sent in mailoutbox) == ["lost 0", "lost 1", "lost 2"]
