@@ -1,4 +1,4 @@
-"""The outbox itself (outbox/services.py, delivery.py, tasks.py): one row in the caller's transaction, delivered once, retried."""
+"""The outbox (outbox/services.py, delivery.py, tasks.py): one row in the transaction, delivered once, retried."""
 
 import ast
 from datetime import UTC, datetime, timedelta
