@@ -1,39 +1,15 @@
 """Races on PostgreSQL: one code registered once, one seat per recruiter, never more seats than the plan's."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from audit.models import AuditEvent
 from config.errors import DomainError
 from employers import services
 from employers.models import Invitation, Organization, RegistrationAttempt, Seat
 from tests.employers.factories import AdminSeatFactory, RecruiterFactory, uscc_for
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls) -> list:
-    """Start every call at once in its own thread (and its own database connection); return results or errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # the refusal is the result under test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_two_registrations_of_one_code_yield_one_organization():

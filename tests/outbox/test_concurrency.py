@@ -1,37 +1,13 @@
 """Two workers delivering the same outbox message at once send it once (PostgreSQL row locks, real threads)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from outbox import delivery
 from outbox.models import OutboxMessage
 from tests.outbox import kinds
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls) -> list:
-    """Start every call at once in its own thread (and its own database connection); return results or errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # an error is a result under test too
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def lost_message(text: str) -> OutboxMessage:

@@ -1,18 +1,13 @@
 """An outbox message handed to a real Celery worker on the Redis broker: a failed attempt is retried by Celery
 with the row's backoff, and the retry delivers it (PostgreSQL and Redis, as in CI)."""
 
-import os
-import subprocess
-import sys
 import time
-import uuid
 
 import pytest
-from django.conf import settings
 
 from employers.mail import INVITATION_EMAIL
 from outbox.models import OutboxMessage
-from tests.config.test_celery_worker import BIN, PROJECT_ROOT, _database_url
+from tests.celery_worker import celery_worker, own_queue, run_in_another_process, worker_environment
 from tests.employers.factories import InvitationFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -36,49 +31,22 @@ def test_a_real_worker_retries_a_failed_delivery_and_then_delivers_it(transactio
     # The file mail backend refuses a path that is a file: the first attempt fails for real.
     mail_path = tmp_path / "mail"
     mail_path.write_text("not a folder")
-    queue = f"hirewall-test-{uuid.uuid4().hex[:12]}"
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        DATABASE_URL=_database_url(),
-        REDIS_URL=settings.REDIS_URL,
-        FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
-        BLIND_INDEX_KEY=settings.BLIND_INDEX_KEY,
+    queue = own_queue()
+    env = worker_environment(
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         DJANGO_EMAIL_FILE_PATH=str(mail_path),
         OUTBOX_RETRY_BASE_SECONDS="2",
     )
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen(  # noqa: S603
-        [
-            str(BIN / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            f"--queues={queue}",
-            f"--logfile={log}",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-    )
-    try:
+    with celery_worker(env=env, queue=queue, log=log):
         # The web process's hand-over, through the real broker (its default queue is this test's own).
-        subprocess.run(  # noqa: S603
-            [
-                sys.executable,
-                "-c",
-                "import django; django.setup()\n"
-                "from config.celery_app import app\n"
-                f"app.conf.task_default_queue = {queue!r}\n"
-                "from outbox.services import hand_to_worker\n"
-                f"hand_to_worker(message_id={message.pk})",
-            ],
-            cwd=PROJECT_ROOT,
+        run_in_another_process(
+            "import django; django.setup()\n"
+            "from config.celery_app import app\n"
+            f"app.conf.task_default_queue = {queue!r}\n"
+            "from outbox.services import hand_to_worker\n"
+            f"hand_to_worker(message_id={message.pk})",
             env=env,
-            check=True,
-            timeout=60,
         )
         wait_for(lambda: OutboxMessage.objects.get(pk=message.pk).attempts >= 1, what="the first attempt")
         failed = OutboxMessage.objects.get(pk=message.pk)
@@ -86,9 +54,6 @@ def test_a_real_worker_retries_a_failed_delivery_and_then_delivers_it(transactio
         mail_path.unlink()
         mail_path.mkdir()
         wait_for(lambda: OutboxMessage.objects.get(pk=message.pk).delivered_at is not None, what="the retry")
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
     output = log.read_text() if log.exists() else ""
 
     assert (failed.delivered_at, failed.last_error) == (None, "django.core.exceptions.ImproperlyConfigured")
