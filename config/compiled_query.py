@@ -1,0 +1,191 @@
+"""Querysets compiled to SQL once per process and database, then run with each call's values as parameters.
+
+Why: on a hot path a queryset with many annotations (the reveal's policy statement: nine
+EXISTS/Subquery annotations) costs more Python to build, resolve and compile on every request
+than PostgreSQL spends running it. The ORM stays the one description of the query (the rules it
+is built from, resumes.access, are not copied into SQL by hand); only the building is done once.
+
+How: `CompiledQuery(build, **slots)` calls `build` with each slot's first sentinel value and
+compiles the queryset for the connection's alias; then again with the second sentinels. The
+two compilations must give the same SQL, and every parameter must either hold a slot's
+sentinel in both (a slot position) or be the same constant in both; every slot must appear.
+Anything else (a value inlined into the SQL text, a value the builder computes itself such as
+`timezone.now()`, a slot's value transformed before it becomes a parameter) fails the compile
+with CompiledQueryError instead of being frozen into the statement. A run prepares each value
+with its slot's field (`get_db_prep_value`, as a filter on that field does), puts it in every
+position of its slot, executes on the current connection's cursor (query logging, timeouts and
+error wrapping apply as to any ORM query) and builds instances the way Django's ModelIterable
+does: model fields, `select_related` objects and annotations, through the same converters.
+
+The compiled form is kept per alias. It holds no connection state: the converters and the
+column map read only the backend's operations and features, and each run uses the calling
+thread's own connection.
+"""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Field, Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.transaction import TransactionManagementError
+
+
+class CompiledQueryError(Exception):
+    """The queryset cannot be run from one compiled statement with these slots."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A value the caller passes on each run, prepared for the database as a filter on `field` prepares it.
+
+    `sentinels`: two distinct values of the field's type, used only to compile and check the
+    statement; a real value may equal one of them.
+    """
+
+    field: Field
+    sentinels: tuple[Any, Any]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple  # the constants, with None where a slot goes
+    positions: tuple[tuple[int, str], ...]  # (parameter index, slot name)
+    locks: bool  # SELECT ... FOR UPDATE: only inside a transaction
+    model: type[Model]
+    fields_start: int
+    fields_end: int
+    init_list: tuple[str, ...]
+    related_populators: tuple
+    annotation_col_map: dict[str, int]
+    converters: tuple[tuple[int, tuple, Any], ...]  # (column, converters, expression)
+
+
+class CompiledQuery:
+    """A queryset of `build(**slot values)`, compiled once per database alias and run with new values."""
+
+    def __init__(self, build: Callable[..., QuerySet], **slots: Slot) -> None:
+        self._build = build
+        self._slots = slots
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def instances(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Model]:
+        """The model instances the queryset built with `values` would give, from the compiled statement."""
+        if set(values) != set(self._slots):
+            raise TypeError(f"expected values for {sorted(self._slots)}, got {sorted(values)}")
+        connection = connections[using]
+        compiled = self.compiled(using=using)
+        if compiled.locks and connection.get_autocommit():
+            # As the ORM refuses it: outside a transaction the lock would end with the statement.
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        prepared = self._prepared(values, connection)
+        params = list(compiled.params)
+        for index, name in compiled.positions:
+            params[index] = prepared[name]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return [_instance(compiled, row, connection, using) for row in rows]
+
+    def first(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> Model | None:
+        """The first instance, or None (build a queryset sliced to one row: this does not add the LIMIT)."""
+        found = self.instances(using=using, **values)
+        return found[0] if found else None
+
+    def compiled(self, *, using: str = DEFAULT_DB_ALIAS) -> _Compiled:
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(using) or self._compile(using)
+                self._compiled[using] = compiled
+        return compiled
+
+    def _prepared(self, values: dict[str, Any], connection) -> dict[str, Any]:
+        """Each slot's value as the database gets it, as a filter on the slot's field prepares it."""
+        return {
+            name: slot.field.get_db_prep_value(values[name], connection, prepared=False)
+            for name, slot in self._slots.items()
+        }
+
+    def _compile(self, using: str) -> _Compiled:
+        connection = connections[using]
+        first, second = ({name: slot.sentinels[n] for name, slot in self._slots.items()} for n in (0, 1))
+        compiler, sql, params = _compiled_sql(self._build(**first), using)
+        _, other_sql, other_params = _compiled_sql(self._build(**second), using)
+        if sql != other_sql or len(params) != len(other_params):
+            raise CompiledQueryError("the SQL text depends on the slots' values: it cannot be compiled once")
+        marks = [self._prepared(sentinels, connection) for sentinels in (first, second)]
+        positions, constants = [], []
+        for index, (value, other) in enumerate(zip(params, other_params, strict=True)):
+            slot = _slot_holding(value, marks[0])
+            if slot is not None and _same(other, marks[1][slot]):
+                positions.append((index, slot))
+                constants.append(None)
+            elif slot is None and _slot_holding(other, marks[1]) is None and _same(value, other):
+                constants.append(value)
+            else:
+                raise CompiledQueryError(
+                    f"parameter {index} is neither a constant nor one slot's value in both compilations"
+                )
+        missing = set(self._slots) - {name for _, name in positions}
+        if missing:
+            raise CompiledQueryError(f"slots {sorted(missing)} do not reach the statement as parameters")
+        return _layout(compiler, sql=sql, params=tuple(constants), positions=tuple(positions), using=using)
+
+
+def _compiled_sql(queryset: QuerySet, using: str) -> tuple:
+    compiler = queryset.query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
+    return compiler, sql, tuple(params)
+
+
+def _same(value: Any, other: Any) -> bool:
+    # By type too: True == 1 must not make a boolean constant look like an integer slot.
+    return type(value) is type(other) and value == other
+
+
+def _slot_holding(value: Any, marks: dict[str, Any]) -> str | None:
+    holding = [name for name, mark in marks.items() if _same(value, mark)]
+    if len(holding) > 1:
+        raise CompiledQueryError(f"slots {holding} share a sentinel: give each its own")
+    return holding[0] if holding else None
+
+
+def _layout(compiler, *, sql: str, params: tuple, positions: tuple, using: str) -> _Compiled:
+    """What ModelIterable reads from a compiler that has run, kept for every later run."""
+    select, klass_info = compiler.select, compiler.klass_info
+    select_fields = klass_info["select_fields"]
+    start, end = select_fields[0], select_fields[-1] + 1
+    converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
+    return _Compiled(
+        sql=sql,
+        params=params,
+        positions=positions,
+        locks=bool(compiler.query.select_for_update) and compiler.connection.features.has_select_for_update,
+        model=klass_info["model"],
+        fields_start=start,
+        fields_end=end,
+        init_list=tuple(column[0].target.attname for column in select[start:end]),
+        related_populators=tuple(get_related_populators(klass_info, select, using)),
+        annotation_col_map=dict(compiler.annotation_col_map or {}),
+        converters=tuple((index, tuple(convs), expression) for index, (convs, expression) in converters.items()),
+    )
+
+
+def _instance(compiled: _Compiled, row: tuple, connection, using: str) -> Model:
+    row = list(row)
+    for index, convs, expression in compiled.converters:
+        value = row[index]
+        for converter in convs:
+            value = converter(value, expression, connection)
+        row[index] = value
+    instance = compiled.model.from_db(using, compiled.init_list, row[compiled.fields_start : compiled.fields_end])
+    for populator in compiled.related_populators:
+        populator.populate(row, instance)
+    for name, index in compiled.annotation_col_map.items():
+        setattr(instance, name, row[index])
+    return instance
