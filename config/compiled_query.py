@@ -20,9 +20,21 @@ does: model fields, `select_related` objects and annotations, through the same c
 The compiled form is kept per alias. It holds no connection state: the converters and the
 column map read only the backend's operations and features, and each run uses the calling
 thread's own connection.
+
+On PostgreSQL with persistent connections (CONN_MAX_AGE not 0, no transaction pooling), the
+statement is also a server-side prepared statement of each database session (PREPARE once per
+session, then EXECUTE with the slots' values): PostgreSQL then plans it once instead of on every
+run, which for a statement of many subqueries costs more than running it. The constants are
+written into the prepared text as literals (psycopg's own quoting), the slots are its typed
+parameters. Behind PgBouncer in transaction mode (DISABLE_SERVER_SIDE_CURSORS, CONN_MAX_AGE 0)
+a session is not this client's to keep, and the statement is sent whole each time.
 """
 
+import dataclasses
+import re
 import threading
+import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +74,7 @@ class _Compiled:
     related_populators: tuple
     annotation_col_map: dict[str, int]
     converters: tuple[tuple[int, tuple, Any], ...]  # (column, converters, expression)
+    prepare_as: str = ""  # PostgreSQL: "(types) AS <statement with $1..$n for the slots>"
 
 
 class CompiledQuery:
@@ -72,6 +85,8 @@ class CompiledQuery:
         self._slots = slots
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
+        # PostgreSQL sessions (psycopg connections) that hold the prepared statement, with its name there.
+        self._prepared_in: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def instances(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Model]:
         """The model instances the queryset built with `values` would give, from the compiled statement."""
@@ -83,11 +98,16 @@ class CompiledQuery:
             # As the ORM refuses it: outside a transaction the lock would end with the statement.
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         prepared = self._prepared(values, connection)
-        params = list(compiled.params)
-        for index, name in compiled.positions:
-            params[index] = prepared[name]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            if compiled.prepare_as and _keeps_sessions(connection):
+                name = self._prepared_name(compiled, cursor, connection)
+                placeholders = ", ".join(["%s"] * len(self._slots))
+                cursor.execute(f"EXECUTE {name}({placeholders})", [prepared[slot] for slot in self._slots])
+            else:
+                params = list(compiled.params)
+                for index, slot in compiled.positions:
+                    params[index] = prepared[slot]
+                cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         return [_instance(compiled, row, connection, using) for row in rows]
 
@@ -103,6 +123,17 @@ class CompiledQuery:
                 compiled = self._compiled.get(using) or self._compile(using)
                 self._compiled[using] = compiled
         return compiled
+
+    def _prepared_name(self, compiled: _Compiled, cursor, connection) -> str:
+        """The statement's name in this session, PREPAREd first if this session has not got it yet."""
+        session = connection.connection
+        name = self._prepared_in.get(session)
+        if name is None:
+            # A name of this session's own: a server session a pooler hands on keeps nothing it could clash with.
+            name = f"hw_compiled_{uuid.uuid4().hex}"
+            cursor.execute(f"PREPARE {name} {compiled.prepare_as}", [])
+            self._prepared_in[session] = name
+        return name
 
     def _prepared(self, values: dict[str, Any], connection) -> dict[str, Any]:
         """Each slot's value as the database gets it, as a filter on the slot's field prepares it."""
@@ -134,7 +165,38 @@ class CompiledQuery:
         missing = set(self._slots) - {name for _, name in positions}
         if missing:
             raise CompiledQueryError(f"slots {sorted(missing)} do not reach the statement as parameters")
-        return _layout(compiler, sql=sql, params=tuple(constants), positions=tuple(positions), using=using)
+        compiled = _layout(compiler, sql=sql, params=tuple(constants), positions=tuple(positions), using=using)
+        if connection.vendor == "postgresql":
+            compiled = dataclasses.replace(compiled, prepare_as=self._prepare_as(compiled, connection))
+        return compiled
+
+    def _prepare_as(self, compiled: _Compiled, connection) -> str:
+        """PREPARE's "(types) AS statement": the constants as literals, slot k as ${k} (slots in declared order)."""
+        numbers = {name: number for number, name in enumerate(self._slots, 1)}
+        slot_at = dict(compiled.positions)
+        pieces, index = [], 0
+        for piece in PLACEHOLDERS.split(compiled.sql):
+            if piece == "%s":
+                if index in slot_at:
+                    pieces.append(f"${numbers[slot_at[index]]}")
+                else:
+                    literal = connection.ops.compose_sql("%s", [compiled.params[index]])
+                    pieces.append(literal.replace("%", "%%"))  # the PREPARE is sent with parameters too
+                index += 1
+            else:
+                pieces.append(piece)
+        types = ", ".join(slot.field.db_type(connection) for slot in self._slots.values())
+        return f"({types}) AS {''.join(pieces)}"
+
+
+# A DB-API placeholder, or an escaped percent sign (kept as it is).
+PLACEHOLDERS = re.compile(r"(%%|%s)")
+
+
+def _keeps_sessions(connection) -> bool:
+    """Whether this connection's database session outlives the request (persistent, not transaction-pooled)."""
+    settings = connection.settings_dict
+    return settings.get("CONN_MAX_AGE") != 0 and not settings.get("DISABLE_SERVER_SIDE_CURSORS")
 
 
 def _compiled_sql(queryset: QuerySet, using: str) -> tuple:

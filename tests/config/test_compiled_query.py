@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from config.compiled_query import CompiledQuery, CompiledQueryError, Slot
@@ -116,3 +117,72 @@ def test_a_locking_statement_runs_only_in_a_transaction_as_the_orm_requires():
 
     with pytest.raises(TransactionManagementError):
         query.first(user=uuid.uuid4())
+
+
+@pytest.fixture
+def persistent_connection(monkeypatch):
+    """As in production (CONN_MAX_AGE 60): the database session outlives the request."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+
+
+@pytest.mark.postgres
+def test_with_persistent_connections_postgresql_prepares_the_statement_once_per_session(persistent_connection):
+    first_seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    JobPostingFactory(organization=first_seat.organization, title="Backend engineer")
+    second_seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+
+    with CaptureQueriesContext(connection) as captured:
+        found = [
+            query.first(user=seat.user.pk, title=title)
+            for seat, title in [(first_seat, "Backend engineer"), (second_seat, "Backend engineer"), (first_seat, "x")]
+        ]
+
+    statements = [entry["sql"].split(" ", 1)[0] for entry in captured.captured_queries]
+    assert statements == ["PREPARE", "EXECUTE", "EXECUTE", "EXECUTE"]
+    assert [(seat.pk, seat.has_job) for seat in found] == [
+        (first_seat.pk, True),
+        (second_seat.pk, False),
+        (first_seat.pk, False),
+    ]
+    assert found[0].organization.legal_name == first_seat.organization.legal_name
+
+
+@pytest.mark.postgres
+def test_a_prepared_statement_survives_a_rollback(persistent_connection):
+    seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        query.first(user=seat.user.pk, title="x")
+        raise RuntimeError("roll back")
+
+    with CaptureQueriesContext(connection) as captured:
+        assert query.first(user=seat.user.pk, title="x").pk == seat.pk
+
+    assert [entry["sql"].split(" ", 1)[0] for entry in captured.captured_queries] == ["EXECUTE"]
+
+
+@pytest.mark.postgres
+def test_behind_transaction_pooling_the_statement_is_sent_whole(persistent_connection, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert query.first(user=seat.user.pk, title="x").pk == seat.pk
+
+    assert [entry["sql"].split(" ", 1)[0] for entry in captured.captured_queries] == ["SELECT"]
+
+
+@pytest.mark.postgres
+def test_constants_with_quotes_and_percent_signs_reach_the_prepared_statement_intact(persistent_connection):
+    job = JobPostingFactory(title="100% O'Brien's job")
+
+    def titled(*, since):
+        return JobPosting.objects.filter(title="100% O'Brien's job", created_at__gte=since, description__contains="%")
+
+    JobPosting.objects.filter(pk=job.pk).update(description="50% remote")
+    query = CompiledQuery(titled, since=SINCE)
+
+    assert [found.pk for found in query.instances(since=job.created_at)] == [job.pk]
+    assert query.compiled().prepare_as.startswith("(timestamp with time zone) AS ")

@@ -107,7 +107,17 @@ def world():
     return recruiters, resumes, jobs
 
 
-def test_the_compiled_statement_reads_what_the_orm_reads_on_every_branch(world):
+@pytest.fixture(params=["per-request sessions", "persistent sessions"])
+def sessions(request, monkeypatch):
+    """Both ways the statement runs: sent whole, or (PostgreSQL, persistent connections) prepared once per session."""
+    if request.param == "persistent sessions":
+        if connection.vendor != "postgresql":
+            pytest.skip("only PostgreSQL prepares the statement")
+        monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    return request.param
+
+
+def test_the_compiled_statement_reads_what_the_orm_reads_on_every_branch(world, sessions):
     recruiters, resumes, jobs = world
     now = timezone.now()
     sinces = [now - dt.timedelta(days=30), now - dt.timedelta(days=365)]
@@ -130,7 +140,7 @@ def test_the_compiled_statement_reads_what_the_orm_reads_on_every_branch(world):
     assert len(found) < len(seen)  # hidden, inactive and applied-only resumes are not there for some
 
 
-def test_an_unknown_resume_or_recruiter_finds_nothing(world):
+def test_an_unknown_resume_or_recruiter_finds_nothing(world, sessions):
     recruiters, resumes, jobs = world
     since = timezone.now()
 
@@ -146,7 +156,7 @@ def test_an_unknown_resume_or_recruiter_finds_nothing(world):
     )
 
 
-def test_reveals_in_a_row_by_different_recruiters_each_see_their_own_organisation(world):
+def test_reveals_in_a_row_by_different_recruiters_each_see_their_own_organisation(world, sessions):
     """One process, one compiled statement: each reveal's recruiter, resume and job, never the previous one's."""
     (recruiter_a, recruiter_b, _), resumes, (job_a, job_b, *_) = world
     public, blocked_by_b, direct_for_a = resumes[0], resumes[4], resumes[6]
