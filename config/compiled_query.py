@@ -90,26 +90,37 @@ class CompiledQuery:
 
     def instances(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Model]:
         """The model instances the queryset built with `values` would give, from the compiled statement."""
-        if set(values) != set(self._slots):
-            raise TypeError(f"expected values for {sorted(self._slots)}, got {sorted(values)}")
+        self._check_names(values)
         connection = connections[using]
         compiled = self.compiled(using=using)
         if compiled.locks and connection.get_autocommit():
             # As the ORM refuses it: outside a transaction the lock would end with the statement.
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-        prepared = self._prepared(values, connection)
         with connection.cursor() as cursor:
             if compiled.prepare_as and _keeps_sessions(connection):
                 name = self._prepared_name(compiled, cursor, connection)
+                prepared = self._prepared(values, connection)
                 placeholders = ", ".join(["%s"] * len(self._slots))
                 cursor.execute(f"EXECUTE {name}({placeholders})", [prepared[slot] for slot in self._slots])
             else:
-                params = list(compiled.params)
-                for index, slot in compiled.positions:
-                    params[index] = prepared[slot]
-                cursor.execute(compiled.sql, params)
+                cursor.execute(*self.sql_with_params(using=using, **values))
             rows = cursor.fetchall()
         return [_instance(compiled, row, connection, using) for row in rows]
+
+    def bind(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> "BoundQuery":
+        """The statement with these values, to run (`exists`) or to embed in a larger statement (`sql_with_params`)."""
+        self._check_names(values)
+        return BoundQuery(query=self, using=using, values=values)
+
+    def sql_with_params(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> tuple[str, list]:
+        """The statement's SQL and these values as its parameters (the whole statement, never the prepared one)."""
+        self._check_names(values)
+        compiled = self.compiled(using=using)
+        prepared = self._prepared(values, connections[using])
+        params = list(compiled.params)
+        for index, slot in compiled.positions:
+            params[index] = prepared[slot]
+        return compiled.sql, params
 
     def first(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> Model | None:
         """The first instance, or None (build a queryset sliced to one row: this does not add the LIMIT)."""
@@ -123,6 +134,10 @@ class CompiledQuery:
                 compiled = self._compiled.get(using) or self._compile(using)
                 self._compiled[using] = compiled
         return compiled
+
+    def _check_names(self, values: dict[str, Any]) -> None:
+        if set(values) != set(self._slots):
+            raise TypeError(f"expected values for {sorted(self._slots)}, got {sorted(values)}")
 
     def _prepared_name(self, compiled: _Compiled, cursor, connection) -> str:
         """The statement's name in this session, PREPAREd first if this session has not got it yet."""
@@ -187,6 +202,21 @@ class CompiledQuery:
                 pieces.append(piece)
         types = ", ".join(slot.field.db_type(connection) for slot in self._slots.values())
         return f"({types}) AS {''.join(pieces)}"
+
+
+@dataclass(frozen=True)
+class BoundQuery:
+    """A compiled query with one call's values: what a QuerySet offers a caller that only runs or embeds it."""
+
+    query: CompiledQuery
+    using: str
+    values: dict[str, Any]
+
+    def exists(self) -> bool:
+        return bool(self.query.instances(using=self.using, **self.values))
+
+    def sql_with_params(self) -> tuple[str, list]:
+        return self.query.sql_with_params(using=self.using, **self.values)
 
 
 # A DB-API placeholder, or an escaped percent sign (kept as it is).

@@ -212,7 +212,12 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
             taking = quota.take(
                 recruiter=recruiter,
                 organization=organization,
-                unless=_recent_charged_reveals(resume=resume, organization=organization),
+                unless=RECENT_CHARGED_REVEAL.bind(
+                    using=connection.alias,
+                    resume_id=resume.pk,
+                    organization_id=organization.pk,
+                    since=timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS),
+                ),
             )
         except quota.QuotaExhausted as exhausted:
             raise errors.QuotaExhausted(limit=exhausted.limit_name, resets_at=exhausted.resets_at) from None
@@ -428,17 +433,19 @@ RELAY_FIELDS = (
 )
 
 
-# The policy statement, compiled once per process and database; its values change per reveal. The
-# sentinels only serve to compile and check it (config.compiled_query): any two distinct values do.
+# The statements compiled once per process and database; their values change per reveal. The
+# sentinels only serve to compile and check them (config.compiled_query): any two distinct values do.
+RESUME_SENTINELS = (uuid.UUID(int=0x2E50), uuid.UUID(int=0x2E51))
+SINCE_SENTINELS = (
+    dt.datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=dt.UTC),
+    dt.datetime(2002, 3, 4, 5, 6, 7, 8, tzinfo=dt.UTC),
+)
 POLICY_STATEMENT = CompiledQuery(
     _policy_queryset,
     recruiter_id=Slot(Seat._meta.get_field("user"), (uuid.UUID(int=0x5E47), uuid.UUID(int=0x5E48))),
-    resume_id=Slot(Resume._meta.pk, (uuid.UUID(int=0x2E50), uuid.UUID(int=0x2E51))),
+    resume_id=Slot(Resume._meta.pk, RESUME_SENTINELS),
     job_id=Slot(Application._meta.get_field("job"), (1_999_000_001, 1_999_000_002)),
-    since=Slot(
-        Reveal._meta.get_field("created_at"),
-        (dt.datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=dt.UTC), dt.datetime(2002, 3, 4, 5, 6, 7, 8, tzinfo=dt.UTC)),
-    ),
+    since=Slot(Reveal._meta.get_field("created_at"), SINCE_SENTINELS),
 )
 
 
@@ -483,6 +490,18 @@ def _recent_charged_reveals(*, resume, organization, since: dt.datetime | None =
     if since is None:
         since = timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS)
     return Reveal.objects.filter(resume=resume, organization=organization, charged=True, created_at__gte=since)
+
+
+# The organisation's charged reveal of this seeker in the window, if any (one row at most), compiled once:
+# quota.take reads it again in the statement that takes.
+RECENT_CHARGED_REVEAL = CompiledQuery(
+    lambda *, resume_id, organization_id, since: _recent_charged_reveals(
+        resume=resume_id, organization=organization_id, since=since
+    ).only("pk")[:1],
+    resume_id=Slot(Reveal._meta.get_field("resume"), RESUME_SENTINELS),
+    organization_id=Slot(Reveal._meta.get_field("organization"), (1_999_000_101, 1_999_000_102)),
+    since=Slot(Reveal._meta.get_field("created_at"), SINCE_SENTINELS),
+)
 
 
 def _direct_contact_allowed(*, resume: Resume, grant: _Grant) -> bool:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from employers.models import JobStatus
 from resumes.models import ContactRequestStatus, DirectContactGrant, RelayPreference, Visibility
-from resumes.services.reveal import POLICY_STATEMENT, _policy_queryset
+from resumes.services.reveal import POLICY_STATEMENT, RECENT_CHARGED_REVEAL, _policy_queryset, _recent_charged_reveals
 from tests.employers.conftest import client_for
 from tests.employers.factories import (
     ApplicationFactory,
@@ -182,3 +182,21 @@ def test_reveals_in_a_row_by_different_recruiters_each_see_their_own_organisatio
     assert new_for_b.json()["contact"]["kind"] == "relay"
     assert granted_b.json()["quota"]["org_daily"]["used"] == 1  # B's own counters
     assert new_for_b.json()["quota"]["org_daily"]["used"] == 2
+
+
+def test_the_compiled_recent_charge_finds_what_the_orm_finds(world):
+    """What quota.take reads again in the statement that takes (re-reveals within the window are free)."""
+    (recruiter_a, recruiter_b, _), resumes, _ = world
+    organizations = [recruiter_a.seat.organization_id, recruiter_b.seat.organization_id]
+    now = timezone.now()
+    found = []
+    for resume, organization_id, since in itertools.product(
+        resumes, organizations, [now - dt.timedelta(days=30), now - dt.timedelta(days=365)]
+    ):
+        values = {"resume_id": resume.pk, "organization_id": organization_id, "since": since}
+
+        compiled = RECENT_CHARGED_REVEAL.bind(using=connection.alias, **values).exists()
+
+        assert compiled == _recent_charged_reveals(resume=resume.pk, organization=organization_id, since=since).exists()
+        found.append(compiled)
+    assert set(found) == {True, False}
