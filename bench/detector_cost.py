@@ -103,10 +103,22 @@ class StatementCounter:
 
     def __init__(self) -> None:
         self.count = 0
+        self.timings: list[tuple[float, str]] = []  # (seconds, SQL without its parameters)
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.timings.append((time.perf_counter() - started, sql))
+
+    def slowest(self, count: int) -> list[str]:
+        """The `count` slowest statements of the run, SQL text shortened (parameters are never shown)."""
+        return [
+            f"  {seconds * 1000:8.1f} ms  {' '.join(sql.split())[:160]}"
+            for seconds, sql in sorted(self.timings, reverse=True)[:count]
+        ]
 
 
 class World:
@@ -664,7 +676,7 @@ def vacuum_analyze() -> float:
     return time.perf_counter() - started
 
 
-def measure_run(*, now: dt.datetime, repeats: int, profile: bool) -> dict:
+def measure_run(*, now: dt.datetime, repeats: int, profile: bool, slowest_count: int = 0) -> dict:
     """Time `run_detectors` over the new events, each time rolled back; with `profile`, one more run under cProfile."""
     from django.db import connection, transaction
 
@@ -682,13 +694,14 @@ def measure_run(*, now: dt.datetime, repeats: int, profile: bool) -> dict:
         "load average": " ".join(f"{value:.1f}" for value in os.getloadavg()),
     }
     seconds, statements, outcome, outcome_profile = [], [], {}, None
+    database_seconds, cpu_seconds, slowest = [], [], []
     # The timed runs first; with `profile`, one more run under cProfile, not timed (it runs slower).
     for attempt in range(repeats + int(profile)):
         profiler = cProfile.Profile() if attempt == repeats else None
         try:
             counter = StatementCounter()
             with transaction.atomic(), connection.execute_wrapper(counter):
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 if profiler:
                     profiler.enable()
                 run = run_detectors(now=now)
@@ -697,13 +710,25 @@ def measure_run(*, now: dt.datetime, repeats: int, profile: bool) -> dict:
                     outcome_profile = profiler
                     raise Rollback
                 seconds.append(time.perf_counter() - started)
+                cpu_seconds.append(time.process_time() - cpu_started)
                 statements.append(counter.count)
+                slowest = counter.slowest(slowest_count)
+                database_seconds.append(sum(seconds for seconds, _sql in counter.timings))
                 outcome = {"events read": run.events_read, "flags raised": run.flags_raised}
                 raise Rollback
         except Rollback:
             pass
     sizes["load average after"] = " ".join(f"{value:.1f}" for value in os.getloadavg())
-    return {"seconds": seconds, "statements": statements, "profile": outcome_profile, **outcome, **sizes}
+    return {
+        "seconds": seconds,
+        "statements": statements,
+        "database seconds": database_seconds,
+        "cpu seconds": cpu_seconds,
+        "slowest": slowest,
+        "profile": outcome_profile,
+        **outcome,
+        **sizes,
+    }
 
 
 # What a load leaves for a later `--reuse` run: its figures, in the scratch database itself.
@@ -824,6 +849,14 @@ def main() -> None:
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the measured runs: where the time goes")
     parser.add_argument("--quick", action="store_true", help="histories of 20k and 200k events")
+    parser.add_argument(
+        "--slowest", type=int, default=0, metavar="N", help="print the N slowest statements of the last timed run"
+    )
+    parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="one timed run per history in turn, --repeats rounds (load drifts alike for every history)",
+    )
     phase = parser.add_mutually_exclusive_group()
     phase.add_argument(
         "--load-only", action="store_true", help="load each history into its database and stop (run it niced)"
@@ -843,11 +876,27 @@ def main() -> None:
     results = {}
     for size in sizes:
         use_database(size, base_url=base_url, fresh=not args.reuse)
-        figures = loaded_figures() if args.reuse else load(size)
-        if not args.load_only:
-            now = dt.datetime.fromisoformat(figures["now"])
-            figures.update(measure_run(now=now, repeats=args.repeats, profile=args.profile))
-        results[size] = figures
+        results[size] = loaded_figures() if args.reuse else load(size)
+        if not args.load_only and not args.interleave:
+            now = dt.datetime.fromisoformat(results[size]["now"])
+            results[size].update(
+                measure_run(now=now, repeats=args.repeats, profile=args.profile, slowest_count=args.slowest)
+            )
+    if args.interleave and not args.load_only:
+        for attempt in range(args.repeats + int(args.profile)):
+            profile = attempt == args.repeats
+            for size in sizes:
+                use_database(size, base_url=base_url, fresh=False)
+                now = dt.datetime.fromisoformat(results[size]["now"])
+                run = measure_run(now=now, repeats=int(not profile), profile=profile, slowest_count=args.slowest)
+                if profile:
+                    results[size]["profile"] = run["profile"]
+                    continue
+                for key in ("seconds", "statements", "database seconds", "cpu seconds"):
+                    run[key] = results[size].get(key, []) + run[key]
+                if attempt:
+                    run["load average"] = results[size]["load average"]
+                results[size].update(run)
     from django.db import connection
 
     connection.close()
@@ -859,7 +908,8 @@ def main() -> None:
     )
     print(
         f"{'history':>10} {'days':>5} {'runs':>5} {'COPY s':>7} {'SQL s':>6} {'index s':>7} {'fold s':>7}"
-        f" {'aggregates':>10} {'links':>6} {'DB GB':>6} {'run ms (median)':>15} {'runs ms':>20} {'statements':>10}"
+        f" {'aggregates':>10} {'links':>6} {'DB GB':>6} {'run ms (median)':>15} {'runs ms':>20} {'CPU ms':>7}"
+        f" {'statements':>10}"
         f" {'flags':>5}  load average (before; after)"
     )
     for size, result in results.items():
@@ -869,12 +919,22 @@ def main() -> None:
             f" {result['backfill_seconds']:>6.1f} {result['index_seconds']:>7.1f} {result['fold_seconds']:>7.1f}"
             f" {result['aggregates']:>10,} {result['links']:>6,} {result['database bytes'] / 1e9:>6.2f}"
             f" {statistics.median(result['seconds']) * 1000:>15.0f}"
-            f" {runs:>20} {statistics.median(result['statements']):>10.0f} {result['flags raised']:>5}"
+            f" {runs:>20} {statistics.median(result['cpu seconds']) * 1000:>7.0f}"
+            f" {statistics.median(result['statements']):>10.0f} {result['flags raised']:>5}"
             f"  {result['load average']}; {result['load average after']}"
         )
     smallest, largest = min(results), max(results)
     ratio = statistics.median(results[largest]["seconds"]) / statistics.median(results[smallest]["seconds"])
     print(f"\nrun time, {largest:,} vs {smallest:,} events of history: {ratio:.2f}x   (goal <= 1.5x)")
+    for label, key in (("the run's own CPU time", "cpu seconds"), ("time inside its statements", "database seconds")):
+        other = statistics.median(results[largest][key]) / statistics.median(results[smallest][key])
+        print(f"{label}, {largest:,} vs {smallest:,}: {other:.2f}x")
+    for size, result in results.items():
+        database = " ".join(f"{value * 1000:.0f}" for value in result["database seconds"])
+        print(f"\n{size:,} events of history: time inside the statements, per run: {database} ms")
+        if result["slowest"]:
+            print("slowest statements of the last timed run:")
+            print("\n".join(result["slowest"]))
     for size, result in results.items():
         if result["profile"] is not None:
             print(f"\nprofile of one more run (not timed) after {size:,} events of history:")
