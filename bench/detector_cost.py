@@ -17,7 +17,7 @@ load and fold times, the run's time (median), its PostgreSQL statements, and the
 the largest to the smallest history (goal <= 1.5).
 
 Loading and measuring can be split: `--load-only` (niced, outside the bench lock) leaves
-the databases; `--reuse` measures them again (under `flock /work/notes/bench.lock`).
+the databases; `--reuse` measures them again (with nothing else measuring on the machine).
 """
 
 import argparse
