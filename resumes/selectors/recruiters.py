@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
 from django.db.models import F, FloatField, Q, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
 
 from accounts.models import User
@@ -131,8 +132,8 @@ def _full_text(
     return entries.alias(padded_search=padded).filter(condition), False
 
 
-def _newest_matches(entries: QuerySet[ResumeSearchEntry], query_text: str) -> list | QuerySet:
-    """The ids of the SEARCH_RANKED_CANDIDATES newest entries matching `query_text`.
+def _newest_matches(entries: QuerySet[ResumeSearchEntry], query_text: str) -> RawSQL:
+    """A subquery of the ids of the SEARCH_RANKED_CANDIDATES newest entries matching `query_text`.
 
     A common query's newest matches are found fastest by walking the recency index backwards; a
     rare one's through the GIN index. PostgreSQL's own choice is not to be trusted here: it
@@ -140,24 +141,27 @@ def _newest_matches(entries: QuerySet[ResumeSearchEntry], query_text: str) -> li
     times rarer than it is: 2.8 s through the GIN index at 1M). So the walk comes first, over the
     SEARCH_RECENT_WINDOW newest entries that pass the filters (a subquery the planner cannot
     answer from the GIN index), stopping at enough matches; a query with fewer matches there is
-    rare enough for the GIN index.
+    rare enough for the GIN index. Both are one subquery of the page's statement: the walk is
+    materialised once, and the GIN branch runs only when the walk found too few (a one-time filter).
+    The ids stay in the database; carrying a thousand of them through Python and back cost more
+    than the walk.
     """
     limit = settings.SEARCH_RANKED_CANDIDATES
     recency = ("-updated_at", "-resume_id")
     window = entries.order_by(*recency).values("resume_id", "updated_at", "search_vector")
     window_sql, window_params = window[: settings.SEARCH_RECENT_WINDOW].query.sql_with_params()
-    with connections[entries.db].cursor() as cursor:
-        cursor.execute(
-            f"SELECT w.resume_id FROM ({window_sql}) w"  # noqa: S608 (the ORM's own SQL and parameters)
-            " WHERE w.search_vector @@ plainto_tsquery('simple'::regconfig, %s)"
-            " ORDER BY w.updated_at DESC, w.resume_id DESC LIMIT %s",
-            [*window_params, query_text, limit],
-        )
-        newest = [row[0] for row in cursor.fetchall()]
-    if len(newest) == limit:
-        return newest
     query = SearchQuery(query_text, config="simple", search_type="plain")
-    return entries.filter(search_vector=query).order_by(*recency).values("resume_id")[:limit]
+    rare = entries.filter(search_vector=query).order_by(*recency).values("resume_id")[:limit]
+    rare_sql, rare_params = rare.query.sql_with_params()
+    sql = (
+        "WITH recent AS MATERIALIZED ("  # noqa: S608 (the ORM's own SQL and parameters)
+        f"SELECT w.resume_id FROM ({window_sql}) w"
+        " WHERE w.search_vector @@ plainto_tsquery('simple'::regconfig, %s)"
+        " ORDER BY w.updated_at DESC, w.resume_id DESC LIMIT %s)"
+        " SELECT recent.resume_id FROM recent WHERE (SELECT count(*) FROM recent) = %s"
+        f" UNION ALL SELECT rare.resume_id FROM ({rare_sql}) rare WHERE (SELECT count(*) FROM recent) < %s"
+    )
+    return RawSQL(sql, (*window_params, query_text, limit, limit, *rare_params, limit))  # noqa: S611 (as above)
 
 
 def masked_resumes_for_page(*, search: ResumeSearch, entries: list[ResumeSearchEntry]) -> list[Resume]:
