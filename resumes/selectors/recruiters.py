@@ -2,13 +2,14 @@
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery
 from django.db import connections
-from django.db.models import F, FloatField, Q, QuerySet, TextField, Value
+from django.db.models import Field, FloatField, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Concat
 
 from accounts.models import User
 from employers import selectors as employer_selectors
@@ -57,13 +58,14 @@ def _with_entries(resumes: QuerySet[Resume]) -> QuerySet[Resume]:
 class ResumeSearch:
     """A search of one organisation: its matches in the narrow search table, to be paged and then fetched.
 
-    `entries` holds ids and sort keys only (resume_id, updated_at and, when ranked, rank); no
-    masked content leaves the selector but through `masked_resumes_for_page`, which applies
+    `entries` holds ids and sort keys only (resume_id, updated_at and, when ranked, rank): a
+    QuerySet, or for a ranked search the RankedCandidates that page themselves (one statement);
+    no masked content leaves the selector but through `masked_resumes_for_page`, which applies
     resumes/access.py to the rows it returns.
     """
 
     organization: Organization
-    entries: QuerySet[ResumeSearchEntry]
+    entries: "QuerySet[ResumeSearchEntry] | RankedCandidates"
     ranked: bool
 
 
@@ -86,10 +88,12 @@ def start_resume_search(*, user: User, filters: ResumeSearchFilters) -> ResumeSe
     if filters.max_years is not None:
         entries = entries.filter(years_experience__lte=filters.max_years)
     query_tokens = tokens(filters.q)[:MAX_QUERY_TOKENS]
-    ranked = False
+    if query_tokens and connections[entries.db].vendor == "postgresql":
+        ranked = RankedCandidates(entries=entries, query_text=" ".join(query_tokens))
+        return ResumeSearch(organization=organization, entries=ranked, ranked=True)
     if query_tokens:
-        entries, ranked = _full_text(entries, query_tokens)
-    return ResumeSearch(organization=organization, entries=entries.only("resume_id", "updated_at"), ranked=ranked)
+        entries = _matching_tokens(entries, query_tokens)
+    return ResumeSearch(organization=organization, entries=entries.only("resume_id", "updated_at"), ranked=False)
 
 
 def listed_search_entries(*, organization: Organization) -> QuerySet[ResumeSearchEntry]:
@@ -104,20 +108,8 @@ def listed_search_entries(*, organization: Organization) -> QuerySet[ResumeSearc
     )
 
 
-def _full_text(
-    entries: QuerySet[ResumeSearchEntry], query_tokens: list[str]
-) -> tuple[QuerySet[ResumeSearchEntry], bool]:
-    if connections[entries.db].vendor == "postgresql":
-        # The entry's weighted tsvector and its GIN index (migration 0012), with the tokens as split here.
-        query_text = " ".join(query_tokens)
-        query = SearchQuery(query_text, config="simple", search_type="plain")
-        # The newest matches (the recency index for common queries, the GIN index for rare ones)...
-        candidates = _newest_matches(entries, query_text)
-        # ...and only those ranked. A double, not ts_rank's real: the page cursor carries the rank as
-        # text, and a real printed with its shortest digits reads back as another double.
-        rank = Cast(SearchRank(F("search_vector"), query), FloatField())
-        return ResumeSearchEntry.objects.filter(resume_id__in=candidates).annotate(rank=rank), True
-    # SQLite: every token must appear as a whole token in the resume's search text; no ranking.
+def _matching_tokens(entries: QuerySet[ResumeSearchEntry], query_tokens: list[str]) -> QuerySet[ResumeSearchEntry]:
+    """SQLite: every token must appear as a whole token in the resume's search text; no ranking."""
     padded = Concat(
         Value(" "),
         "resume__search_primary",
@@ -129,39 +121,99 @@ def _full_text(
     condition = Q()
     for token in query_tokens:
         condition &= Q(padded_search__contains=f" {token} ")
-    return entries.alias(padded_search=padded).filter(condition), False
+    return entries.alias(padded_search=padded).filter(condition)
 
 
-def _newest_matches(entries: QuerySet[ResumeSearchEntry], query_text: str) -> RawSQL:
-    """A subquery of the ids of the SEARCH_RANKED_CANDIDATES newest entries matching `query_text`.
+@dataclass(frozen=True)
+class RankedEntry:
+    resume_id: uuid.UUID
+    updated_at: datetime
+    rank: float
 
-    A common query's newest matches are found fastest by walking the recency index backwards; a
-    rare one's through the GIN index. PostgreSQL's own choice is not to be trusted here: it
-    multiplies the frequencies of an AND's tokens (数据分析师 is four bigrams and looked a thousand
-    times rarer than it is: 2.8 s through the GIN index at 1M). So the walk comes first, over the
-    SEARCH_RECENT_WINDOW newest entries that pass the filters (a subquery the planner cannot
-    answer from the GIN index), stopping at enough matches; a query with fewer matches there is
-    rare enough for the GIN index. Both are one subquery of the page's statement: the walk is
-    materialised once, and the GIN branch runs only when the walk found too few (a one-time filter).
-    The ids stay in the database; carrying a thousand of them through Python and back cost more
-    than the walk.
+
+RANKED_ORDERING = ("rank", "updated_at", "resume_id")
+
+
+class RankedCandidates:
+    """A full-text search on PostgreSQL: its SEARCH_RANKED_CANDIDATES newest matches, ranked, paged in one statement.
+
+    The candidates are the newest entries matching the query (the entry's weighted tsvector,
+    migration 0012). A common query's newest matches are found fastest by walking the recency
+    index backwards; a rare one's through the GIN index. PostgreSQL's own choice is not to be
+    trusted here: it multiplies the frequencies of an AND's tokens (数据分析师 is four bigrams and
+    looked a thousand times rarer than it is: 2.8 s through the GIN index at 1M). So the walk
+    comes first, over the SEARCH_RECENT_WINDOW newest entries that pass the filters (a subquery
+    the planner cannot answer from the GIN index), stopping at enough matches; a query with fewer
+    matches there is rare enough for the GIN index, whose branch runs only then (a one-time filter).
+
+    Each candidate is ranked where it is read, and a page is the candidates after the cursor's key
+    in (rank, updated_at, resume_id) order: nothing is read twice, and no id goes through Python
+    (a thousand ids through Python and back, then a thousand reads by primary key, cost more than
+    the walk). The ORM cannot select from a subquery, so the statement is written here around the
+    ORM's own SQL for the filters (a KeysetSource for config/api/pagination.py).
     """
-    limit = settings.SEARCH_RANKED_CANDIDATES
-    recency = ("-updated_at", "-resume_id")
-    window = entries.order_by(*recency).values("resume_id", "updated_at", "search_vector")
-    window_sql, window_params = window[: settings.SEARCH_RECENT_WINDOW].query.sql_with_params()
-    query = SearchQuery(query_text, config="simple", search_type="plain")
-    rare = entries.filter(search_vector=query).order_by(*recency).values("resume_id")[:limit]
-    rare_sql, rare_params = rare.query.sql_with_params()
-    sql = (
-        "WITH recent AS MATERIALIZED ("  # noqa: S608 (the ORM's own SQL and parameters)
-        f"SELECT w.resume_id FROM ({window_sql}) w"
-        " WHERE w.search_vector @@ plainto_tsquery('simple'::regconfig, %s)"
-        " ORDER BY w.updated_at DESC, w.resume_id DESC LIMIT %s)"
-        " SELECT recent.resume_id FROM recent WHERE (SELECT count(*) FROM recent) = %s"
-        f" UNION ALL SELECT rare.resume_id FROM ({rare_sql}) rare WHERE (SELECT count(*) FROM recent) < %s"
-    )
-    return RawSQL(sql, (*window_params, query_text, limit, limit, *rare_params, limit))  # noqa: S611 (as above)
+
+    def __init__(self, *, entries: QuerySet[ResumeSearchEntry], query_text: str):
+        self.db = entries.db
+        limit = settings.SEARCH_RANKED_CANDIDATES
+        recency = ("-updated_at", "-resume_id")
+        columns = ("resume_id", "updated_at", "search_vector")
+        window = entries.order_by(*recency).values(*columns)[: settings.SEARCH_RECENT_WINDOW]
+        window_sql, window_params = window.query.sql_with_params()
+        query = SearchQuery(query_text, config="simple", search_type="plain")
+        rare = entries.filter(search_vector=query).order_by(*recency).values(*columns)[:limit]
+        rare_sql, rare_params = rare.query.sql_with_params()
+        # A double, not ts_rank's real: the page cursor carries the rank as text, and a real printed
+        # with its shortest digits reads back as another double.
+        rank = "ts_rank({}.search_vector, plainto_tsquery('simple'::regconfig, %s))::double precision"
+        self._candidates = (
+            "WITH recent AS MATERIALIZED ("  # noqa: S608 (the ORM's own SQL and parameters)
+            f"SELECT w.resume_id, w.updated_at, {rank.format('w')} AS rank FROM ({window_sql}) w"
+            " WHERE w.search_vector @@ plainto_tsquery('simple'::regconfig, %s)"
+            " ORDER BY w.updated_at DESC, w.resume_id DESC LIMIT %s),"
+            " candidates AS (SELECT * FROM recent WHERE (SELECT count(*) FROM recent) = %s"
+            f" UNION ALL SELECT rare.resume_id, rare.updated_at, {rank.format('rare')} FROM ({rare_sql}) rare"
+            " WHERE (SELECT count(*) FROM recent) < %s)"
+        )
+        self._params = [
+            query_text,
+            *window_params,
+            query_text,
+            limit,
+            limit,
+            query_text,
+            *rare_params,
+            limit,
+        ]
+
+    def key_fields(self, ordering: tuple[str, ...]) -> list[Field]:
+        fields = {
+            "rank": FloatField(),
+            "updated_at": ResumeSearchEntry._meta.get_field("updated_at"),
+            "resume_id": ResumeSearchEntry._meta.get_field("resume_id"),
+        }
+        return [fields[order.lstrip("-")] for order in ordering]
+
+    def keyset_page(self, ordering: tuple[str, ...], *, after: list | None, limit: int) -> list[RankedEntry]:
+        descending = {order.startswith("-") for order in ordering}
+        if tuple(order.lstrip("-") for order in ordering) != RANKED_ORDERING or len(descending) != 1:
+            raise ValueError(f"ranked candidates are ordered by {RANKED_ORDERING}, one way: not {ordering}")
+        direction, beyond = ("DESC", "<") if descending == {True} else ("ASC", ">")
+        sql = f"{self._candidates} SELECT resume_id, updated_at, rank FROM candidates"  # noqa: S608 (as above)
+        params = list(self._params)
+        if after is not None:
+            # The whole key at once: a row comparison is the lexicographic order of the three.
+            sql += f" WHERE (rank, updated_at, resume_id) {beyond} (%s::double precision, %s, %s)"
+            params += after
+        sql += f" ORDER BY rank {direction}, updated_at {direction}, resume_id {direction} LIMIT %s"
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, [*params, limit])
+            return [RankedEntry(*row) for row in cursor.fetchall()]
+
+    def resume_ids(self) -> RawSQL:
+        """Every candidate's id, as a subquery (for callers that do not page)."""
+        candidates = f"{self._candidates} SELECT resume_id FROM candidates"  # noqa: S608 (as above)
+        return RawSQL(candidates, self._params)  # noqa: S611 (as above)
 
 
 def masked_resumes_for_page(*, search: ResumeSearch, entries: list[ResumeSearchEntry]) -> list[Resume]:
@@ -176,6 +228,8 @@ def search_masked_resumes(*, user: User, filters: ResumeSearchFilters) -> QueryS
     """Every resume a search lists, newest first, as masked resumes (for callers that do not page)."""
     search = start_resume_search(user=user, filters=filters)
     listed = searchable_resumes_for(organization=search.organization)
+    if isinstance(search.entries, RankedCandidates):
+        return _with_entries(listed.filter(pk__in=search.entries.resume_ids()))
     return _with_entries(listed.filter(pk__in=search.entries.values("resume_id")))
 
 
