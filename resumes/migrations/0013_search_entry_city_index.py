@@ -11,9 +11,10 @@ An expression index rather than a lower-cased copy of the city: the triggers of 
 stay as they are, and there is no column to backfill.
 
 PostgreSQL: CREATE INDEX CONCURRENTLY (so the migration is not atomic) takes no lock that stops
-reads or writes of the table; at 1M resumes it took about 8 s on the benchmark machine, and the
-ANALYZE that follows about 2 s (BENCHMARKS.md). If it is interrupted it leaves an INVALID index:
-drop it and migrate again. SQLite: a plain CREATE INDEX.
+reads or writes of the table (it waits for transactions already writing it to end); at 1M
+resumes it took 12 s with the ANALYZE that follows, on the benchmark's shared 2-core machine
+(BENCHMARKS.md, "Masked search"). If it is interrupted it leaves an INVALID index: drop it and
+migrate again. SQLite: a plain CREATE INDEX.
 """
 
 from django.db import migrations, models
