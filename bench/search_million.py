@@ -397,7 +397,7 @@ def explain(client, params: dict) -> None:
         client.get("/api/v1/resumes", params)
     for query in queries.captured_queries:
         sql = query["sql"]
-        if sql.startswith("SELECT") and ("resumes_resume" in sql or "resumesearchentry" in sql):
+        if sql.startswith(("SELECT", "WITH")) and ("resumes_resume" in sql or "resumesearchentry" in sql):
             if "experienceentry" in sql.split("FROM", 1)[1][:60] or "educationentry" in sql.split("FROM", 1)[1][:60]:
                 continue
             with connection.cursor() as cursor:

@@ -5,11 +5,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
 from django.db import connections
-from django.db.models import Field, FloatField, Q, QuerySet, TextField, Value
+from django.db.models import Field, FloatField, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, JSONObject
 
 from accounts.models import User
 from employers import selectors as employer_selectors
@@ -17,7 +18,15 @@ from employers.models import Organization
 
 from .. import errors
 from ..access import blocked_by_seeker, get_verified_seat, resumes_visible_to, searchable_resumes_for
-from ..models import SEARCHABLE_VISIBILITIES, ContactRequest, Resume, ResumeSearchEntry, Reveal
+from ..models import (
+    SEARCHABLE_VISIBILITIES,
+    ContactRequest,
+    EducationEntry,
+    ExperienceEntry,
+    Resume,
+    ResumeSearchEntry,
+    Reveal,
+)
 from ..search_text import normalise_skill, tokens
 
 # The masked view reads only these columns; contact-grade ciphertext is never even loaded. name_index
@@ -50,8 +59,30 @@ class ResumeSearchFilters:
         return {key: value for key, value in self.__dict__.items() if value not in ("", None, [])}
 
 
+# The masked fields of a resume's entries (resumes/api/serializers.py shows these and no others).
+MASKED_EXPERIENCE_FIELDS = ("title", "industry", "start", "end")
+MASKED_EDUCATION_FIELDS = ("degree", "field", "start_year", "end_year")
+
+
 def _with_entries(resumes: QuerySet[Resume]) -> QuerySet[Resume]:
-    return resumes.only(*MASKED_FIELDS).prefetch_related("experience_entries", "education_entries")
+    """The masked columns of `resumes`, with their experience and education entries.
+
+    PostgreSQL reads the entries in the resumes' own statement, as arrays of JSON objects of
+    their masked fields (`masked_experience`, `masked_education`, in the entries' own order):
+    two statements fewer per page than prefetching them. Elsewhere they are prefetched.
+    """
+    resumes = resumes.only(*MASKED_FIELDS)
+    if connections[resumes.db].vendor != "postgresql":
+        return resumes.prefetch_related("experience_entries", "education_entries")
+    return resumes.annotate(
+        masked_experience=_entries_array(ExperienceEntry, MASKED_EXPERIENCE_FIELDS),
+        masked_education=_entries_array(EducationEntry, MASKED_EDUCATION_FIELDS),
+    )
+
+
+def _entries_array(model: type[ExperienceEntry | EducationEntry], fields: tuple[str, ...]) -> ArraySubquery:
+    entries = model.objects.filter(resume=OuterRef("pk")).order_by(*model._meta.ordering)
+    return ArraySubquery(entries.values(json=JSONObject(**{name: name for name in fields})))
 
 
 @dataclass(frozen=True)
