@@ -17,9 +17,10 @@ from employers import selectors as employer_selectors
 from employers.models import Organization
 
 from .. import errors
-from ..access import blocked_by_seeker, get_verified_seat, resumes_visible_to, searchable_resumes_for
+from ..access import get_verified_seat, resumes_visible_to, searchable_resumes_for
 from ..models import (
     SEARCHABLE_VISIBILITIES,
+    BlockedOrganization,
     ContactRequest,
     EducationEntry,
     ExperienceEntry,
@@ -133,9 +134,16 @@ def listed_search_entries(*, organization: Organization) -> QuerySet[ResumeSearc
     The same rule as resumes/access.py (active seeker, a searchable visibility, no block of this
     organisation) on the columns the triggers copy; tests hold the two equal case by case, and
     `masked_resumes_for_page` re-applies access.py to every row it returns.
+
+    The block is written as NOT IN this organisation's blocked resumes rather than access.py's
+    NOT EXISTS: search walks thousands of entries newest first, and PostgreSQL answers NOT EXISTS
+    there with an index probe per entry (42 ms instead of 14 ms for `engineer` at 1M resumes with
+    50,000 blocks) but NOT IN with one hash of the organisation's blocks. resume_id is never null
+    on either side, so the two say the same.
     """
-    return ResumeSearchEntry.objects.filter(seeker_active=True, visibility__in=SEARCHABLE_VISIBILITIES).filter(
-        ~blocked_by_seeker(organization)
+    blocked = BlockedOrganization.objects.filter(organization=organization).values("resume_id")
+    return ResumeSearchEntry.objects.filter(seeker_active=True, visibility__in=SEARCHABLE_VISIBILITIES).exclude(
+        resume_id__in=blocked
     )
 
 
