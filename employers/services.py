@@ -118,7 +118,9 @@ def register_organization(
     organization = Organization(
         legal_name=legal_name, uscc=code, city=city, registered_by=recruiter, registered_ip=ip or None
     )
-    organization.full_clean()
+    # Uniqueness is the database's to decide below: a check here would race a concurrent registration
+    # and escape as a ValidationError instead of uscc_taken.
+    organization.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
             organization.save()

@@ -1,6 +1,7 @@
 """Races on PostgreSQL: one code registered once, one seat per recruiter, never more seats than the plan's."""
 
 import pytest
+from django.db import connection
 
 from audit.models import AuditEvent
 from config.errors import DomainError
@@ -33,6 +34,31 @@ def test_two_registrations_of_one_code_yield_one_organization():
     assert Seat.objects.count() == 1
     # The loser's attempt is evidence too, whichever check refused it.
     assert sorted(RegistrationAttempt.objects.values_list("outcome", flat=True)) == ["registered", "uscc_taken"]
+
+
+def test_a_registration_that_commits_right_after_the_taken_check_still_refuses_with_uscc_taken():
+    # The race's narrowest window, made certain: the rival commits between this registration's look-up
+    # of the code and its save. The refusal must be the API's uscc_taken, not a ValidationError.
+    rival, recruiter = RecruiterFactory(), RecruiterFactory()
+    code = uscc_for(4242)
+    fired = []
+
+    def rival_commits_after_the_lookup(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not fired and sql.startswith('SELECT %s AS "a" FROM "employers_organization"'):
+            fired.append(sql)
+            [rival_result] = run_together(
+                lambda: services.register_organization(recruiter=rival, legal_name="Rival", uscc=code, city="Beijing")
+            )
+            assert isinstance(rival_result, Organization), rival_result
+        return result
+
+    with connection.execute_wrapper(rival_commits_after_the_lookup), pytest.raises(DomainError) as refused:
+        services.register_organization(recruiter=recruiter, legal_name="Late Ltd", uscc=code, city="Beijing")
+
+    assert fired, "the look-up of the code was not seen: the test no longer sits in the window"
+    assert refused.value.code == "uscc_taken"
+    assert Organization.objects.filter(uscc=code).get().registered_by == rival
 
 
 def test_two_invitations_accepted_at_once_seat_the_recruiter_once():
