@@ -100,9 +100,15 @@ class CompiledQuery:
             if compiled.prepare_as and _keeps_sessions(connection):
                 name = self._prepared_name(compiled, cursor, connection)
                 prepared = self._prepared(values, connection)
+                # The values as literals (psycopg's quoting, as the default client-side binding sends them):
+                # with server-side binding ("?server_side_binding=true" in DATABASE_URL) a NULL or text
+                # parameter of EXECUTE has no type PostgreSQL can infer, and the run would fail.
                 placeholders = ", ".join(["%s"] * len(self._slots))
+                execute = connection.ops.compose_sql(
+                    f"EXECUTE {name}({placeholders})", [prepared[slot] for slot in self._slots]
+                )
                 try:
-                    cursor.execute(f"EXECUTE {name}({placeholders})", [prepared[slot] for slot in self._slots])
+                    cursor.execute(execute)
                 except (NotSupportedError, ProgrammingError) as error:
                     if _sqlstate(error) in STALE_PREPARED:
                         # Gone (DEALLOCATE, DISCARD) or broken for good by a schema change: this run fails

@@ -222,3 +222,19 @@ def test_a_prepared_statement_deallocated_under_the_process_is_prepared_again_on
         query.first(user=seat.user.pk, title="x")
 
     assert query.first(user=seat.user.pk, title="x").pk == seat.pk
+
+
+@pytest.mark.postgres
+def test_a_null_value_runs_the_prepared_statement_with_server_side_binding_too(persistent_connection, monkeypatch):
+    """DATABASE_URL's options reach OPTIONS, so "?server_side_binding=true" is a deployment's choice: then the
+    EXECUTE's values are sent as parameters, and a NULL one (a job id beyond any key becomes None) has no type
+    PostgreSQL can infer from "EXECUTE name($1)"."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "cursor_factory", ServerBindingCursor)
+
+    assert query.first(user=None, title="x") is None
+    assert query.first(user=seat.user.pk, title=None).pk == seat.pk
