@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, NotSupportedError, ProgrammingError, connections
 from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
@@ -100,8 +100,21 @@ class CompiledQuery:
             if compiled.prepare_as and _keeps_sessions(connection):
                 name = self._prepared_name(compiled, cursor, connection)
                 prepared = self._prepared(values, connection)
+                # The values as literals (psycopg's quoting, as the default client-side binding sends them):
+                # with server-side binding ("?server_side_binding=true" in DATABASE_URL) a NULL or text
+                # parameter of EXECUTE has no type PostgreSQL can infer, and the run would fail.
                 placeholders = ", ".join(["%s"] * len(self._slots))
-                cursor.execute(f"EXECUTE {name}({placeholders})", [prepared[slot] for slot in self._slots])
+                execute = connection.ops.compose_sql(
+                    f"EXECUTE {name}({placeholders})", [prepared[slot] for slot in self._slots]
+                )
+                try:
+                    cursor.execute(execute)
+                except (NotSupportedError, ProgrammingError) as error:
+                    if _sqlstate(error) in STALE_PREPARED:
+                        # Gone (DEALLOCATE, DISCARD) or broken for good by a schema change: this run fails
+                        # like any statement during a migration, the next one PREPAREs it again.
+                        self._prepared_in.pop(connection.connection, None)
+                    raise
             else:
                 cursor.execute(*self.sql_with_params(using=using, **values))
             rows = cursor.fetchall()
@@ -221,6 +234,16 @@ class BoundQuery:
 
 # A DB-API placeholder, or an escaped percent sign (kept as it is).
 PLACEHOLDERS = re.compile(r"(%%|%s)")
+
+
+# SQLSTATEs of an EXECUTE whose prepared statement cannot run again in this session: 0A000 "cached plan
+# must not change result type" (a column it reads changed type: every later EXECUTE fails too), 26000
+# "prepared statement does not exist".
+STALE_PREPARED = frozenset({"0A000", "26000"})
+
+
+def _sqlstate(error: Exception) -> str | None:
+    return getattr(error.__cause__, "sqlstate", None)
 
 
 def _keeps_sessions(connection) -> bool:

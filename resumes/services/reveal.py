@@ -303,7 +303,8 @@ def _audit_denial(context: _Context, refusal: DomainError) -> None:
         actor=context.recruiter,
         organization=_organization_of(context.recruiter),
         target_type="resume",
-        target_id=context.resume_id[:64],
+        # As the client sent it, but PostgreSQL text cannot hold a NUL byte ("%00" in the path).
+        target_id=context.resume_id.replace("\x00", "\N{REPLACEMENT CHARACTER}")[:64],
         job=context.job_id if isinstance(context.job_id, int) else None,
         outcome=AuditOutcome.DENIED,
         code=refusal.code,

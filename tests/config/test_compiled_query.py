@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
@@ -186,3 +186,55 @@ def test_constants_with_quotes_and_percent_signs_reach_the_prepared_statement_in
 
     assert [found.pk for found in query.instances(since=job.created_at)] == [job.pk]
     assert query.compiled().prepare_as.startswith("(timestamp with time zone) AS ")
+
+
+@pytest.mark.postgres
+def test_a_prepared_statement_a_schema_change_broke_is_prepared_again_on_the_next_run(persistent_connection):
+    """A migration that changes a read column's type (even varchar(200) to varchar(300)) leaves the session's
+    prepared statement failing for good ("cached plan must not change result type"): with CONN_MAX_AGE 60
+    every reveal on that worker would answer 500 until the connection is recycled. The run that meets it
+    fails like any statement during a migration; the next one prepares the statement again.
+    """
+    seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+    assert query.first(user=seat.user.pk, title="x").pk == seat.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the factories' rows: no trigger event may be pending
+        cursor.execute("ALTER TABLE employers_organization ALTER COLUMN legal_name TYPE text")
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        query.first(user=seat.user.pk, title="x")
+
+    with CaptureQueriesContext(connection) as captured:
+        assert query.first(user=seat.user.pk, title="x").pk == seat.pk
+    assert [entry["sql"].split(" ", 1)[0] for entry in captured.captured_queries] == ["PREPARE", "EXECUTE"]
+
+
+@pytest.mark.postgres
+def test_a_prepared_statement_deallocated_under_the_process_is_prepared_again_on_the_next_run(persistent_connection):
+    seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+    assert query.first(user=seat.user.pk, title="x").pk == seat.pk
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        query.first(user=seat.user.pk, title="x")
+
+    assert query.first(user=seat.user.pk, title="x").pk == seat.pk
+
+
+@pytest.mark.postgres
+def test_a_null_value_runs_the_prepared_statement_with_server_side_binding_too(persistent_connection, monkeypatch):
+    """DATABASE_URL's options reach OPTIONS, so "?server_side_binding=true" is a deployment's choice: then the
+    EXECUTE's values are sent as parameters, and a NULL one (a job id beyond any key becomes None) has no type
+    PostgreSQL can infer from "EXECUTE name($1)"."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "cursor_factory", ServerBindingCursor)
+
+    assert query.first(user=None, title="x") is None
+    assert query.first(user=seat.user.pk, title=None).pk == seat.pk

@@ -140,3 +140,40 @@ def test_org_monthly_limit_holds_across_recruiters():
     denied = AuditEvent.objects.filter(action="reveal.denied", code="quota_exhausted")
     assert denied.count() == 11
     assert audit_selectors.walk_chain().ok
+
+
+@pytest.mark.timeout(180)
+def test_with_prepared_statements_parallel_reveals_by_two_organisations_are_each_charged_once(monkeypatch):
+    """As in production (CONN_MAX_AGE 60: the policy statement PREPAREd per session): each thread reveals for
+    both organisations in turn on one session, so a value kept from another reveal would show here."""
+    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 60)
+    organizations = [VerifiedOrganizationFactory(), VerifiedOrganizationFactory()]
+    seats = [SeatFactory(organization=organization) for organization in organizations for _ in range(2)]
+    jobs = {organization.pk: JobPostingFactory(organization=organization) for organization in organizations}
+    resume = ResumeFactory()
+    barrier = threading.Barrier(4)
+    outcomes: list = []
+
+    def reveal_for_both(first: int):
+        close_old_connections()
+        try:
+            barrier.wait(timeout=30)
+            for seat in (seats[first], seats[(first + 2) % 4]):
+                result = reveal_contact(recruiter=seat.user, resume=str(resume.pk), job=jobs[seat.organization_id].pk)
+                outcomes.append((seat.organization_id, result.reveal.organization_id, result.charged))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=reveal_for_both, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert len(outcomes) == 8
+    assert all(asked == got for asked, got, _ in outcomes)
+    for organization in organizations:
+        charged = [charged for asked, _, charged in outcomes if asked == organization.pk]
+        assert sorted(charged) == [False, False, False, True]
+        assert QuotaCounter.objects.get(limit_name="org_daily", subject=f"organization:{organization.pk}").used == 1
+    assert audit_selectors.walk_chain().ok

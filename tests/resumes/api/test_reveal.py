@@ -211,8 +211,12 @@ class TestRefusals:
     def test_hidden_and_applied_only_without_application(self, client, job, visibility):
         self.assert_refused(reveal(client, ResumeFactory(visibility=visibility), job), 404, "resume_unavailable")
 
-    @pytest.mark.parametrize("resume_id", ["00000000-0000-0000-0000-000000000000", "not-a-uuid"])
-    def test_missing_resume(self, client, job, resume_id):
+    # A NUL byte ("%00") cannot be stored in PostgreSQL text: the refusal's audit event failed with a 500.
+    @pytest.mark.parametrize(
+        "resume_id", ["00000000-0000-0000-0000-000000000000", "not-a-uuid", "a%00b", "%00", "{uuid}%00", "\u00e9" * 70]
+    )
+    def test_missing_resume(self, client, job, resume, resume_id):
+        resume_id = resume_id.replace("{uuid}", str(resume.pk))
         self.assert_refused(reveal(client, resume_id, job), 404, "resume_unavailable")
 
     def test_deleted_seeker(self, client, job, resume):
