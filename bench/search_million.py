@@ -118,7 +118,14 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100, help="timed queries per kind (default 100)")
     parser.add_argument("--quick", action="store_true", help="20000 resumes, 30 queries per kind")
     parser.add_argument("--reuse", action="store_true", help="measure what the database holds; load nothing")
-    parser.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) a q=工程师 page")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) of the common terms' pages")
+    parser.add_argument(
+        "--kinds", default="", help="only the query kinds whose label contains one of these (comma-separated)"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="also cProfile N in-process searches per kind"
+    )
+    parser.add_argument("--show-sql", action="store_true", help="list the statements of one search of each kind")
     args = parser.parse_args()
     if args.quick:
         args.resumes, args.queries = 20_000, 30
@@ -165,6 +172,8 @@ def load(count: int) -> None:
         # No trigger fires during the load (the entry sync, the deferred foreign-key checks of rows
         # made consistent here); the search table is filled in one statement afterwards.
         raw.execute("SET LOCAL session_replication_role = replica")
+        # One COPY of a million rows is one statement: longer than the web profile's statement bound.
+        raw.execute("SET LOCAL statement_timeout = 0")
         _drop_gin(raw)
         seekers = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(count)]
         with raw.copy(
@@ -247,7 +256,9 @@ def load(count: int) -> None:
             raw.execute(migration.PG_UPSERT % {"where": "true"})
         _create_gin(raw, entry_sync)
     with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
         cursor.execute("VACUUM ANALYZE")
+        cursor.execute("RESET statement_timeout")
     elapsed = time.perf_counter() - started
     print(f"loaded {count} resumes in {elapsed:.0f} s ({count / elapsed:.0f}/s)")
 
@@ -287,9 +298,12 @@ def measure(args) -> None:
         )
         size, width = cursor.fetchone()
     print(f"database: {settings.DATABASES['default']['NAME']}, resumes: {total}, resume table {size}, row {width} B")
-    print("request: the whole API call (token, view, serializer); database: its statements' time alone")
-    for label, params in KINDS.items():
-        timings, database, counts = [], [], []
+    print(f"load average at the start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    print("request: the whole API call; database: all its statements' time; search SQL: the search's own statements")
+    wanted = [part for part in args.kinds.split(",") if part]
+    kinds = {label: params for label, params in KINDS.items() if not wanted or any(w in label for w in wanted)}
+    for label, params in kinds.items():
+        timings, database, search_sql, counts = [], [], [], []
         for attempt in range(args.queries + 3):
             with CaptureQueriesContext(connection) as queries:
                 begun = time.perf_counter()
@@ -299,13 +313,86 @@ def measure(args) -> None:
             if attempt >= 3:  # the first three warm the caches
                 timings.append(elapsed)
                 database.append(sum(float(query["time"]) for query in queries.captured_queries))
+                # What grows with the data: the search's own statements, not the token or the activity row.
+                search_sql.append(sum(float(query["time"]) for query in queries.captured_queries if _searching(query)))
                 counts.append(len(queries))
         found = len(response.json()["results"])
         print(summary(f"{label} request", timings) + f"  statements={max(counts)}  page={found}")
         print(summary(f"{label} database", database))
+        print(summary(f"{label} search SQL", search_sql))
+        if args.show_sql:
+            for query in queries.captured_queries:
+                print(f"    {float(query['time']) * 1000:7.2f} ms  {query['sql'][:150]}")
+    print(f"load average at the end: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    if args.profile:
+        for label, params in kinds.items():
+            print(profile(client, label, params, args.profile))
     if args.explain:
-        for params in ({"q": "工程师"}, {"q": "数据分析师"}, {"q": "engineer", "city": "Beijing", "min_years": 3}):
+        for params in (
+            {"q": "engineer"},
+            {"q": "工程师"},
+            {"q": "数据分析师"},
+            {"q": "engineer", "city": "Beijing", "min_years": 3},
+        ):
             explain(client, params)
+
+
+def _searching(query: dict) -> bool:
+    return query["sql"].startswith(("SELECT", "WITH")) and "knox_authtoken" not in query["sql"]
+
+
+def profile(client, label: str, params: dict, count: int) -> str:
+    """cProfile over `count` in-process searches of one kind: own time by layer, then Hirewall's functions."""
+    import cProfile
+    import io
+    import pstats
+    from collections import Counter
+
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(count):
+        client.get("/api/v1/resumes", params)
+    profiler.disable()
+    elapsed = time.perf_counter() - started
+    groups = {
+        "waiting on PostgreSQL (psycopg)": ("psycopg/",),
+        "Django ORM: building and compiling queries": ("django/db/models/",),
+        "Django DB backend (cursor wrappers)": ("django/db/backends/", "django/db/transaction"),
+        "DRF serializers and fields": (
+            "rest_framework/serializers",
+            "rest_framework/fields",
+            "rest_framework/relations",
+        ),
+        "DRF, knox, Django request handling": ("rest_framework/", "knox/", "django/core/", "django/middleware/"),
+        "Django test client": ("django/test/",),
+        "Hirewall code": tuple(
+            f"{PROJECT_ROOT}/{app}/" for app in ("resumes", "employers", "audit", "accounts", "config")
+        ),
+    }
+    totals: Counter = Counter()
+    all_time = 0.0
+    for (filename, _line, name), (_calls, _primitive, own, *_rest) in pstats.Stats(profiler).stats.items():
+        all_time += own
+        where = f"{filename} {name}"
+        group = next((group for group, markers in groups.items() if any(m in where for m in markers)), None)
+        totals[group or "other Python (json, re, logging, ...)"] += own
+    lines = [f"\nprofile: {count} in-process searches, {label}: {elapsed / count * 1000:.1f} ms each"]
+    lines += [f"  {seconds / all_time:6.1%}  {group}" for group, seconds in totals.most_common()]
+    for heading, sort, pattern in (
+        ("top functions by own time", "tottime", None),
+        (
+            "Hirewall functions by cumulative time",
+            "cumulative",
+            f"{PROJECT_ROOT}/(resumes|employers|audit|accounts|config)/",
+        ),
+    ):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).sort_stats(sort)
+        stats.print_stats(*([pattern] if pattern else []), 14)
+        lines.append(f"  {heading}:")
+        lines += ["    " + line.strip() for line in out.getvalue().splitlines() if line.strip()[:1].isdigit()]
+    return "\n".join(lines)
 
 
 def explain(client, params: dict) -> None:
@@ -317,9 +404,7 @@ def explain(client, params: dict) -> None:
         client.get("/api/v1/resumes", params)
     for query in queries.captured_queries:
         sql = query["sql"]
-        if sql.startswith("SELECT") and ("resumes_resume" in sql or "resumesearchentry" in sql):
-            if "experienceentry" in sql.split("FROM", 1)[1][:60] or "educationentry" in sql.split("FROM", 1)[1][:60]:
-                continue
+        if _searching(query):  # the search's own statements: not the token's look-up, not the activity row
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
                 print(f"\n-- {params}: {sql[:160]}...")

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accounts import crypto
@@ -208,7 +209,12 @@ class ResumeSearchEntry(models.Model):
     search_vector = SearchVectorField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["updated_at", "resume"], name="resume_search_recency")]
+        indexes = [
+            models.Index(fields=["updated_at", "resume"], name="resume_search_recency"),
+            # One city's entries newest first, and the statistics of UPPER(city) that search's
+            # city__iexact compares (migration 0013).
+            models.Index(Upper("city"), "updated_at", "resume", name="resume_search_city_recency"),
+        ]
 
     def __str__(self) -> str:
         return f"search entry of resume {str(self.resume_id)[:8]}"

@@ -1,6 +1,7 @@
 """Cursor pagination for the API's lists, newest first, and its OpenAPI shape."""
 
 import json
+from typing import Protocol, runtime_checkable
 
 from django.core.exceptions import ValidationError
 from django.db.models import Field, Q, QuerySet
@@ -40,6 +41,19 @@ def _ordering_field(queryset: QuerySet, ordering: str) -> Field:
     return queryset.model._meta.get_field(name)
 
 
+@runtime_checkable
+class KeysetSource(Protocol):
+    """Rows that page themselves by a whole sort key, for KeysetCursorPagination, when a QuerySet cannot say the query.
+
+    `ordering` is as in a QuerySet's order_by ("-rank", ...); `after`, when given, the key of the
+    row the page starts strictly after, in that ordering. Rows have an attribute per ordering field.
+    """
+
+    def key_fields(self, ordering: tuple[str, ...]) -> list[Field]: ...
+
+    def keyset_page(self, ordering: tuple[str, ...], *, after: list | None, limit: int) -> list: ...
+
+
 class KeysetCursorPagination(CursorPagination):
     """Cursor pages whose cursor holds the whole sort key of the row at the page's edge.
 
@@ -53,18 +67,26 @@ class KeysetCursorPagination(CursorPagination):
     """
 
     def paginate_queryset(self, queryset, request, view=None):
+        """A page of `queryset`, or of a KeysetSource (rows a query the ORM cannot express pages itself)."""
         self.request = request
         self.page_size = self.get_page_size(request)
         self.base_url = request.build_absolute_uri()
         self.ordering = tuple(self.get_ordering(request, queryset, view))
-        self.key_fields = [_ordering_field(queryset, order) for order in self.ordering]
+        if isinstance(queryset, KeysetSource):
+            self.key_fields = queryset.key_fields(self.ordering)
+        else:
+            self.key_fields = [_ordering_field(queryset, order) for order in self.ordering]
         self.cursor = self.decode_cursor(request)
         reverse = self.cursor is not None and self.cursor.reverse
         ordering = _reverse_ordering(self.ordering) if reverse else self.ordering
-        queryset = queryset.order_by(*ordering)
-        if self.cursor is not None:
-            queryset = queryset.filter(after_key(ordering, self.key_position))
-        rows = list(queryset[: self.page_size + 1])
+        after = self.key_position if self.cursor is not None else None
+        if isinstance(queryset, KeysetSource):
+            rows = queryset.keyset_page(ordering, after=after, limit=self.page_size + 1)
+        else:
+            queryset = queryset.order_by(*ordering)
+            if after is not None:
+                queryset = queryset.filter(after_key(ordering, after))
+            rows = list(queryset[: self.page_size + 1])
         self.page = rows[: self.page_size]
         more = len(rows) > self.page_size
         if reverse:

@@ -4,23 +4,36 @@ from rest_framework import serializers
 
 from ..contact_text import redact, redact_items
 from ..models import EducationEntry, ExperienceEntry, Resume
+from ..selectors.recruiters import MASKED_EDUCATION_FIELDS, MASKED_EXPERIENCE_FIELDS
 
 # Free text a seeker typed: contact details (and their name) in it are shown as "[contact hidden]".
 FREE_TEXT_FIELDS = ("headline", "summary", "city")
 FREE_TEXT_ENTRY_FIELDS = {"experience": ("title", "industry"), "education": ("degree", "field")}
 
 
+class MaskedEntriesSerializer(serializers.ListSerializer):
+    """A resume's entries: the masked JSON objects read with the resume (PostgreSQL), else the prefetched rows."""
+
+    def get_attribute(self, resume):
+        read_with_resume = getattr(resume, f"masked_{self.field_name}", None)
+        if read_with_resume is not None:
+            return read_with_resume
+        return super().get_attribute(resume)
+
+
 class MaskedExperienceSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExperienceEntry
         # Not employer_name: naming the employer narrows a person down.
-        fields = ("title", "industry", "start", "end")
+        fields = MASKED_EXPERIENCE_FIELDS
+        list_serializer_class = MaskedEntriesSerializer
 
 
 class MaskedEducationSerializer(serializers.ModelSerializer):
     class Meta:
         model = EducationEntry
-        fields = ("degree", "field", "start_year", "end_year")
+        fields = MASKED_EDUCATION_FIELDS
+        list_serializer_class = MaskedEntriesSerializer
 
 
 class MaskedResumeSerializer(serializers.ModelSerializer):
