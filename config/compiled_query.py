@@ -11,7 +11,9 @@ two compilations must give the same SQL, and every parameter must either hold a 
 sentinel in both (a slot position) or be the same constant in both; every slot must appear.
 Anything else (a value inlined into the SQL text, a value the builder computes itself such as
 `timezone.now()`, a slot's value transformed before it becomes a parameter) fails the compile
-with CompiledQueryError instead of being frozen into the statement. A run prepares each value
+with CompiledQueryError instead of being frozen into the statement. A value the builder computes
+that comes out the same in both compilations (today's date) cannot be told from a constant: a
+builder takes every value that varies as a slot. A run prepares each value
 with its slot's field (`get_db_prep_value`, as a filter on that field does), puts it in every
 position of its slot, executes on the current connection's cursor (query logging, timeouts and
 error wrapping apply as to any ORM query) and builds instances the way Django's ModelIterable

@@ -5,12 +5,12 @@ DESIGN.md's policy order: grant, refuse with a code, or ask the seeker for
 consent (resumes.access holds who may see a resume at all). On PostgreSQL the
 decision reads everything in one statement that also locks the resume's row
 (`_read_policy`), built by the ORM once per process and then run with each
-reveal's values (config.compiled_query). Then it acts on the decision: a refusal or a consent request is
-audited and raised (a new request only while the reveal it leads to could be paid,
-else `quota_exhausted`); a grant takes quota (all three counters or none, in one
-statement: employers.quota.take), issues or reuses the relay contact, tells the
-seeker, and appends its audit event last, since the chain head stays locked until
-commit. If an audit append fails, the whole reveal fails: no contact without its
+reveal's values (config.compiled_query). Then it acts on the decision: a refusal
+or a consent request is audited and raised (a new request only while the reveal
+it leads to could be paid, else `quota_exhausted`); a grant takes quota (all
+three counters or none, in one statement: employers.quota.take), issues or
+reuses the relay contact, tells the seeker, and appends its audit event last,
+since the chain head stays locked until commit. If an audit append fails, the whole reveal fails: no contact without its
 audit event.
 """
 

@@ -68,3 +68,21 @@ def test_a_free_re_reveal_takes_at_most_8_statements(seat, job, django_capture_o
     assert response.json()["charged"] is False
     assert response.json()["quota"]["org_daily"]["used"] == 1
     assert len(statements) <= STATEMENTS_PER_REVEAL, listed(statements)
+
+
+def test_with_persistent_connections_the_policy_statement_is_prepared_once_per_session(
+    seat, job, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Production keeps sessions (CONN_MAX_AGE): the policy statement is PREPAREd once, then one EXECUTE per reveal."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    client = client_for(seat.user)
+    first, second = ResumeFactory(), ResumeFactory()
+
+    reveal_counting_statements(client, first, job, django_capture_on_commit_callbacks)
+    response, statements = reveal_counting_statements(client, second, job, django_capture_on_commit_callbacks)
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["charged"] is True
+    assert [sql.split(" ", 1)[0] for sql in statements].count("EXECUTE") == 1, listed(statements)
+    assert not any(sql.startswith("PREPARE") for sql in statements), listed(statements)
+    assert len(statements) <= STATEMENTS_PER_REVEAL, listed(statements)
