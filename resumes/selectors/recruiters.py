@@ -6,13 +6,27 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery
 from django.db import connections
-from django.db.models import Field, FloatField, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models import (
+    BooleanField,
+    F,
+    Field,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    UUIDField,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, JSONObject
 
 from accounts.models import User
+from config.compiled_query import CompiledQuery, Slot
 from employers import selectors as employer_selectors
 from employers.models import Organization
 
@@ -108,6 +122,12 @@ def start_resume_search(*, user: User, filters: ResumeSearchFilters) -> ResumeSe
     (see settings): ranking every match of a common term at a million resumes is what made search slow.
     """
     organization = get_verified_seat(user=user).organization
+    query_tokens = tokens(filters.q)[:MAX_QUERY_TOKENS]
+    unfiltered = filters == ResumeSearchFilters(q=filters.q)
+    if query_tokens and unfiltered and connections[ResumeSearchEntry.objects.db].vendor == "postgresql":
+        # The commonest shape, q alone: its statements compiled once (UnfilteredRankedStatements).
+        ranked = RankedCandidates.unfiltered(organization=organization, query_text=" ".join(query_tokens))
+        return ResumeSearch(organization=organization, entries=ranked, ranked=True)
     entries = listed_search_entries(organization=organization)
     if filters.city:
         entries = entries.filter(city__iexact=filters.city.strip())
@@ -119,9 +139,8 @@ def start_resume_search(*, user: User, filters: ResumeSearchFilters) -> ResumeSe
         entries = entries.filter(years_experience__gte=filters.min_years)
     if filters.max_years is not None:
         entries = entries.filter(years_experience__lte=filters.max_years)
-    query_tokens = tokens(filters.q)[:MAX_QUERY_TOKENS]
     if query_tokens and connections[entries.db].vendor == "postgresql":
-        ranked = RankedCandidates(entries=entries, query_text=" ".join(query_tokens))
+        ranked = RankedCandidates.of(entries=entries, query_text=" ".join(query_tokens))
         return ResumeSearch(organization=organization, entries=ranked, ranked=True)
     if query_tokens:
         entries = _matching_tokens(entries, query_tokens)
@@ -193,16 +212,26 @@ class RankedCandidates:
     ORM's own SQL for the filters (a KeysetSource for config/api/pagination.py).
     """
 
-    def __init__(self, *, entries: QuerySet[ResumeSearchEntry], query_text: str):
-        self.db = entries.db
+    @classmethod
+    def of(cls, *, entries: QuerySet[ResumeSearchEntry], query_text: str) -> "RankedCandidates":
+        """The ranked candidates among `entries` (any filters), their SQL built by the ORM now."""
+        window = _recent_window(entries).query.sql_with_params()
+        rare = _rare_matches(entries, query_text=query_text).query.sql_with_params()
+        return cls(db=entries.db, query_text=query_text, window=window, rare=rare)
+
+    @classmethod
+    def unfiltered(cls, *, organization: Organization, query_text: str) -> "RankedCandidates":
+        """`of(entries=listed_search_entries(organization=organization), ...)`, from statements compiled once."""
+        statements = _unfiltered_statements()
+        window = statements.window.bind(organization=organization.pk).sql_with_params()
+        rare = statements.rare.bind(organization=organization.pk, query_text=query_text).sql_with_params()
+        return cls(db=ResumeSearchEntry.objects.db, query_text=query_text, window=window, rare=rare)
+
+    def __init__(self, *, db: str, query_text: str, window: tuple[str, list], rare: tuple[str, list]):
+        """`window` and `rare`: the SQL and parameters of `_recent_window` and `_rare_matches` of the same entries."""
+        self.db = db
         limit = settings.SEARCH_RANKED_CANDIDATES
-        recency = ("-updated_at", "-resume_id")
-        columns = ("resume_id", "updated_at", "search_vector")
-        window = entries.order_by(*recency).values(*columns)[: settings.SEARCH_RECENT_WINDOW]
-        window_sql, window_params = window.query.sql_with_params()
-        query = SearchQuery(query_text, config="simple", search_type="plain")
-        rare = entries.filter(search_vector=query).order_by(*recency).values(*columns)[:limit]
-        rare_sql, rare_params = rare.query.sql_with_params()
+        (window_sql, window_params), (rare_sql, rare_params) = window, rare
         # A double, not ts_rank's real: the page cursor carries the rank as text, and a real printed
         # with its shortest digits reads back as another double.
         rank = "ts_rank({}.search_vector, plainto_tsquery('simple'::regconfig, %s))::double precision"
@@ -256,12 +285,99 @@ class RankedCandidates:
         return RawSQL(candidates, self._params)  # noqa: S611 (as above)
 
 
+CANDIDATE_RECENCY = ("-updated_at", "-resume_id")
+CANDIDATE_COLUMNS = ("resume_id", "updated_at", "search_vector")
+
+
+def _recent_window(entries: QuerySet[ResumeSearchEntry]) -> QuerySet[ResumeSearchEntry]:
+    """The SEARCH_RECENT_WINDOW newest of `entries`: the walk of RankedCandidates."""
+    window = entries.order_by(*CANDIDATE_RECENCY).only(*CANDIDATE_COLUMNS)
+    return window[: settings.SEARCH_RECENT_WINDOW]
+
+
+def _rare_matches(entries: QuerySet[ResumeSearchEntry], *, query_text: str) -> QuerySet[ResumeSearchEntry]:
+    """The SEARCH_RANKED_CANDIDATES newest of `entries` matching `query_text`, through the GIN index."""
+    query = SearchQuery(query_text, config="simple", search_type="plain")
+    matches = entries.filter(search_vector=query).order_by(*CANDIDATE_RECENCY).only(*CANDIDATE_COLUMNS)
+    return matches[: settings.SEARCH_RANKED_CANDIDATES]
+
+
+@dataclass(frozen=True)
+class UnfilteredRankedStatements:
+    """RankedCandidates' two subqueries for a search by `q` alone, compiled once per process and settings."""
+
+    window: CompiledQuery
+    rare: CompiledQuery
+
+
+ORGANIZATION_SLOT = Slot(Organization._meta.pk, (1_999_000_001, 1_999_000_002))
+_unfiltered_by_settings: dict[tuple[int, int], UnfilteredRankedStatements] = {}
+
+
+def _unfiltered_statements() -> UnfilteredRankedStatements:
+    # The window and the candidate limit are written into the SQL (LIMIT n): one compilation per pair.
+    key = (settings.SEARCH_RECENT_WINDOW, settings.SEARCH_RANKED_CANDIDATES)
+    statements = _unfiltered_by_settings.get(key)
+    if statements is None:
+        statements = _unfiltered_by_settings.setdefault(
+            key,
+            UnfilteredRankedStatements(
+                window=CompiledQuery(
+                    lambda *, organization: _recent_window(listed_search_entries(organization=organization)),
+                    organization=ORGANIZATION_SLOT,
+                ),
+                rare=CompiledQuery(
+                    lambda *, organization, query_text: _rare_matches(
+                        listed_search_entries(organization=organization), query_text=query_text
+                    ),
+                    organization=ORGANIZATION_SLOT,
+                    query_text=Slot(TextField(), ("sentinel query one", "sentinel query two")),
+                ),
+            ),
+        )
+    return statements
+
+
 def masked_resumes_for_page(*, search: ResumeSearch, entries: list[ResumeSearchEntry]) -> list[Resume]:
-    """The masked resumes of a page of `search.entries`, in the page's order, through resumes/access.py."""
+    """The masked resumes of a page of `search.entries`, in the page's order, through resumes/access.py.
+
+    On PostgreSQL the statement is PAGE_STATEMENT, compiled once per process from the same
+    queryset (`_searchable_page`): building and compiling it per request cost about ten times
+    the ~1 ms PostgreSQL spends running it (BENCHMARKS.md, Masked search).
+    """
     resume_ids = [entry.resume_id for entry in entries]
-    visible = searchable_resumes_for(organization=search.organization).filter(pk__in=resume_ids)
-    found = {resume.pk: resume for resume in _with_entries(visible)}
+    if not resume_ids:
+        return []
+    if connections[Resume.objects.db].vendor == "postgresql":
+        page = PAGE_STATEMENT.instances(organization=search.organization.pk, resume_ids=resume_ids)
+    else:
+        page = _searchable_page(organization=search.organization, resume_ids=resume_ids)
+    found = {resume.pk: resume for resume in page}
     return [found[resume_id] for resume_id in resume_ids if resume_id in found]
+
+
+def _searchable_page(*, organization: Organization | int, resume_ids: list[uuid.UUID]) -> QuerySet[Resume]:
+    """The masked resumes among `resume_ids` that search may list to `organization` (resumes/access.py)."""
+    if connections[Resume.objects.db].vendor != "postgresql":
+        return _with_entries(searchable_resumes_for(organization=organization).filter(pk__in=resume_ids))
+    # = ANY(array): one parameter for the whole page, so one statement text for any page size.
+    ids = Value(resume_ids, output_field=ArrayField(UUIDField()))
+    return _with_entries(searchable_resumes_for(organization=organization).filter(_EqualsAny(F("pk"), ids)))
+
+
+class _EqualsAny(Func):
+    """`value = ANY(array)` (a lookup would put the array in parentheses, which ANY does not take)."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+PAGE_STATEMENT = CompiledQuery(
+    _searchable_page,
+    organization=ORGANIZATION_SLOT,
+    resume_ids=Slot(ArrayField(UUIDField()), ([uuid.UUID(int=0x9A6E1)], [uuid.UUID(int=0x9A6E2)])),
+)
 
 
 def search_masked_resumes(*, user: User, filters: ResumeSearchFilters) -> QuerySet[Resume]:

@@ -1,0 +1,102 @@
+"""The page statement of search, compiled once (resumes.selectors.recruiters.PAGE_STATEMENT), equal to the ORM's."""
+
+import pytest
+
+from resumes.access import searchable_resumes_for
+from resumes.models import Visibility
+from resumes.selectors import recruiters
+from tests.employers.factories import ApplicationFactory, JobPostingFactory, VerifiedOrganizationFactory
+from tests.resumes.factories import (
+    BlockedOrganizationFactory,
+    EducationEntryFactory,
+    ExperienceEntryFactory,
+    ResumeFactory,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+
+def masked(resumes) -> list[tuple]:
+    return [
+        (
+            resume.pk,
+            resume.headline,
+            resume.summary,
+            resume.skills,
+            resume.city,
+            resume.years_experience,
+            resume.updated_at,
+            resume.name_index,
+            resume.masked_experience,
+            resume.masked_education,
+            resume.get_deferred_fields(),
+        )
+        for resume in sorted(resumes, key=lambda resume: resume.pk)
+    ]
+
+
+def test_the_compiled_page_gives_what_the_orm_gives_for_each_organisation_in_turn():
+    # given three organisations that each see a different part of the same resumes
+    first, second, third = (VerifiedOrganizationFactory() for _ in range(3))
+    public = ResumeFactory(visibility=Visibility.PUBLIC, headline="Data engineer")
+    ExperienceEntryFactory(resume=public)
+    EducationEntryFactory(resume=public)
+    on_request = ResumeFactory(visibility=Visibility.ON_REQUEST)
+    applied_only = ResumeFactory(visibility=Visibility.APPLIED_ONLY)
+    ApplicationFactory(job=JobPostingFactory(organization=second), seeker=applied_only.seeker)
+    hidden = ResumeFactory(visibility=Visibility.HIDDEN)
+    BlockedOrganizationFactory(resume=public, organization=first)
+    BlockedOrganizationFactory(resume=on_request, organization=second)
+    ids = [public.pk, on_request.pk, applied_only.pk, hidden.pk]
+
+    # when the compiled statement runs for one organisation after another (and back), with pages of each size
+    seen = {}
+    for organization in (first, second, third, first, third, second):
+        for page in (ids, ids[:1], ids[1:], list(reversed(ids))):
+            compiled = recruiters.PAGE_STATEMENT.instances(organization=organization.pk, resume_ids=page)
+            built = recruiters._searchable_page(organization=organization, resume_ids=page)
+
+            # then each run gives exactly what the ORM builds with that run's values
+            assert masked(compiled) == masked(built)
+            seen.setdefault(organization.pk, set()).update(resume.pk for resume in compiled)
+
+    # and what each organisation sees is what resumes/access.py lets it list (no value of another run stays)
+    for organization in (first, second, third):
+        assert seen[organization.pk] == set(
+            searchable_resumes_for(organization=organization).values_list("pk", flat=True)
+        )
+    assert seen[first.pk] == {on_request.pk}
+    assert seen[second.pk] == {public.pk}
+    assert seen[third.pk] == {public.pk, on_request.pk}
+
+
+def test_the_compiled_ranked_search_gives_what_the_orm_gives_for_each_organisation_in_turn(settings):
+    # given matches that each organisation sees differently (a block each), in a window the walk covers
+    settings.SEARCH_RANKED_CANDIDATES = 3
+    first, second = VerifiedOrganizationFactory(), VerifiedOrganizationFactory()
+    resumes = [ResumeFactory(headline=f"Data engineer {n}") for n in range(5)]
+    ResumeFactory(headline="Designer")
+    BlockedOrganizationFactory(resume=resumes[4], organization=first)
+    BlockedOrganizationFactory(resume=resumes[3], organization=second)
+
+    # when the compiled statements run for one organisation after another, with other queries and windows
+    for organization, query_text, window in [
+        (first, "engineer", 20_000),
+        (second, "engineer", 20_000),
+        (first, "data engineer", 2),
+        (second, "designer", 20_000),
+        (first, "engineer", 20_000),
+    ]:
+        settings.SEARCH_RECENT_WINDOW = window
+        compiled = recruiters.RankedCandidates.unfiltered(organization=organization, query_text=query_text)
+        built = recruiters.RankedCandidates.of(
+            entries=recruiters.listed_search_entries(organization=organization), query_text=query_text
+        )
+        ordering = ("-rank", "-updated_at", "-resume_id")
+
+        # then the pages are the ORM's, and hold none of what this organisation's block hides
+        page = compiled.keyset_page(ordering, after=None, limit=10)
+        assert page == built.keyset_page(ordering, after=None, limit=10)
+        hidden = resumes[4] if organization == first else resumes[3]
+        assert hidden.pk not in {entry.resume_id for entry in page}
+        assert len(page) == (1 if query_text == "designer" else 3)
