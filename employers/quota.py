@@ -23,6 +23,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from config.compiled_query import BoundQuery
 
 from .models import QUOTA_LIMIT_NAMES, Organization, QuotaCounter
 
@@ -206,13 +207,14 @@ def give_back_taking(taking: Taking) -> None:
     QuotaCounter.objects.filter(taken, used__gt=0).update(used=F("used") - 1)
 
 
-def take(*, recruiter: User, organization: Organization, unless: QuerySet | None = None) -> Taking:
+def take(*, recruiter: User, organization: Organization, unless: QuerySet | BoundQuery | None = None) -> Taking:
     """Take one unit of every limit, or none and raise QuotaExhausted naming the first that is full.
 
     `unless`: a queryset that, when it finds a row, means nothing is owed (a re-reveal that another
     reveal charged); it is read after the caller's locks (on PostgreSQL in the statement that takes,
     so a reveal that committed while the caller waited for its lock is seen). Then nothing is taken
-    and `charged` is False.
+    and `charged` is False. Instead of a queryset, anything with `exists()` and `sql_with_params()`
+    (config.compiled_query.BoundQuery: a query compiled once) will do.
     """
     limits = limits_for(recruiter=recruiter, organization=organization)
     if connection.vendor != "postgresql":
@@ -284,11 +286,13 @@ ORDER BY w.ord
 """
 
 
-def _take_all_or_none(limits: list[Limit], *, unless: QuerySet | None) -> list[tuple]:
+def _take_all_or_none(limits: list[Limit], *, unless: QuerySet | BoundQuery | None) -> list[tuple]:
     """Run TAKE_ALL_OR_NONE; one row per limit, in order: (ord, charge, room, taken id or None, used)."""
     owed, owed_params = "TRUE", ()
     if unless is not None:
-        unless_sql, owed_params = unless.values("pk").query.sql_with_params()
+        unless_sql, owed_params = (
+            unless.values("pk").query.sql_with_params() if isinstance(unless, QuerySet) else unless.sql_with_params()
+        )
         owed = f"NOT EXISTS ({unless_sql})"
     wanted = [value for limit in limits for value in (limit.name, limit.subject, limit.period, limit.value)]
     caps = [value for limit in limits for value in (limit.name, limit.value)]

@@ -79,9 +79,16 @@ def _locked_state() -> DetectionState:
 
 
 def _prune_hour_buckets(*, now: dt.datetime, config: dict) -> None:
-    """Once a platform day: hour buckets older than any detector or chart reads go; day buckets stay."""
+    """Once a platform day: hour buckets older than any detector or chart reads go; day buckets stay.
+
+    Naming every subject type lets PostgreSQL seek detection_agg_kind_idx (subject type,
+    granularity, bucket start) to the old hour rows alone; without it the index's leading
+    column is free and the delete reads every bucket ever kept, day buckets included.
+    """
     cutoff = day_start(now) - dt.timedelta(days=config["hour_buckets_kept_days"])
-    ActivityAggregate.objects.filter(granularity=Granularity.HOUR, bucket_start__lt=cutoff).delete()
+    ActivityAggregate.objects.filter(
+        subject_type__in=SubjectType.values, granularity=Granularity.HOUR, bucket_start__lt=cutoff
+    ).delete()
 
 
 def recent_days(config: dict) -> int:

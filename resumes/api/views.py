@@ -234,7 +234,13 @@ class RevealApi(APIView):
             "charged": result.charged,
             "quota": result.quota,
         }
-        return Response(self.RevealOutputSerializer(body).data)
+        return Response(REVEAL_OUTPUT.to_representation(body))
+
+
+# One output serializer renders every reveal's body: DRF deep-copies a serializer's declared fields
+# for each new instance (with the nested contact and quota ones), which cost more than rendering.
+# Rendering reads the fields only, so one instance serves every request and thread.
+REVEAL_OUTPUT = RevealApi.RevealOutputSerializer()
 
 
 class RevealHistoryOutputSerializer(serializers.Serializer):

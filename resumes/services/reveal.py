@@ -4,7 +4,8 @@
 DESIGN.md's policy order: grant, refuse with a code, or ask the seeker for
 consent (resumes.access holds who may see a resume at all). On PostgreSQL the
 decision reads everything in one statement that also locks the resume's row
-(`_read_policy`). Then it acts on the decision: a refusal or a consent request is
+(`_read_policy`), built by the ORM once per process and then run with each
+reveal's values (config.compiled_query). Then it acts on the decision: a refusal or a consent request is
 audited and raised (a new request only while the reveal it leads to could be paid,
 else `quota_exhausted`); a grant takes quota (all three counters or none, in one
 statement: employers.quota.take), issues or reuses the relay contact, tells the
@@ -27,6 +28,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.actions import AuditAction, AuditOutcome
 from audit.services import record_event
+from config.compiled_query import CompiledQuery, Slot
 from config.errors import DomainError
 from employers import quota
 from employers.models import Application, JobPosting, JobStatus, Organization, Seat
@@ -210,7 +212,12 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
             taking = quota.take(
                 recruiter=recruiter,
                 organization=organization,
-                unless=_recent_charged_reveals(resume=resume, organization=organization),
+                unless=RECENT_CHARGED_REVEAL.bind(
+                    using=connection.alias,
+                    resume_id=resume.pk,
+                    organization_id=organization.pk,
+                    since=timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS),
+                ),
             )
         except quota.QuotaExhausted as exhausted:
             raise errors.QuotaExhausted(limit=exhausted.limit_name, resets_at=exhausted.resets_at) from None
@@ -322,8 +329,7 @@ def _read_policy(context: _Context) -> _Policy:
     Without a resume to read the rest with (none with that id available to the organisation), the
     seat and the job are read on their own: refusals may cost a query more.
     """
-    organization = Subquery(Seat.objects.filter(user=context.recruiter).values("organization_id")[:1])
-    resume = _find_resume(context, organization=organization)
+    resume = _find_resume(context)
     if resume is not None:
         return _Policy(seat=resume.seat, job=resume.job, resume=resume)
     seat = Seat.objects.select_related("organization").filter(user=context.recruiter).first()
@@ -331,34 +337,56 @@ def _read_policy(context: _Context) -> _Policy:
     return _Policy(seat=seat, job=job, resume=None)
 
 
-def _find_resume(context: _Context, *, organization: Subquery) -> Resume | None:
+def _find_resume(context: _Context) -> Resume | None:
     """The resume if available to the recruiter's organisation (resumes.access), locked, annotated for `_decide`.
 
-    `organization` is the id of the recruiter's seat's organisation, as an expression. Besides the
-    resume's own fields it carries `seat` (with its organisation), `job`, `relay` (instances or None)
-    and the booleans `_decide` reads.
+    Besides the resume's own fields it carries `seat` (with its organisation), `job`, `relay`
+    (instances or None) and the booleans `_decide` reads. The statement is POLICY_STATEMENT,
+    compiled once per process: only the values change from one reveal to the next.
     """
     try:
         resume_uuid = uuid.UUID(context.resume_id)
     except ValueError:
         return None  # a malformed id is just a resume that is not there
-    since = timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS)
-    seat = Seat.objects.filter(user=context.recruiter).values(
+    resume = POLICY_STATEMENT.first(
+        using=connection.alias,
+        recruiter_id=context.recruiter.pk,
+        resume_id=resume_uuid,
+        job_id=context.job_id,
+        since=timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS),
+    )
+    if resume is None:
+        return None
+    resume.seat = _seat_from(resume.seat_json)
+    resume.job = _instance_from(JobPosting, resume.job_json)
+    resume.relay = _instance_from(RelayContact, resume.relay_json)
+    return resume
+
+
+def _policy_queryset(*, recruiter_id, resume_id, job_id, since) -> QuerySet[Resume]:
+    """The policy statement as the ORM describes it: the resume (one row at most), its row locked, with its facts.
+
+    `organization`, the id of the recruiter's seat's organisation, is an expression: the statement
+    reads it, the seat, the job and the resume together. Compiled once (POLICY_STATEMENT); any
+    value it depends on must be one of its parameters, which CompiledQuery checks.
+    """
+    organization = Subquery(Seat.objects.filter(user=recruiter_id).values("organization_id")[:1])
+    seat = Seat.objects.filter(user=recruiter_id).values(
         json=JSONObject(**{name: name for name in SEAT_FIELDS}, **ORGANIZATION_FIELDS)
     )
-    job = _open_job(context.job_id, organization=organization).values(json=JSONObject(**{n: n for n in JOB_FIELDS}))
+    job = _open_job(job_id, organization=organization).values(json=JSONObject(**{n: n for n in JOB_FIELDS}))
     relay = RelayContact.objects.filter(resume=OuterRef("pk"), organization=organization).values(
         json=JSONObject(**{name: name for name in RELAY_FIELDS})
     )
-    resume = (
+    return (
         access.resumes_available_to(organization=organization)
-        .filter(pk=resume_uuid)
+        .filter(pk=resume_id)
         .annotate(
             seat_json=Subquery(seat[:1]),
             job_json=Subquery(job[:1]),
             relay_json=Subquery(relay[:1]),
             blocked_by_seeker=access.blocked_by_seeker(organization),
-            applied_to_this_job=Exists(Application.objects.filter(job_id=context.job_id, seeker=OuterRef("seeker"))),
+            applied_to_this_job=Exists(Application.objects.filter(job_id=job_id, seeker=OuterRef("seeker"))),
             applied_here=Exists(Application.objects.filter(job__organization=organization, seeker=OuterRef("seeker"))),
             approved=Exists(
                 ContactRequest.objects.filter(
@@ -372,14 +400,8 @@ def _find_resume(context: _Context, *, organization: Subquery) -> Resume | None:
         )
         .select_related("seeker")
         .select_for_update(of=("self",))
-        .first()
+        .order_by("pk")[:1]
     )
-    if resume is None:
-        return None
-    resume.seat = _seat_from(resume.seat_json)
-    resume.job = _instance_from(JobPosting, resume.job_json)
-    resume.relay = _instance_from(RelayContact, resume.relay_json)
-    return resume
 
 
 # What the policy statement reads of the seat, its organisation (keys "organization__<field>"),
@@ -408,6 +430,22 @@ RELAY_FIELDS = (
     "phone_extension",
     "created_at",
     "revoked_at",
+)
+
+
+# The statements compiled once per process and database; their values change per reveal. The
+# sentinels only serve to compile and check them (config.compiled_query): any two distinct values do.
+RESUME_SENTINELS = (uuid.UUID(int=0x2E50), uuid.UUID(int=0x2E51))
+SINCE_SENTINELS = (
+    dt.datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=dt.UTC),
+    dt.datetime(2002, 3, 4, 5, 6, 7, 8, tzinfo=dt.UTC),
+)
+POLICY_STATEMENT = CompiledQuery(
+    _policy_queryset,
+    recruiter_id=Slot(Seat._meta.get_field("user"), (uuid.UUID(int=0x5E47), uuid.UUID(int=0x5E48))),
+    resume_id=Slot(Resume._meta.pk, RESUME_SENTINELS),
+    job_id=Slot(Application._meta.get_field("job"), (1_999_000_001, 1_999_000_002)),
+    since=Slot(Reveal._meta.get_field("created_at"), SINCE_SENTINELS),
 )
 
 
@@ -452,6 +490,18 @@ def _recent_charged_reveals(*, resume, organization, since: dt.datetime | None =
     if since is None:
         since = timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS)
     return Reveal.objects.filter(resume=resume, organization=organization, charged=True, created_at__gte=since)
+
+
+# The organisation's charged reveal of this seeker in the window, if any (one row at most), compiled once:
+# quota.take reads it again in the statement that takes.
+RECENT_CHARGED_REVEAL = CompiledQuery(
+    lambda *, resume_id, organization_id, since: _recent_charged_reveals(
+        resume=resume_id, organization=organization_id, since=since
+    ).only("pk")[:1],
+    resume_id=Slot(Reveal._meta.get_field("resume"), RESUME_SENTINELS),
+    organization_id=Slot(Reveal._meta.get_field("organization"), (1_999_000_101, 1_999_000_102)),
+    since=Slot(Reveal._meta.get_field("created_at"), SINCE_SENTINELS),
+)
 
 
 def _direct_contact_allowed(*, resume: Resume, grant: _Grant) -> bool:

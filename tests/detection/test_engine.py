@@ -113,6 +113,38 @@ def test_the_first_run_of_a_platform_day_drops_hour_buckets_past_their_keeping(s
     assert ActivityAggregate.objects.filter(granularity="day", bucket_start=old.replace(hour=0)).count() == 2
 
 
+@pytest.mark.postgres
+def test_the_daily_prune_seeks_the_old_hour_buckets_not_every_day_bucket_ever_kept():
+    # Day buckets are kept forever: years of them, under a prune that runs every platform day.
+    organization, recruiters, _ = organization_with_recruiters(2)
+    ActivityAggregate.objects.bulk_create(
+        ActivityAggregate(
+            subject_type="recruiter",
+            subject_id=str(recruiter.pk),
+            organization_id=organization.pk,
+            granularity=Granularity.DAY,
+            bucket_start=NOW.replace(hour=0) - dt.timedelta(days=day),
+        )
+        for recruiter in recruiters
+        for day in range(1, 1501)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE detection_activityaggregate")
+    with CaptureQueriesContext(connection) as queries:
+        run_detectors(now=NOW)
+    [prune] = [
+        query["sql"] for query in queries if query["sql"].startswith('DELETE FROM "detection_activityaggregate"')
+    ]
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {prune}")
+        plan = [line for (line,) in cursor.fetchall()]
+
+    seek = next(line for line in plan if "Index Cond" in line)
+    assert all(column in seek for column in ("subject_type", "granularity", "bucket_start")), plan
+    assert ActivityAggregate.objects.filter(granularity=Granularity.DAY).count() == 3000
+
+
 def test_the_same_window_is_flagged_once_and_never_again_after_a_dismissal():
     organization, (recruiter,), _ = organization_with_recruiters()
     for second in range(0, 3000, 100):  # 30 in 50 minutes

@@ -1,0 +1,188 @@
+"""config.compiled_query: a queryset compiled once, run with new values, refused when it cannot be compiled once."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from config.compiled_query import CompiledQuery, CompiledQueryError, Slot
+from employers.models import JobPosting, Seat
+from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+USER = Slot(Seat._meta.get_field("user"), (uuid.UUID(int=1), uuid.UUID(int=2)))
+TITLE = Slot(JobPosting._meta.get_field("title"), ("sentinel title one", "sentinel title two"))
+SINCE = Slot(
+    JobPosting._meta.get_field("created_at"),
+    (dt.datetime(2001, 1, 1, tzinfo=dt.UTC), dt.datetime(2002, 1, 1, tzinfo=dt.UTC)),
+)
+
+
+def seats_with_a_job_titled(*, user, title):
+    titled = JobPosting.objects.filter(organization=OuterRef("organization"), title=title)
+    return Seat.objects.filter(user=user).annotate(has_job=Exists(titled)).select_related("organization")
+
+
+def test_runs_give_what_the_queryset_gives_each_time_with_that_run_s_values():
+    first_seat, second_seat = SeatFactory(organization=VerifiedOrganizationFactory()), SeatFactory()
+    JobPostingFactory(organization=first_seat.organization, title="Backend engineer")
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+
+    for seat, title, has_job in [
+        (first_seat, "Backend engineer", True),
+        (second_seat, "Backend engineer", False),
+        (first_seat, "Designer", False),
+        (first_seat, "Backend engineer", True),
+    ]:
+        found = query.first(user=seat.user.pk, title=title)
+        built = seats_with_a_job_titled(user=seat.user.pk, title=title).first()
+
+        assert (
+            (found.pk, found.user_id, found.has_job)
+            == (built.pk, built.user_id, built.has_job)
+            == (
+                seat.pk,
+                seat.user_id,
+                has_job,
+            )
+        )
+        assert found.organization.legal_name == seat.organization.legal_name  # select_related, no query
+    assert query.first(user=uuid.uuid4(), title="Backend engineer") is None
+
+
+def test_the_statement_is_compiled_once_per_database():
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+    compiled = query.compiled(using=connection.alias)
+
+    query.first(user=uuid.uuid4(), title="x")
+
+    assert query.compiled(using=connection.alias) is compiled
+    assert {name for _, name in compiled.positions} == {"title", "user"}
+
+
+def test_a_value_the_builder_computes_itself_is_refused_not_frozen_into_the_statement():
+    def recent_seats(*, user):
+        return Seat.objects.filter(user=user, organization__created_at__gte=timezone.now())
+
+    with pytest.raises(CompiledQueryError, match="neither a constant nor one slot"):
+        CompiledQuery(recent_seats, user=USER).compiled()
+
+
+def test_a_slot_transformed_before_it_reaches_the_statement_is_refused():
+    def titled(*, title):
+        return JobPosting.objects.filter(title=title.upper())
+
+    with pytest.raises(CompiledQueryError):
+        CompiledQuery(titled, title=TITLE).compiled()
+
+
+def test_a_slot_that_never_reaches_the_statement_is_refused():
+    def any_seat(*, user, title):
+        return Seat.objects.filter(user=user)
+
+    with pytest.raises(CompiledQueryError, match=r"\['title'\] do not reach"):
+        CompiledQuery(any_seat, user=USER, title=TITLE).compiled()
+
+
+def test_values_must_name_every_slot_and_nothing_else():
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+
+    with pytest.raises(TypeError):
+        query.first(user=uuid.uuid4())
+    with pytest.raises(TypeError):
+        query.first(user=uuid.uuid4(), title="x", since=timezone.now())
+
+
+def test_a_datetime_slot_is_prepared_as_a_filter_prepares_it():
+    job = JobPostingFactory()
+    query = CompiledQuery(lambda *, since: JobPosting.objects.filter(created_at__gte=since), since=SINCE)
+
+    assert [found.pk for found in query.instances(since=job.created_at)] == [job.pk]
+    assert query.instances(since=job.created_at + dt.timedelta(microseconds=1)) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_statement_runs_only_in_a_transaction_as_the_orm_requires():
+    query = CompiledQuery(lambda *, user: Seat.objects.filter(user=user).select_for_update(), user=USER)
+    with transaction.atomic():
+        assert query.compiled().locks
+        assert "FOR UPDATE" in query.compiled().sql
+
+    with pytest.raises(TransactionManagementError):
+        query.first(user=uuid.uuid4())
+
+
+@pytest.fixture
+def persistent_connection(monkeypatch):
+    """As in production (CONN_MAX_AGE 60): the database session outlives the request."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+
+
+@pytest.mark.postgres
+def test_with_persistent_connections_postgresql_prepares_the_statement_once_per_session(persistent_connection):
+    first_seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    JobPostingFactory(organization=first_seat.organization, title="Backend engineer")
+    second_seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+
+    with CaptureQueriesContext(connection) as captured:
+        found = [
+            query.first(user=seat.user.pk, title=title)
+            for seat, title in [(first_seat, "Backend engineer"), (second_seat, "Backend engineer"), (first_seat, "x")]
+        ]
+
+    statements = [entry["sql"].split(" ", 1)[0] for entry in captured.captured_queries]
+    assert statements == ["PREPARE", "EXECUTE", "EXECUTE", "EXECUTE"]
+    assert [(seat.pk, seat.has_job) for seat in found] == [
+        (first_seat.pk, True),
+        (second_seat.pk, False),
+        (first_seat.pk, False),
+    ]
+    assert found[0].organization.legal_name == first_seat.organization.legal_name
+
+
+@pytest.mark.postgres
+def test_a_prepared_statement_survives_a_rollback(persistent_connection):
+    seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        query.first(user=seat.user.pk, title="x")
+        raise RuntimeError("roll back")
+
+    with CaptureQueriesContext(connection) as captured:
+        assert query.first(user=seat.user.pk, title="x").pk == seat.pk
+
+    assert [entry["sql"].split(" ", 1)[0] for entry in captured.captured_queries] == ["EXECUTE"]
+
+
+@pytest.mark.postgres
+def test_behind_transaction_pooling_the_statement_is_sent_whole(persistent_connection, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert query.first(user=seat.user.pk, title="x").pk == seat.pk
+
+    assert [entry["sql"].split(" ", 1)[0] for entry in captured.captured_queries] == ["SELECT"]
+
+
+@pytest.mark.postgres
+def test_constants_with_quotes_and_percent_signs_reach_the_prepared_statement_intact(persistent_connection):
+    job = JobPostingFactory(title="100% O'Brien's job")
+
+    def titled(*, since):
+        return JobPosting.objects.filter(title="100% O'Brien's job", created_at__gte=since, description__contains="%")
+
+    JobPosting.objects.filter(pk=job.pk).update(description="50% remote")
+    query = CompiledQuery(titled, since=SINCE)
+
+    assert [found.pk for found in query.instances(since=job.created_at)] == [job.pk]
+    assert query.compiled().prepare_as.startswith("(timestamp with time zone) AS ")
