@@ -9,7 +9,7 @@ import pytest
 
 from audit.models import AuditEvent
 from config.errors import DomainError
-from resumes.models import ContactRequest, Visibility
+from resumes.models import ContactRequest, Notification, RelayContact, Reveal, Visibility
 from resumes.services.reveal import reveal_contact
 from tests.employers.conftest import client_for
 from tests.employers.factories import JobPostingFactory, RecruiterFactory, SeatFactory, VerifiedOrganizationFactory
@@ -67,3 +67,18 @@ def test_a_refused_reveal_of_an_overlong_resume_id_is_audited_with_its_first_64_
 
     assert response.status_code == 404
     assert AuditEvent.objects.get(action="reveal.denied").target_id == "a" * 64
+
+
+def test_a_granted_relay_reveal_records_its_relay_contact_and_tells_the_seeker_who_and_for_which_job():
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory()
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    # The reveal row names the relay number it handed out: the relay's routing and the erasure read it there.
+    assert Reveal.objects.get().relay_contact == RelayContact.objects.get()
+    notice = Notification.objects.get(user=resume.seeker, kind="reveal")
+    assert (notice.params["organization"], notice.params["job"]) == (organization.legal_name, job.title)
