@@ -82,3 +82,5 @@ def test_a_granted_relay_reveal_records_its_relay_contact_and_tells_the_seeker_w
     assert Reveal.objects.get().relay_contact == RelayContact.objects.get()
     notice = Notification.objects.get(user=resume.seeker, kind="reveal")
     assert (notice.params["organization"], notice.params["job"]) == (organization.legal_name, job.title)
+    granted = AuditEvent.objects.get(action="reveal.granted")
+    assert (granted.target_type, granted.target_id, granted.job_id) == ("resume", str(resume.id), job.pk)
