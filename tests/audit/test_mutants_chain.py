@@ -10,7 +10,9 @@ import datetime as dt
 import hashlib
 import uuid
 
-from audit.chain import GENESIS_HASH, canonical_json, event_hash
+import pytest
+
+from audit.chain import GENESIS_HASH, canonical_json, canonical_json_around_link, event_hash
 from audit.models import AuditEvent
 
 # Every kind of value a hashed field holds: int, str, UUID, datetime with microseconds, None,
@@ -80,3 +82,16 @@ def test_a_platform_event_hashes_its_empty_ids_as_null():
     assert canonical_json(PLATFORM) == PLATFORM_JSON
     assert event_hash(PLATFORM) == PLATFORM_HASH
     assert hashlib.sha256((GENESIS_HASH + PLATFORM_JSON).encode("utf-8")).hexdigest() == PLATFORM_HASH
+
+
+def test_a_link_placeholder_that_the_events_own_content_holds_is_refused_by_name(monkeypatch):
+    # The placeholders are random, so this never happens by chance; if it did, cutting the JSON at the
+    # wrong occurrence would have the database hash another text than Python's: refused with its reason.
+    marker = "cd" * 32
+    monkeypatch.setattr("audit.chain.secrets.token_hex", lambda *args, **kwargs: marker)
+    event = AuditEvent(seq=3, prev_hash=GENESIS_HASH, action="reveal.granted", details={"note": marker})
+
+    with pytest.raises(ValueError) as refused:
+        canonical_json_around_link(event)
+
+    assert str(refused.value) == "the link's placeholders are not unique in the canonical JSON"

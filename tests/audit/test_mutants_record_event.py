@@ -8,8 +8,8 @@ import pytest
 
 from audit import selectors
 from audit.actions import AuditAction
-from audit.models import AuditEvent
-from audit.services import ContactDataInAuditDetails, record_event
+from audit.models import ActivityEvent, AuditEvent
+from audit.services import ContactDataInAuditDetails, record_event, record_rate_limited
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +40,10 @@ def test_details_that_json_does_not_know_are_stored_as_text_and_the_chain_still_
 def test_a_refusal_names_the_action_and_what_it_refused():
     with pytest.raises(ContactDataInAuditDetails, match=r"'flag\.raised' must not hold contact-grade values"):
         record_event(action=AuditAction.FLAG_RAISED, details={"phone": "x"})
+
+
+def test_a_rate_limited_route_is_cut_to_the_columns_100_characters():
+    # SQLite does not enforce max_length; PostgreSQL would refuse the insert, and the refusal path must not fail.
+    record_rate_limited(route="r" * 150, limit="search_per_user")
+
+    assert ActivityEvent.objects.get(kind="rate_limited").route == "r" * 100

@@ -1,0 +1,86 @@
+"""Every reveal is audited, refusals too: who asked, for which resume and job, from where; found by mutmut.
+
+The reveal tests checked that a refused reveal leaves a reveal.denied event with its code, but not
+whose it is: a denial recorded as the platform's, or without its organisation, resume, job or
+address, would pass them while the detectors and an operator reading the log lose the refusal.
+"""
+
+import pytest
+
+from audit.models import AuditEvent
+from config.errors import DomainError
+from resumes.models import ContactRequest, Notification, RelayContact, Reveal, Visibility
+from resumes.services.reveal import reveal_contact
+from tests.employers.conftest import client_for
+from tests.employers.factories import JobPostingFactory, RecruiterFactory, SeatFactory, VerifiedOrganizationFactory
+from tests.resumes.factories import ResumeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_refused_reveal_is_audited_as_the_recruiters_with_resume_job_and_address():
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(visibility=Visibility.ON_REQUEST)
+
+    response = client_for(seat.user).post(
+        f"/api/v1/resumes/{resume.id}/reveal",
+        {"job_id": job.pk},
+        format="json",
+        REMOTE_ADDR="203.0.113.9",
+        HTTP_USER_AGENT="hr-tool/2",
+    )
+
+    assert response.status_code == 202
+    request = ContactRequest.objects.get()
+    # The request the refusal names is the recruiter's, from where they asked.
+    assert request.requested_by == seat.user
+    created = AuditEvent.objects.get(action="contact_request.created")
+    assert (created.ip, created.user_agent) == ("203.0.113.9", "hr-tool/2")
+    denied = AuditEvent.objects.get(action="reveal.denied")
+    assert (denied.actor_id, denied.actor_role, denied.organization_id) == (seat.user.pk, "recruiter", organization.pk)
+    assert (denied.target_type, denied.target_id, denied.job_id) == ("resume", str(resume.id), job.pk)
+    assert (denied.outcome, denied.code) == ("denied", "consent_required")
+    assert (denied.ip, denied.user_agent) == ("203.0.113.9", "hr-tool/2")
+    assert denied.details == {"contact_request_id": request.pk}
+
+
+def test_a_recruiter_without_a_seat_is_refused_and_audited_without_an_organisation_or_job():
+    # The API's permission refuses a seatless recruiter first; the service refuses and audits them itself.
+    recruiter = RecruiterFactory()  # no seat: belongs to no organisation
+    resume = ResumeFactory()
+
+    with pytest.raises(DomainError):
+        reveal_contact(recruiter=recruiter, resume=resume, job=None, ip="203.0.113.9")
+
+    denied = AuditEvent.objects.get(action="reveal.denied")
+    assert (denied.actor_id, denied.organization_id, denied.job_id) == (recruiter.pk, None, None)
+    assert (denied.target_id, denied.ip) == (str(resume.id), "203.0.113.9")
+
+
+def test_a_refused_reveal_of_an_overlong_resume_id_is_audited_with_its_first_64_characters():
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    job = JobPostingFactory(organization=seat.organization)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{'a' * 100}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 404
+    assert AuditEvent.objects.get(action="reveal.denied").target_id == "a" * 64
+
+
+def test_a_granted_relay_reveal_records_its_relay_contact_and_tells_the_seeker_who_and_for_which_job():
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory()
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    # The reveal row names the relay number it handed out: the relay's routing and the erasure read it there.
+    assert Reveal.objects.get().relay_contact == RelayContact.objects.get()
+    notice = Notification.objects.get(user=resume.seeker, kind="reveal")
+    assert (notice.params["organization"], notice.params["job"]) == (organization.legal_name, job.title)
+    granted = AuditEvent.objects.get(action="reveal.granted")
+    assert (granted.target_type, granted.target_id, granted.job_id) == ("resume", str(resume.id), job.pk)
