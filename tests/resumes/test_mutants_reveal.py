@@ -9,11 +9,18 @@ import pytest
 
 from audit.models import AuditEvent
 from config.errors import DomainError
+from employers.models import QuotaCounter
 from resumes.models import ContactRequest, Notification, RelayContact, Reveal, Visibility
 from resumes.services.reveal import reveal_contact
 from tests.employers.conftest import client_for
-from tests.employers.factories import JobPostingFactory, RecruiterFactory, SeatFactory, VerifiedOrganizationFactory
-from tests.resumes.factories import ResumeFactory
+from tests.employers.factories import (
+    ApplicationFactory,
+    JobPostingFactory,
+    RecruiterFactory,
+    SeatFactory,
+    VerifiedOrganizationFactory,
+)
+from tests.resumes.factories import RelayContactFactory, ResumeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +91,28 @@ def test_a_granted_relay_reveal_records_its_relay_contact_and_tells_the_seeker_w
     assert (notice.params["organization"], notice.params["job"]) == (organization.legal_name, job.title)
     granted = AuditEvent.objects.get(action="reveal.granted")
     assert (granted.target_type, granted.target_id, granted.job_id) == ("resume", str(resume.id), job.pk)
+
+
+def test_an_applicants_free_reveal_refused_by_a_full_relay_pool_is_a_503_audited_and_charges_nothing(settings):
+    # A free reveal takes no quota, so there is nothing to give back: the refusal must still be the
+    # pool's clean 503 (as for a paid reveal, tests/resumes/test_relay_pool.py), not a failed give-back.
+    settings.RELAY_PHONE_NUMBERS = ["+864009990000"]
+    settings.RELAY_EXTENSION_DIGITS = 1  # a pool of ten
+    for extension in range(10):
+        RelayContactFactory(phone_number="+864009990000", phone_extension=str(extension))
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory()
+    ApplicationFactory(job=job, seeker=resume.seeker)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert not Reveal.objects.exists()
+    assert not RelayContact.objects.filter(resume=resume).exists()
+    assert not QuotaCounter.objects.filter(used__gt=0).exists()
+    denied = AuditEvent.objects.get(action="reveal.denied")
+    assert (denied.outcome, denied.code, denied.target_id) == ("denied", "service_unavailable", str(resume.id))
+    assert not AuditEvent.objects.filter(action="reveal.granted").exists()
