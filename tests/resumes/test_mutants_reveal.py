@@ -6,11 +6,21 @@ address, would pass them while the detectors and an operator reading the log los
 """
 
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from config.errors import DomainError
 from employers.models import QuotaCounter
-from resumes.models import ContactRequest, Notification, RelayContact, Reveal, Visibility
+from resumes.models import (
+    ContactRequest,
+    ContactRequestStatus,
+    Notification,
+    RelayContact,
+    RelayPreference,
+    Reveal,
+    RevealKind,
+    Visibility,
+)
 from resumes.services.reveal import reveal_contact
 from tests.employers.conftest import client_for
 from tests.employers.factories import (
@@ -20,7 +30,7 @@ from tests.employers.factories import (
     SeatFactory,
     VerifiedOrganizationFactory,
 )
-from tests.resumes.factories import RelayContactFactory, ResumeFactory
+from tests.resumes.factories import ContactRequestFactory, RelayContactFactory, ResumeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +74,18 @@ def test_a_recruiter_without_a_seat_is_refused_and_audited_without_an_organisati
     denied = AuditEvent.objects.get(action="reveal.denied")
     assert (denied.actor_id, denied.organization_id, denied.job_id) == (recruiter.pk, None, None)
     assert (denied.target_id, denied.ip) == (str(resume.id), "203.0.113.9")
+    assert denied.user_agent == ""  # none given: none recorded
+
+
+def test_a_recruiter_without_a_seat_asking_for_a_resume_that_is_not_there_is_refused_and_audited():
+    # Without a resume the seat and job are read on their own; no seat means no job to look for.
+    recruiter = RecruiterFactory()
+
+    with pytest.raises(DomainError) as refused:
+        reveal_contact(recruiter=recruiter, resume="00000000-0000-0000-0000-00000000abcd", job=7)
+
+    denied = AuditEvent.objects.get(action="reveal.denied")
+    assert (denied.actor_id, denied.code) == (recruiter.pk, refused.value.code)
 
 
 def test_a_refused_reveal_of_an_overlong_resume_id_is_audited_with_its_first_64_characters():
@@ -116,3 +138,33 @@ def test_an_applicants_free_reveal_refused_by_a_full_relay_pool_is_a_503_audited
     denied = AuditEvent.objects.get(action="reveal.denied")
     assert (denied.outcome, denied.code, denied.target_id) == ("denied", "service_unavailable", str(resume.id))
     assert not AuditEvent.objects.filter(action="reveal.granted").exists()
+
+
+def test_a_reveal_through_a_revoked_relay_contact_is_refused_saying_the_access_was_revoked():
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory()
+    RelayContactFactory(resume=resume, organization=organization, revoked_at=timezone.now())
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 403
+    # Not the generic "does not allow your organisation": the seeker cut this organisation's relay line.
+    body = response.json()
+    assert (body["code"], body["detail"]) == ("blocked_by_seeker", "Access to this seeker's relay contact was revoked.")
+    assert not Reveal.objects.exists()
+
+
+def test_an_approved_request_gives_the_direct_contact_to_a_seeker_who_wants_that():
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(visibility=Visibility.ON_REQUEST, relay_preference=RelayPreference.DIRECT_WHEN_APPROVED)
+    ContactRequestFactory(resume=resume, job=job, requested_by=seat.user, status=ContactRequestStatus.APPROVED)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    assert Reveal.objects.get().kind == RevealKind.DIRECT
+    assert not RelayContact.objects.exists()
