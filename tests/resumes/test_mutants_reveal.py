@@ -168,3 +168,14 @@ def test_an_approved_request_gives_the_direct_contact_to_a_seeker_who_wants_that
     assert response.status_code == 200
     assert Reveal.objects.get().kind == RevealKind.DIRECT
     assert not RelayContact.objects.exists()
+
+
+def test_a_refused_reveal_of_a_resume_id_with_a_nul_byte_is_audited_with_the_nul_replaced():
+    # PostgreSQL text cannot hold NUL: the id is recorded as sent, with U+FFFD in its place (on SQLite too).
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    job = JobPostingFactory(organization=seat.organization)
+
+    response = client_for(seat.user).post("/api/v1/resumes/a%00b/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 404
+    assert AuditEvent.objects.get(action="reveal.denied").target_id == "a\N{REPLACEMENT CHARACTER}b"
