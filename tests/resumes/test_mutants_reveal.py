@@ -6,14 +6,31 @@ address, would pass them while the detectors and an operator reading the log los
 """
 
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from config.errors import DomainError
-from resumes.models import ContactRequest, Notification, RelayContact, Reveal, Visibility
+from employers.models import QuotaCounter
+from resumes.models import (
+    ContactRequest,
+    ContactRequestStatus,
+    Notification,
+    RelayContact,
+    RelayPreference,
+    Reveal,
+    RevealKind,
+    Visibility,
+)
 from resumes.services.reveal import reveal_contact
 from tests.employers.conftest import client_for
-from tests.employers.factories import JobPostingFactory, RecruiterFactory, SeatFactory, VerifiedOrganizationFactory
-from tests.resumes.factories import ResumeFactory
+from tests.employers.factories import (
+    ApplicationFactory,
+    JobPostingFactory,
+    RecruiterFactory,
+    SeatFactory,
+    VerifiedOrganizationFactory,
+)
+from tests.resumes.factories import ContactRequestFactory, RelayContactFactory, ResumeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +74,18 @@ def test_a_recruiter_without_a_seat_is_refused_and_audited_without_an_organisati
     denied = AuditEvent.objects.get(action="reveal.denied")
     assert (denied.actor_id, denied.organization_id, denied.job_id) == (recruiter.pk, None, None)
     assert (denied.target_id, denied.ip) == (str(resume.id), "203.0.113.9")
+    assert denied.user_agent == ""  # none given: none recorded
+
+
+def test_a_recruiter_without_a_seat_asking_for_a_resume_that_is_not_there_is_refused_and_audited():
+    # Without a resume the seat and job are read on their own; no seat means no job to look for.
+    recruiter = RecruiterFactory()
+
+    with pytest.raises(DomainError) as refused:
+        reveal_contact(recruiter=recruiter, resume="00000000-0000-0000-0000-00000000abcd", job=7)
+
+    denied = AuditEvent.objects.get(action="reveal.denied")
+    assert (denied.actor_id, denied.code) == (recruiter.pk, refused.value.code)
 
 
 def test_a_refused_reveal_of_an_overlong_resume_id_is_audited_with_its_first_64_characters():
@@ -84,3 +113,69 @@ def test_a_granted_relay_reveal_records_its_relay_contact_and_tells_the_seeker_w
     assert (notice.params["organization"], notice.params["job"]) == (organization.legal_name, job.title)
     granted = AuditEvent.objects.get(action="reveal.granted")
     assert (granted.target_type, granted.target_id, granted.job_id) == ("resume", str(resume.id), job.pk)
+
+
+def test_an_applicants_free_reveal_refused_by_a_full_relay_pool_is_a_503_audited_and_charges_nothing(settings):
+    # A free reveal takes no quota, so there is nothing to give back: the refusal must still be the
+    # pool's clean 503 (as for a paid reveal, tests/resumes/test_relay_pool.py), not a failed give-back.
+    settings.RELAY_PHONE_NUMBERS = ["+864009990000"]
+    settings.RELAY_EXTENSION_DIGITS = 1  # a pool of ten
+    for extension in range(10):
+        RelayContactFactory(phone_number="+864009990000", phone_extension=str(extension))
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory()
+    ApplicationFactory(job=job, seeker=resume.seeker)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert not Reveal.objects.exists()
+    assert not RelayContact.objects.filter(resume=resume).exists()
+    assert not QuotaCounter.objects.filter(used__gt=0).exists()
+    denied = AuditEvent.objects.get(action="reveal.denied")
+    assert (denied.outcome, denied.code, denied.target_id) == ("denied", "service_unavailable", str(resume.id))
+    assert not AuditEvent.objects.filter(action="reveal.granted").exists()
+
+
+def test_a_reveal_through_a_revoked_relay_contact_is_refused_saying_the_access_was_revoked():
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory()
+    RelayContactFactory(resume=resume, organization=organization, revoked_at=timezone.now())
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 403
+    # Not the generic "does not allow your organisation": the seeker cut this organisation's relay line.
+    body = response.json()
+    assert (body["code"], body["detail"]) == ("blocked_by_seeker", "Access to this seeker's relay contact was revoked.")
+    assert not Reveal.objects.exists()
+
+
+def test_an_approved_request_gives_the_direct_contact_to_a_seeker_who_wants_that():
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(visibility=Visibility.ON_REQUEST, relay_preference=RelayPreference.DIRECT_WHEN_APPROVED)
+    ContactRequestFactory(resume=resume, job=job, requested_by=seat.user, status=ContactRequestStatus.APPROVED)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    assert Reveal.objects.get().kind == RevealKind.DIRECT
+    assert not RelayContact.objects.exists()
+
+
+def test_a_refused_reveal_of_a_resume_id_with_a_nul_byte_is_audited_with_the_nul_replaced():
+    # PostgreSQL text cannot hold NUL: the id is recorded as sent, with U+FFFD in its place (on SQLite too).
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    job = JobPostingFactory(organization=seat.organization)
+
+    response = client_for(seat.user).post("/api/v1/resumes/a%00b/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 404
+    assert AuditEvent.objects.get(action="reveal.denied").target_id == "a\N{REPLACEMENT CHARACTER}b"
