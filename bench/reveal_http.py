@@ -435,6 +435,69 @@ class LockSampler(threading.Thread):
         return f"{sum(waits.values()) / busy:.1%} of {busy} busy-backend samples" + (f" ({detail})" if detail else "")
 
 
+class CpuMeter:
+    """CPU time per kind, by process group: gunicorn (its session), PostgreSQL, Redis, this client, the rest.
+
+    Read from /proc before and after each kind's turn, so that a request's cost is counted where it is
+    spent: on a machine this small the client, the server and the database share the same two cores.
+    """
+
+    GROUPS = ("gunicorn", "postgres", "redis", "client", "other")
+
+    def __init__(self, *, gunicorn_session: int) -> None:
+        self.gunicorn_session = gunicorn_session
+        self.ticks_per_second = os.sysconf("SC_CLK_TCK")
+        self.seconds: dict[str, Counter] = {kind: Counter() for kind in KINDS}
+        self.machine: dict[str, Counter] = {kind: Counter() for kind in KINDS}
+
+    def sample(self) -> Counter:
+        # The whole machine from /proc/stat: a worker that exits (max_requests) takes its own counts with it.
+        user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+        ticks: Counter = Counter(
+            {"machine busy": user + nice + system + irq + softirq + steal, "machine idle": idle + iowait}
+        )
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue  # the process has gone
+            pid = int(stat.parent.name)
+            command = text[text.index("(") + 1 : text.rindex(")")]
+            fields = text[text.rindex(")") + 2 :].split()
+            # fields[0] is the state (the stat file's 3rd field): utime and stime are its 14th and 15th
+            used, session = int(fields[11]) + int(fields[12]), int(fields[3])
+            if session == self.gunicorn_session:
+                group = "gunicorn"
+            elif command == "postgres":
+                group = "postgres"
+            elif command.startswith("redis-server"):
+                group = "redis"
+            elif pid == os.getpid():
+                group = "client"
+            else:
+                group = "other"
+            ticks[group] += used
+        return ticks
+
+    def add(self, kind: str, before: Counter, after: Counter) -> None:
+        for group in self.GROUPS:
+            self.seconds[kind][group] += max(after[group] - before[group], 0) / self.ticks_per_second
+        for state in ("busy", "idle"):
+            self.machine[kind][state] += after[f"machine {state}"] - before[f"machine {state}"]
+
+    def per_request(self, kind: str, requests: int) -> str:
+        if not requests:
+            return "no requests"
+        spent = self.seconds[kind]
+        parts = ", ".join(f"{group} {spent[group] * 1000 / requests:.2f}" for group in self.GROUPS)
+        machine = self.machine[kind]
+        busy = machine["busy"] / max(machine["busy"] + machine["idle"], 1)
+        return (
+            f"{sum(spent.values()) * 1000 / requests:.2f} ms ({parts});"
+            f" machine {machine['busy'] * 1000 / self.ticks_per_second / requests:.2f} ms, {busy:.0%} busy"
+        )
+
+
 def _lock_target(query: str) -> str:
     # pg_stat_activity keeps the first 1 kB of a query: a one-statement append is known by its alias.
     if "audit" in query or "appended" in query:
@@ -458,7 +521,15 @@ class Tally:
 
 
 def drive(
-    *, port: int, kind: str, plan: RevealPlan, clients: int, seconds: float, tally: Tally, sampler: LockSampler
+    *,
+    port: int,
+    kind: str,
+    plan: RevealPlan,
+    clients: int,
+    seconds: float,
+    tally: Tally,
+    sampler: LockSampler,
+    cpu: CpuMeter,
 ) -> None:
     """`clients` threads send requests of one kind for `seconds`; each thread names its own client address."""
     sampler.kind = kind
@@ -502,12 +573,14 @@ def drive(
             done[number] = len(latencies)
 
     threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
+    cpu_before = cpu.sample()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    cpu.add(kind, cpu_before, cpu.sample())
     sampler.kind = ""
     tally.seconds[kind] += elapsed
     tally.per_round[kind].append(sum(done.values()) / elapsed)
@@ -628,6 +701,7 @@ def main() -> None:
         tally = Tally()
         sampler = LockSampler()
         sampler.start()
+        cpu = CpuMeter(gunicorn_session=gunicorn.pid)
         try:
             for _ in range(args.rounds):
                 for kind in KINDS:
@@ -639,6 +713,7 @@ def main() -> None:
                         seconds=args.round_seconds,
                         tally=tally,
                         sampler=sampler,
+                        cpu=cpu,
                     )
         finally:
             sampler.stop.set()
@@ -667,6 +742,9 @@ def main() -> None:
     print("\nPostgreSQL backends waiting on a lock (sampled every 20 ms):")
     for kind in KINDS:
         print(f"  {kind:<8} {sampler.shares(kind)}")
+    print("\nCPU per request, ms, by process (all cores; the client is this script's threads):")
+    for kind in KINDS:
+        print(f"  {kind:<8} {cpu.per_request(kind, len(tally.latencies[kind]))}")
     print(
         f"\nratio reveal spread / organizations/me: {rate['spread'] / rate['me']:.2f}   (goal >= 0.6)\n"
         f"ratio one organisation / spread:        {rate['one-org'] / rate['spread']:.2f}   (goal >= 0.9)\n"
