@@ -129,7 +129,7 @@ def reveal_contact(
     context = _Context(
         recruiter=recruiter,
         resume_id=str(getattr(resume, "pk", resume)),
-        job_id=getattr(job, "pk", job),
+        job_id=_job_id(getattr(job, "pk", job)),
         ip=ip,
         user_agent=user_agent,
     )
@@ -149,6 +149,18 @@ def reveal_contact(
             refusal = decision.refusal
         _audit_denial(context, refusal)
     raise refusal
+
+
+# A job's id is a bigint: anything else names no job (refused as job_invalid), instead of failing the statement.
+JOB_ID_MAX = 2**63 - 1
+
+
+def _job_id(job) -> int | None:
+    if isinstance(job, bool):
+        return None
+    if isinstance(job, str) and job.isascii() and job.strip().isdigit():
+        job = int(job)
+    return job if isinstance(job, int) and 0 < job <= JOB_ID_MAX else None
 
 
 def _decide(context: _Context) -> _Grant | _AskConsent | _Refuse:

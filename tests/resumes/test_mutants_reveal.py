@@ -179,3 +179,30 @@ def test_a_refused_reveal_of_a_resume_id_with_a_nul_byte_is_audited_with_the_nul
 
     assert response.status_code == 404
     assert AuditEvent.objects.get(action="reveal.denied").target_id == "a\N{REPLACEMENT CHARACTER}b"
+
+
+@pytest.mark.parametrize("job_id", ["12x", "", " ", "١٢", 2**63, -1, 0, True, 1.5])
+def test_a_job_id_that_cannot_name_a_job_is_refused_as_job_invalid_and_audited(job_id):
+    # A direct caller's malformed or out-of-range id is a job that is not there, not a failed statement.
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    resume = ResumeFactory()
+
+    with pytest.raises(DomainError) as refused:
+        reveal_contact(recruiter=seat.user, resume=resume, job=job_id)
+
+    assert refused.value.code == "job_invalid"
+    denied = AuditEvent.objects.get(action="reveal.denied")
+    assert (denied.code, denied.target_id, denied.job_id) == ("job_invalid", str(resume.pk), None)
+    assert not Reveal.objects.exists()
+    assert not QuotaCounter.objects.exists()
+
+
+def test_a_job_id_given_as_digits_is_the_job():
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    job = JobPostingFactory(organization=seat.organization)
+    resume = ResumeFactory()
+
+    result = reveal_contact(recruiter=seat.user, resume=resume, job=str(job.pk))
+
+    assert result.reveal.job_id == job.pk
+    assert AuditEvent.objects.get(action="reveal.granted").job_id == job.pk
