@@ -29,7 +29,9 @@ session, then EXECUTE with the slots' values): PostgreSQL then plans it once ins
 run, which for a statement of many subqueries costs more than running it. The constants are
 written into the prepared text as literals (psycopg's own quoting), the slots are its typed
 parameters. Behind PgBouncer in transaction mode (DISABLE_SERVER_SIDE_CURSORS, CONN_MAX_AGE 0)
-a session is not this client's to keep, and the statement is sent whole each time.
+a session is not this client's to keep, and the statement is sent whole each time. Where psycopg
+prepares repeated statements itself (server-side binding with a prepare threshold, the default:
+DB_PREPARE_THRESHOLD), the statement is sent whole too, and psycopg prepares it like any other.
 """
 
 import dataclasses
@@ -99,7 +101,7 @@ class CompiledQuery:
             # As the ORM refuses it: outside a transaction the lock would end with the statement.
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         with connection.cursor() as cursor:
-            if compiled.prepare_as and _keeps_sessions(connection):
+            if compiled.prepare_as and _keeps_sessions(connection) and not _psycopg_prepares(connection):
                 name = self._prepared_name(compiled, cursor, connection)
                 prepared = self._prepared(values, connection)
                 # The values as literals (psycopg's quoting, as the default client-side binding sends them):
@@ -246,6 +248,23 @@ STALE_PREPARED = frozenset({"0A000", "26000"})
 
 def _sqlstate(error: Exception) -> str | None:
     return getattr(error.__cause__, "sqlstate", None)
+
+
+def _psycopg_prepares(connection) -> bool:
+    """Whether psycopg prepares repeated statements on this connection itself (DB_PREPARE_THRESHOLD).
+
+    Then the statement is sent whole and psycopg prepares it as it does any other. A PREPARE of ours
+    would not last there: psycopg deallocates every prepared statement of the session (DEALLOCATE ALL)
+    after any rollback, a savepoint's included.
+    """
+    import psycopg  # PostgreSQL only: the caller has a prepare_as, which only PostgreSQL gets
+
+    session = connection.connection
+    return (
+        session is not None
+        and session.prepare_threshold is not None
+        and not issubclass(session.cursor_factory, psycopg.ClientCursor)
+    )
 
 
 def _keeps_sessions(connection) -> bool:

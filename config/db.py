@@ -50,14 +50,21 @@ def session_timeouts(conf: Any, *, profile: str) -> dict[str, int]:
 
 
 def connection_options(
-    *, url_options: Mapping[str, Any], connect_timeout_s: int, timeouts: Mapping[str, int] | None
+    *,
+    url_options: Mapping[str, Any],
+    connect_timeout_s: int,
+    timeouts: Mapping[str, int] | None,
+    prepare_threshold: int | None = None,
 ) -> dict[str, Any]:
     """OPTIONS of a PostgreSQL entry of DATABASES: the connect timeout and the session bounds, then DATABASE_URL's own.
 
     What DATABASE_URL's query string says comes last and wins (PostgreSQL takes the last `-c` of a
     parameter). `timeouts` None sends no session parameters (behind PgBouncer, see production.py).
+    `prepare_threshold` N binds parameters on the server and prepares a statement once a connection
+    has run it N times (psycopg's prepared statements); None binds on the client and never prepares.
     """
-    options = {"connect_timeout": connect_timeout_s, **url_options}
+    prepared = {"server_side_binding": True, "prepare_threshold": prepare_threshold} if prepare_threshold else {}
+    options = {"connect_timeout": connect_timeout_s, **prepared, **url_options}
     ours = " ".join(f"-c {name}={value}" for name, value in (timeouts or {}).items())
     combined = " ".join(part for part in (ours, url_options.get("options", "")) if part)
     if combined:
@@ -72,6 +79,7 @@ def database_options(conf: Any, *, profile: str | None = None) -> dict[str, Any]
         url_options=conf.DATABASE_URL_OPTIONS,
         connect_timeout_s=conf.DB_CONNECT_TIMEOUT_S,
         timeouts=timeouts if conf.DB_SEND_SESSION_TIMEOUTS else None,
+        prepare_threshold=conf.DB_PREPARE_THRESHOLD,
     )
 
 

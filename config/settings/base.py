@@ -74,6 +74,13 @@ DB_BATCH_IDLE_IN_TRANSACTION_TIMEOUT_MS = env.int("DB_BATCH_IDLE_IN_TRANSACTION_
 # The session bounds travel in the connection's startup packet (libpq's `options`); production.py
 # turns this off behind PgBouncer in transaction mode, where they are set on the database role instead.
 DB_SEND_SESSION_TIMEOUTS = True
+# PostgreSQL plans a statement every time it is sent, unless it is prepared: once a connection
+# has run a statement this many times, it prepares it and PostgreSQL plans it no more (psycopg
+# binds the values on the server then; config/db.py). Planning is a large share of the short statements of a request
+# (bench/: a reveal's statements spend about as long being planned as being run). None turns it
+# off; production.py does so behind PgBouncer in transaction mode, where a connection is not ours.
+# https://www.psycopg.org/psycopg3/docs/advanced/prepare.html
+DB_PREPARE_THRESHOLD = env.int("DB_PREPARE_THRESHOLD", default=2) or None
 # DATABASE_URL's own query-string options (e.g. sslmode), kept under the timeouts (config/db.py).
 DATABASE_URL_OPTIONS = dict(DATABASES["default"].get("OPTIONS", {}))
 if DATABASES["default"]["ENGINE"] == POSTGRESQL_ENGINE:

@@ -37,7 +37,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # no
 # Behind PgBouncer in transaction mode a server connection serves another client after each
 # transaction: server-side cursors (QuerySet.iterator) would lose their portal, and Django's
 # persistent connections only pin pool slots. Django leaves psycopg's prepared statements off
-# (prepare_threshold None); do not set "server_side_binding" either.
+# (prepare_threshold None, DB_PREPARE_THRESHOLD below); do not set "server_side_binding" either.
 # https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
 # PgBouncer gives a server connection to another client after each transaction, so the session
 # bounds of config/db.py cannot ride on this client's startup packet (PgBouncer refuses or drops
@@ -47,6 +47,7 @@ if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True  # noqa: F405
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
     DB_SEND_SESSION_TIMEOUTS = False
+    DB_PREPARE_THRESHOLD = None
     if DATABASES["default"]["ENGINE"] == POSTGRESQL_ENGINE:  # noqa: F405
         DATABASES["default"]["OPTIONS"] = database_options(sys.modules[__name__])  # noqa: F405
 

@@ -1,10 +1,12 @@
 """config.compiled_query: a queryset compiled once, run with new values, refused when it cannot be compiled once."""
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Exists, OuterRef
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
@@ -121,8 +123,57 @@ def test_a_locking_statement_runs_only_in_a_transaction_as_the_orm_requires():
 
 @pytest.fixture
 def persistent_connection(monkeypatch):
-    """As in production (CONN_MAX_AGE 60): the database session outlives the request."""
+    """As in production (CONN_MAX_AGE 60): the database session outlives the request; psycopg prepares nothing
+    itself (DB_PREPARE_THRESHOLD 0), so the statement is prepared by CompiledQuery."""
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+
+
+@pytest.fixture
+def psycopg_prepares(monkeypatch):
+    """As in production by default (CONN_MAX_AGE 60, DB_PREPARE_THRESHOLD 2): psycopg prepares repeated statements."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "prepare_threshold", 2)
+    monkeypatch.setattr(connection.connection, "cursor_factory", ServerBindingCursor)
+
+
+def prepared_by_psycopg() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+def test_where_psycopg_prepares_statements_the_statement_is_sent_whole_and_psycopg_prepares_it(psycopg_prepares):
+    seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+
+    with CaptureQueriesContext(connection) as captured:
+        found = [query.first(user=seat.user.pk, title=title) for title in ("a", "b", "c")]
+
+    assert [entry["sql"].split(" ", 1)[0] for entry in captured.captured_queries] == ["SELECT"] * 3
+    assert [row.pk for row in found] == [seat.pk] * 3
+    sql = query.compiled().sql
+    placeholders = iter(range(1, sql.count("%s") + 1))
+    assert re.sub("%s", lambda _: f"${next(placeholders)}", sql) in prepared_by_psycopg()
+
+
+@pytest.mark.postgres
+def test_where_psycopg_prepares_statements_a_savepoint_rollback_does_not_break_the_next_run(psycopg_prepares):
+    """psycopg deallocates every prepared statement of the session after a rollback: a PREPARE of CompiledQuery's own
+    would be gone, and the next reveal on that worker would fail."""
+    seat = SeatFactory()
+    query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
+    for title in ("a", "b", "c"):
+        query.first(user=seat.user.pk, title=title)
+        Seat.objects.filter(pk=seat.pk).exists()  # as a request would: psycopg prepares the ORM's statements too
+    with pytest.raises(RuntimeError), transaction.atomic():
+        query.first(user=seat.user.pk, title="d")
+        raise RuntimeError("roll back to the savepoint")
+
+    assert query.first(user=seat.user.pk, title="e").pk == seat.pk
 
 
 @pytest.mark.postgres
@@ -229,8 +280,6 @@ def test_a_null_value_runs_the_prepared_statement_with_server_side_binding_too(p
     """DATABASE_URL's options reach OPTIONS, so "?server_side_binding=true" is a deployment's choice: then the
     EXECUTE's values are sent as parameters, and a NULL one (a job id beyond any key becomes None) has no type
     PostgreSQL can infer from "EXECUTE name($1)"."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
     seat = SeatFactory()
     query = CompiledQuery(seats_with_a_job_titled, user=USER, title=TITLE)
     connection.ensure_connection()
