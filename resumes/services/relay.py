@@ -73,7 +73,6 @@ def _issue_or_find(*, resume: Resume, organization: Organization, slots: list[tu
     """A new relay contact on the first free slot of `slots`, else the pair's existing one, else None."""
     fields = RelayContact._meta
     table = connection.ops.quote_name(fields.db_table)
-    candidates = ", ".join(["(%s, %s, %s)"] * len(slots))
     # The pair's row as the ORM would store it (a UUID is 32 hex digits on SQLite, a uuid on PostgreSQL).
     resume_id = fields.get_field("resume").get_db_prep_value(resume.pk, connection)
     created_at = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -91,33 +90,37 @@ def _issue_or_find(*, resume: Resume, organization: Organization, slots: list[tu
         LIMIT 1
         ON CONFLICT DO NOTHING
     """  # noqa: S608 (names from the model's meta; every value is a parameter)
-    params = [
-        *(value for position, (number, extension) in enumerate(slots) for value in (number, extension, position)),
-        resume_id,
-        organization.pk,
-        _new_alias(),
-        created_at,
-    ]
+    params = [resume_id, organization.pk, _new_alias(), created_at]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             columns = [field.column for field in fields.concrete_fields]
             returned = ", ".join(columns)
+            # The candidates as two arrays: the same statement text and four more values whatever their
+            # number, so that it is prepared once per connection (DB_PREPARE_THRESHOLD).
+            numbers, extensions = [number for number, _ in slots], [extension for _, extension in slots]
             cursor.execute(
                 f"""
-                WITH candidate (number, extension, position) AS (VALUES {candidates}),
+                WITH candidate (number, extension, position) AS (
+                    SELECT * FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY
+                ),
                 issued AS ({insert} RETURNING {returned})
                 SELECT {returned} FROM issued
                 UNION ALL
                 SELECT {returned} FROM {table} WHERE resume_id = %s AND organization_id = %s
                 """,  # noqa: S608
-                [*params, resume_id, organization.pk],
+                [numbers, extensions, *params, resume_id, organization.pk],
             )
             row = cursor.fetchone()
             if row is not None:
                 return RelayContact.from_db(connection.alias, [field.attname for field in fields.concrete_fields], row)
         else:
-            # SQLite has no INSERT inside WITH: insert, then read the pair's contact, new or not.
-            cursor.execute(f"WITH candidate (number, extension, position) AS (VALUES {candidates}) {insert}", params)
+            # SQLite has no arrays and no INSERT inside WITH: the candidates as VALUES, then read the pair's contact.
+            candidates = ", ".join(["(%s, %s, %s)"] * len(slots))
+            positions = [value for position, slot in enumerate(slots) for value in (*slot, position)]
+            cursor.execute(
+                f"WITH candidate (number, extension, position) AS (VALUES {candidates}) {insert}",
+                [*positions, *params],
+            )
     # PostgreSQL gets here when a parallel issue for the pair committed while this INSERT waited for it.
     return RelayContact.objects.filter(resume=resume, organization=organization).first()
 
