@@ -440,6 +440,9 @@ class CpuMeter:
 
     Read from /proc before and after each kind's turn, so that a request's cost is counted where it is
     spent: on a machine this small the client, the server and the database share the same two cores.
+    A process that exits during a turn takes its count with it (a gunicorn worker recycled after
+    max_requests, and its PostgreSQL backend): the split by process is a floor, the machine's busy
+    time (from /proc/stat, every process and the kernel) is the figure to compare.
     """
 
     GROUPS = ("gunicorn", "postgres", "redis", "client", "other")
@@ -742,7 +745,10 @@ def main() -> None:
     print("\nPostgreSQL backends waiting on a lock (sampled every 20 ms):")
     for kind in KINDS:
         print(f"  {kind:<8} {sampler.shares(kind)}")
-    print("\nCPU per request, ms, by process (all cores; the client is this script's threads):")
+    print(
+        "\nCPU per request, ms, by process (a floor: a recycled worker's count is lost; the client is this"
+        " script's threads), and the whole machine's busy time per request:"
+    )
     for kind in KINDS:
         print(f"  {kind:<8} {cpu.per_request(kind, len(tally.latencies[kind]))}")
     print(
