@@ -7,6 +7,9 @@ production, instead of delivering it in-process as the test settings' eager Cele
 delivery is a worker's work, not the request's.
 """
 
+import itertools
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -73,8 +76,11 @@ def test_a_free_re_reveal_takes_at_most_8_statements(seat, job, django_capture_o
 def test_with_persistent_connections_the_policy_statement_is_prepared_once_per_session(
     seat, job, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """Production keeps sessions (CONN_MAX_AGE): the policy statement is PREPAREd once, then one EXECUTE per reveal."""
+    """Production keeps sessions (CONN_MAX_AGE): without psycopg's own preparing (DB_PREPARE_THRESHOLD 0) the policy
+    statement is PREPAREd once by CompiledQuery, then one EXECUTE per reveal."""
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
     client = client_for(seat.user)
     first, second = ResumeFactory(), ResumeFactory()
 
@@ -86,3 +92,37 @@ def test_with_persistent_connections_the_policy_statement_is_prepared_once_per_s
     assert [sql.split(" ", 1)[0] for sql in statements].count("EXECUTE") == 1, listed(statements)
     assert not any(sql.startswith("PREPARE") for sql in statements), listed(statements)
     assert len(statements) <= STATEMENTS_PER_REVEAL, listed(statements)
+
+
+def test_where_psycopg_prepares_every_statement_of_a_reveal_is_prepared_after_two_reveals(
+    seat, job, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The default (DB_PREPARE_THRESHOLD 2, persistent sessions): from the third reveal on a connection, PostgreSQL
+    plans none of the reveal's statements again."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == 2
+    client = client_for(seat.user)
+    for resume in ResumeFactory.create_batch(2):
+        reveal_counting_statements(client, resume, job, django_capture_on_commit_callbacks)
+    resume, sent = ResumeFactory(), []
+
+    def record(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response, statements = reveal_counting_statements(client, resume, job, django_capture_on_commit_callbacks)
+
+    assert response.json()["charged"] is True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        prepared = {statement for (statement,) in cursor.fetchall()}
+    assert len(sent) == len(statements), listed(statements)
+    assert [sql for sql in map(as_prepared, sent) if sql not in prepared] == [], listed(statements)
+
+
+def as_prepared(sql: str) -> str:
+    """The statement as psycopg prepares it: %s placeholders numbered $1, $2, ..., %% a single %."""
+    numbers = itertools.count(1)
+    return re.sub("%[s%]", lambda mark: f"${next(numbers)}" if mark.group() == "%s" else "%", sql)
