@@ -33,7 +33,7 @@ from config.errors import DomainError
 from employers import quota
 from employers.models import Application, JobPosting, JobStatus, Organization, Seat
 from outbox.registry import handler as outbox_handler
-from outbox.services import enqueue
+from outbox.services import enqueue_after_rows
 
 from .. import access, errors, notifications
 from ..models import (
@@ -244,7 +244,7 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
         if taking is not None:
             quota.give_back_taking(taking)
         raise
-    reveal = Reveal.objects.create(
+    reveal = Reveal(
         resume=resume,
         resume_ref=resume.pk,
         organization=organization,
@@ -254,10 +254,15 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
         kind=RevealKind.DIRECT if direct else RevealKind.RELAY,
         charged=charged,
     )
-    # A charged reveal is news; a free one after a recent charged reveal never is (that reveal is
-    # in its window); only an applicant's free reveal needs the look at the window.
-    if not recently_charged and reveal_is_news(reveal=reveal):
-        _tell_seeker(resume=resume, organization=organization, job=job)
+    if charged:
+        # A charged reveal is always news (notices.reveal_is_news): written with the notice and its e-mail.
+        _tell_seeker(resume=resume, organization=organization, job=job, reveal=reveal)
+    else:
+        reveal.save(force_insert=True)
+        # A free reveal after a recent charged reveal never is news (that reveal is in its window); only an
+        # applicant's free reveal needs the look at the window.
+        if not recently_charged and reveal_is_news(reveal=reveal):
+            _tell_seeker(resume=resume, organization=organization, job=job)
     # 9. the audit event, in this transaction and last (it holds the chain head until commit):
     # if it fails, nothing is revealed
     record_event(
@@ -538,17 +543,20 @@ def _contact(*, resume: Resume, relay: RelayContact | None) -> dict[str, str]:
 SEEKER_EMAIL = "reveal.seeker_email"
 
 
-def _tell_seeker(*, resume: Resume, organization: Organization, job: JobPosting) -> None:
+def _tell_seeker(*, resume: Resume, organization: Organization, job: JobPosting, reveal: Reveal | None = None) -> None:
     """The in-app notice in the reveal's transaction; the e-mail as an outbox message written with it.
 
-    The mail leaves after commit through the outbox (outbox.services.enqueue): nothing that happens
-    to it can turn the committed reveal into an error.
+    An unsaved `reveal` is written with them, in the same statement on PostgreSQL. The mail leaves after
+    commit through the outbox (outbox.services): nothing that happens to it can turn the committed reveal
+    into an error.
     """
     notice = notifications.build_notification(
         user_id=resume.seeker_id, kind=notifications.REVEAL, organization=organization.legal_name, job=job.title
     )
-    notice.save()
-    enqueue(kind=SEEKER_EMAIL, payload={"seeker_id": str(resume.seeker_id), "notification_id": notice.pk})
+    rows = (notice,) if reveal is None else (reveal, notice)
+    enqueue_after_rows(
+        *rows, kind=SEEKER_EMAIL, payload={"seeker_id": str(resume.seeker_id)}, last_row_id_as="notification_id"
+    )
 
 
 @outbox_handler(SEEKER_EMAIL)

@@ -40,3 +40,14 @@ SLOW_SECONDS = 0.5
 def send_slowly(*, text: str) -> None:
     time.sleep(SLOW_SECONDS)
     send_mail("outbox slow note", text, None, [OPERATOR_MAILBOX])
+
+
+NOTICE_MAIL = "tests.outbox.notice_mail"
+
+
+@handler(NOTICE_MAIL)
+def mail_a_notice(*, subject: str, notification_id: int) -> None:
+    """Reads the row written with the message (outbox.services.enqueue_after_rows) by its id."""
+    from resumes.models import Notification
+
+    send_mail(subject, Notification.objects.get(pk=notification_id).message, None, [OPERATOR_MAILBOX])

@@ -8,12 +8,15 @@ import pytest
 import time_machine
 from celery.exceptions import Retry
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from outbox import registry, services
 from outbox.models import OutboxMessage
 from outbox.tasks import deliver_outbox_message, deliver_pending_outbox, prune_delivered_outbox
+from resumes.models import Notification
+from tests.employers.factories import SeekerFactory
 from tests.outbox import kinds
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +235,92 @@ def test_a_sweep_starts_no_delivery_past_its_time_budget(settings, mailoutbox, d
 
     settings.OUTBOX = {**settings.OUTBOX, "sweep_seconds": 60}
     assert deliver_pending_outbox.delay().get() == 2
+
+
+# enqueue_after_rows: rows and the message that names the last of them, in one statement on PostgreSQL
+
+
+ROW_ID = "notification_id"
+
+
+def notices(user, *messages):
+    return [Notification(user=user, kind="reveal", message=message) for message in messages]
+
+
+def test_rows_written_with_a_message_get_their_ids_and_the_message_names_the_last_one(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    seeker = SeekerFactory()
+    first, second = notices(seeker, "first notice", "second notice")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        message = services.enqueue_after_rows(
+            first, second, kind=kinds.NOTICE_MAIL, payload={"subject": "news"}, last_row_id_as="notification_id"
+        )
+        assert mailoutbox == []
+
+    assert first.pk is not None and second.pk is not None and first.pk != second.pk
+    assert not first._state.adding and not second._state.adding
+    assert sorted(Notification.objects.values_list("pk", "message")) == [
+        (first.pk, "first notice"),
+        (second.pk, "second notice"),
+    ]
+    stored = OutboxMessage.objects.get()
+    assert (stored.pk, stored.kind, stored.payload) == (
+        message.pk,
+        kinds.NOTICE_MAIL,
+        {"subject": "news", "notification_id": second.pk},
+    )
+    assert message.payload == stored.payload
+    assert (stored.attempts, stored.delivered_at, stored.dead_at, stored.last_error) == (0, None, None, "")
+    assert len(callbacks) == 1
+
+    callbacks[0]()  # the hand-over after commit: tests deliver in-process
+
+    assert [(sent.subject, sent.body) for sent in mailoutbox] == [("news", "second notice")]
+    assert OutboxMessage.objects.get().delivered_at is not None
+
+
+def test_a_payload_that_does_not_fit_its_handler_or_holds_an_address_writes_no_row():
+    seeker = SeekerFactory()
+
+    with pytest.raises(TypeError):
+        services.enqueue_after_rows(
+            *notices(seeker, "x"), kind=kinds.NOTICE_MAIL, payload={}, last_row_id_as="notification_id"
+        )
+    with pytest.raises(services.ContactDataInPayload):
+        services.enqueue_after_rows(
+            *notices(seeker, "x"),
+            kind=kinds.NOTICE_MAIL,
+            payload={"subject": "to seeker@example.test"},
+            last_row_id_as="notification_id",
+        )
+
+    assert not Notification.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_rows_and_message_written_together_roll_back_together(mailoutbox, django_capture_on_commit_callbacks):
+    seeker = SeekerFactory()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        services.enqueue_after_rows(
+            *notices(seeker, "never"), kind=kinds.NOTICE_MAIL, payload={"subject": "s"}, last_row_id_as=ROW_ID
+        )
+        raise RuntimeError("the caller's transaction fails")
+
+    assert not Notification.objects.exists()
+    assert not OutboxMessage.objects.exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_rows_and_the_message_are_one_statement():
+    seeker = SeekerFactory()
+    rows = notices(seeker, "one", "two", "three")
+
+    with CaptureQueriesContext(connection) as captured:
+        services.enqueue_after_rows(*rows, kind=kinds.NOTICE_MAIL, payload={"subject": "s"}, last_row_id_as=ROW_ID)
+
+    assert len(captured.captured_queries) == 1
+    assert Notification.objects.count() == 3
+    assert OutboxMessage.objects.get().payload["notification_id"] == rows[-1].pk
