@@ -206,3 +206,12 @@ def test_a_job_id_given_as_digits_is_the_job():
 
     assert result.reveal.job_id == job.pk
     assert AuditEvent.objects.get(action="reveal.granted").job_id == job.pk
+
+
+def test_the_largest_bigint_is_a_job_id_like_any_other():
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    job = JobPostingFactory(organization=seat.organization, id=2**63 - 1)
+
+    result = reveal_contact(recruiter=seat.user, resume=ResumeFactory(), job=job.pk)
+
+    assert result.reveal.job_id == 2**63 - 1
