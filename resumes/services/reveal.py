@@ -128,7 +128,7 @@ def reveal_contact(
     """
     context = _Context(
         recruiter=recruiter,
-        resume_id=str(getattr(resume, "pk", resume)),
+        resume_id=_resume_id(getattr(resume, "pk", resume)),
         job_id=_job_id(getattr(job, "pk", job)),
         ip=ip,
         user_agent=user_agent,
@@ -149,6 +149,18 @@ def reveal_contact(
             refusal = decision.refusal
         _audit_denial(context, refusal)
     raise refusal
+
+
+def _resume_id(resume) -> str:
+    """The id as the audit log names the resume: one canonical form for every spelling of a UUID, else as sent.
+
+    `{…}`, `urn:uuid:…` or undashed forms reach the same resume; refusals of it must not scatter over
+    several target ids in the log the detectors read.
+    """
+    try:
+        return str(uuid.UUID(str(resume)))
+    except ValueError:
+        return str(resume)
 
 
 # A job's id is a bigint: anything else names no job (refused as job_invalid), instead of failing the statement.

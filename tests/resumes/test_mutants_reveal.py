@@ -215,3 +215,20 @@ def test_the_largest_bigint_is_a_job_id_like_any_other():
     result = reveal_contact(recruiter=seat.user, resume=ResumeFactory(), job=job.pk)
 
     assert result.reveal.job_id == 2**63 - 1
+
+
+@pytest.mark.parametrize("spelling", ["{%s}", "urn:uuid:%s", "%s-undashed", "%s-upper"])
+def test_a_refusal_names_the_resume_by_its_canonical_id_however_the_uuid_was_spelled(spelling):
+    # A harvester's refusals must not scatter over several target ids in the log the detectors read.
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    resume = ResumeFactory(visibility=Visibility.HIDDEN)
+    canonical = str(resume.pk)
+    sent = {
+        "%s-undashed": canonical.replace("-", ""),
+        "%s-upper": canonical.upper(),
+    }.get(spelling, spelling % canonical)
+
+    with pytest.raises(DomainError):
+        reveal_contact(recruiter=seat.user, resume=sent, job=JobPostingFactory(organization=seat.organization).pk)
+
+    assert AuditEvent.objects.get(action="reveal.denied").target_id == canonical
