@@ -55,6 +55,7 @@ def connection_options(
     connect_timeout_s: int,
     timeouts: Mapping[str, int] | None,
     prepare_threshold: int | None = None,
+    tcp_user_timeout_ms: int = 0,
 ) -> dict[str, Any]:
     """OPTIONS of a PostgreSQL entry of DATABASES: the connect timeout and the session bounds, then DATABASE_URL's own.
 
@@ -62,9 +63,24 @@ def connection_options(
     parameter). `timeouts` None sends no session parameters (behind PgBouncer, see production.py).
     `prepare_threshold` N binds parameters on the server and prepares a statement once a connection
     has run it N times (psycopg's prepared statements); None binds on the client and never prepares.
+    `tcp_user_timeout_ms` bounds how long the client waits for the server to acknowledge what it
+    sent, and TCP keepalives probe an idle connection: a database host that vanished from the
+    network (no reset, no answer) ends the wait with an error instead of hanging the worker, where
+    the server-side bounds cannot help. 0 leaves the kernel's defaults.
     """
     prepared = {"server_side_binding": True, "prepare_threshold": prepare_threshold} if prepare_threshold else {}
-    options = {"connect_timeout": connect_timeout_s, **prepared, **url_options}
+    network = (
+        {
+            "tcp_user_timeout": tcp_user_timeout_ms,
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+        }
+        if tcp_user_timeout_ms
+        else {}
+    )
+    options = {"connect_timeout": connect_timeout_s, **network, **prepared, **url_options}
     ours = " ".join(f"-c {name}={value}" for name, value in (timeouts or {}).items())
     combined = " ".join(part for part in (ours, url_options.get("options", "")) if part)
     if combined:
@@ -80,6 +96,7 @@ def database_options(conf: Any, *, profile: str | None = None) -> dict[str, Any]
         connect_timeout_s=conf.DB_CONNECT_TIMEOUT_S,
         timeouts=timeouts if conf.DB_SEND_SESSION_TIMEOUTS else None,
         prepare_threshold=conf.DB_PREPARE_THRESHOLD,
+        tcp_user_timeout_ms=conf.DB_TCP_USER_TIMEOUT_MS,
     )
 
 

@@ -74,6 +74,12 @@ DB_BATCH_IDLE_IN_TRANSACTION_TIMEOUT_MS = env.int("DB_BATCH_IDLE_IN_TRANSACTION_
 # The session bounds travel in the connection's startup packet (libpq's `options`); production.py
 # turns this off behind PgBouncer in transaction mode, where they are set on the database role instead.
 DB_SEND_SESSION_TIMEOUTS = True
+# Milliseconds the client waits for the database host to acknowledge what it sent (libpq's
+# tcp_user_timeout, with TCP keepalives on idle connections): a host gone from the network, which
+# no server-side bound can end, fails the request with a 503 instead of holding the worker until
+# gunicorn kills it. Above DB_STATEMENT_TIMEOUT_MS, so that a slow statement ends by its own bound.
+# 0 leaves the kernel's defaults (minutes).
+DB_TCP_USER_TIMEOUT_MS = env.int("DB_TCP_USER_TIMEOUT_MS", default=15_000)
 # PostgreSQL plans a statement every time it is sent, unless it is prepared: once a connection
 # has run a statement this many times, it prepares it and PostgreSQL plans it no more (psycopg
 # binds the values on the server then; config/db.py). Planning is a large share of the short statements of a request

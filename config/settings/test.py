@@ -49,6 +49,7 @@ DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=60_000)
 DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=30_000)
 DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = env.int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=0)
 AUDIT_CHAIN_LOCK_TIMEOUT_MS = env.int("AUDIT_CHAIN_LOCK_TIMEOUT_MS", default=20_000)
+DB_TCP_USER_TIMEOUT_MS = env.int("DB_TCP_USER_TIMEOUT_MS", default=90_000)
 if DATABASES["default"]["ENGINE"] == POSTGRESQL_ENGINE:  # noqa: F405
     DATABASES["default"]["OPTIONS"] = database_options(sys.modules[__name__])  # noqa: F405
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -44,6 +45,23 @@ def test_the_suites_connections_carry_the_configured_bounds(settings):
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
 
 
+@pytest.mark.django_db
+def test_the_connections_socket_gives_up_on_a_silent_database_host(settings):
+    """TCP_USER_TIMEOUT and keepalives on the socket itself: a host gone from the network ends the wait."""
+    with connection.cursor():
+        session = connection.connection
+    probe = socket.socket(fileno=os.dup(session.pgconn.socket))
+    try:
+        user_timeout = probe.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT)
+        keepalive = probe.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
+        idle = probe.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE)
+    finally:
+        probe.close()
+
+    assert settings.DB_TCP_USER_TIMEOUT_MS > settings.DB_STATEMENT_TIMEOUT_MS
+    assert (user_timeout, keepalive, idle) == (settings.DB_TCP_USER_TIMEOUT_MS, 1, 30)
+
+
 # A fresh interpreter under production settings, connected to the test database, reports what
 # its connection got: the defaults an operator gets, and what the environment changes.
 REPORT_BOUNDS = """
@@ -56,6 +74,7 @@ with connection.cursor() as cursor:
 print(json.dumps({{
     "bounds": {{name: int(value) for name, value in bounds.items()}},
     "connect_timeout": connection.connection.info.get_parameters().get("connect_timeout"),
+    "tcp_user_timeout": connection.connection.info.get_parameters().get("tcp_user_timeout"),
     "health_checks": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"],
     "max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
 }}))
@@ -92,6 +111,7 @@ def test_production_defaults_are_well_under_the_worker_timeout():
         "idle_in_transaction_session_timeout": 15_000,
     }
     assert report["connect_timeout"] == "5"
+    assert report["tcp_user_timeout"] == "15000"
     assert report["health_checks"] is True
     assert report["max_age"] == 60
     # gunicorn's worker timeout (deploy/gunicorn.conf.py) is 30 s.
@@ -105,6 +125,7 @@ def test_the_environment_sets_each_bound():
         DB_STATEMENT_TIMEOUT_MS="1234",
         DB_LOCK_TIMEOUT_MS="567",
         DB_IDLE_IN_TRANSACTION_TIMEOUT_MS="8910",
+        DB_TCP_USER_TIMEOUT_MS="7000",
     )
 
     assert report["bounds"] == {
@@ -113,6 +134,7 @@ def test_the_environment_sets_each_bound():
         "idle_in_transaction_session_timeout": 8910,
     }
     assert report["connect_timeout"] == "3"
+    assert report["tcp_user_timeout"] == "7000"
 
 
 BATCH_BOUNDS = {"statement_timeout": 0, "lock_timeout": 5_000, "idle_in_transaction_session_timeout": 300_000}

@@ -130,7 +130,10 @@ def test_behind_pgbouncer_no_session_options_are_sent():
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[('connect_timeout', 5)]"
+    assert result.stdout.strip() == (
+        "[('connect_timeout', 5), ('keepalives', 1), ('keepalives_count', 3), ('keepalives_idle', 30),"
+        " ('keepalives_interval', 5), ('tcp_user_timeout', 15000)]"
+    )
 
 
 def test_an_unknown_timeout_profile_fails_fast():
