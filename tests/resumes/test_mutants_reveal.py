@@ -179,3 +179,23 @@ def test_a_refused_reveal_of_a_resume_id_with_a_nul_byte_is_audited_with_the_nul
 
     assert response.status_code == 404
     assert AuditEvent.objects.get(action="reveal.denied").target_id == "a\N{REPLACEMENT CHARACTER}b"
+
+
+def test_a_second_organisations_reveal_gets_a_relay_contact_of_its_own_not_the_first_ones():
+    # The relay contact routes the seeker's replies to one organisation: handing the first one's line to a
+    # second organisation would send its messages under the first one's name, and the first one's revocation
+    # would refuse the second.
+    resume = ResumeFactory()
+    first = RelayContactFactory(resume=resume, organization=VerifiedOrganizationFactory())
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    relay = Reveal.objects.get().relay_contact
+    assert (relay.resume_id, relay.organization_id) == (resume.id, organization.pk)
+    assert relay != first
+    contact = response.json()["contact"]
+    assert (contact["email"], contact["phone"]) == (relay.email_alias, f"{relay.phone_number},{relay.phone_extension}")
