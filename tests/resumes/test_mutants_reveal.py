@@ -199,3 +199,20 @@ def test_a_second_organisations_reveal_gets_a_relay_contact_of_its_own_not_the_f
     assert relay != first
     contact = response.json()["contact"]
     assert (contact["email"], contact["phone"]) == (relay.email_alias, f"{relay.phone_number},{relay.phone_extension}")
+
+
+def test_an_applied_only_resume_is_revealed_to_the_organisation_the_seeker_applied_to():
+    # The refusal of an applied-only resume without an application is tested (api/test_reveal.py); its grant was
+    # not: the policy statement judging availability for no organisation refused every applicant.
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(visibility=Visibility.APPLIED_ONLY)
+    ApplicationFactory(job=job, seeker=resume.seeker)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    reveal = Reveal.objects.get()
+    assert (reveal.resume_id, reveal.organization_id, reveal.charged) == (resume.id, organization.pk, False)
+    assert AuditEvent.objects.get(action="reveal.granted").target_id == str(resume.id)
