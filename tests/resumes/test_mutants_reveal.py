@@ -216,3 +216,40 @@ def test_an_applied_only_resume_is_revealed_to_the_organisation_the_seeker_appli
     reveal = Reveal.objects.get()
     assert (reveal.resume_id, reveal.organization_id, reveal.charged) == (resume.id, organization.pk, False)
     assert AuditEvent.objects.get(action="reveal.granted").target_id == str(resume.id)
+
+
+def test_a_seeker_who_applied_elsewhere_is_charged_for_not_revealed_free_as_an_applicant():
+    # Free only for an application to the job cited: not this seeker's application to another organisation's
+    # job, nor another seeker's application to this job.
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory()
+    ApplicationFactory(job=JobPostingFactory(organization=VerifiedOrganizationFactory()), seeker=resume.seeker)
+    ApplicationFactory(job=job)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    assert Reveal.objects.get(resume=resume).charged is True
+    assert QuotaCounter.objects.filter(used=1).count() == 3
+
+
+def test_a_seeker_who_wants_direct_contact_after_applying_gets_a_relay_to_an_organisation_not_applied_to():
+    # Direct contact follows the seeker's application to this organisation: not one to another organisation,
+    # nor another seeker's application here.
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(relay_preference=RelayPreference.DIRECT_WHEN_APPROVED)
+    ApplicationFactory(job=JobPostingFactory(organization=VerifiedOrganizationFactory()), seeker=resume.seeker)
+    ApplicationFactory(job=job)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    relay = RelayContact.objects.get(resume=resume)
+    assert Reveal.objects.get(resume=resume).kind == RevealKind.RELAY
+    contact = response.json()["contact"]
+    assert (contact["kind"], contact["email"]) == (RevealKind.RELAY, relay.email_alias)
+    assert contact["email"] != resume.decrypt_contact_details().email
