@@ -253,3 +253,22 @@ def test_a_seeker_who_wants_direct_contact_after_applying_gets_a_relay_to_an_org
     contact = response.json()["contact"]
     assert (contact["kind"], contact["email"]) == (RevealKind.RELAY, relay.email_alias)
     assert contact["email"] != resume.decrypt_contact_details().email
+
+
+def test_an_on_request_resume_needs_its_seekers_approval_of_this_organisation_not_another_approval():
+    # Consent is per seeker and organisation: another seeker's approval of this organisation, or this seeker's
+    # approval of another organisation, must not open this resume.
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(visibility=Visibility.ON_REQUEST)
+    ContactRequestFactory(job=job, requested_by=seat.user, status=ContactRequestStatus.APPROVED)
+    ContactRequestFactory(resume=resume, status=ContactRequestStatus.APPROVED)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 202
+    assert "contact" not in response.json()
+    assert not Reveal.objects.exists()
+    request = ContactRequest.objects.get(resume=resume, organization=organization)
+    assert request.status == ContactRequestStatus.PENDING
