@@ -14,6 +14,7 @@ from employers.models import QuotaCounter
 from resumes.models import (
     ContactRequest,
     ContactRequestStatus,
+    DirectContactGrant,
     Notification,
     RelayContact,
     RelayPreference,
@@ -272,3 +273,25 @@ def test_an_on_request_resume_needs_its_seekers_approval_of_this_organisation_no
     assert not Reveal.objects.exists()
     request = ContactRequest.objects.get(resume=resume, organization=organization)
     assert request.status == ContactRequestStatus.PENDING
+
+
+def test_a_direct_contact_grant_is_this_seekers_for_this_organisation_not_another_grant():
+    # The real phone and email go only where this seeker allowed this organisation: another seeker's grant to
+    # this organisation, or this seeker's grant to another one, leaves the relay.
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(relay_preference=RelayPreference.DIRECT_WHEN_APPROVED)
+    DirectContactGrant.objects.create(
+        resume=ResumeFactory(relay_preference=RelayPreference.DIRECT_WHEN_APPROVED), organization=organization
+    )
+    DirectContactGrant.objects.create(resume=resume, organization=VerifiedOrganizationFactory())
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    assert Reveal.objects.get().kind == RevealKind.RELAY
+    relay = RelayContact.objects.get(resume=resume)
+    contact = response.json()["contact"]
+    assert (contact["kind"], contact["email"]) == (RevealKind.RELAY, relay.email_alias)
+    assert contact["email"] != resume.decrypt_contact_details().email
