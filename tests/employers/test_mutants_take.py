@@ -2,17 +2,21 @@
 
 The PostgreSQL statement has its own tests (test_quota_take.py); these pin what a caller gets back
 on the other path: whether it was charged, the usage the response shows, the limits it took from,
-and that a give-back returns exactly those units and no others.
+and that a give-back returns exactly those units and no others. The last test is PostgreSQL's: the
+race of test_quota_take.py on the first limit, which the statement's row order makes a case of its own.
 """
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 import time_machine
+from django.db import connections, transaction
 
 from employers import quota
 from employers.models import Organization, QuotaCounter
-from tests.employers.factories import RecruiterFactory, VerifiedOrganizationFactory
+from tests.employers.factories import RecruiterFactory, SeatFactory, VerifiedOrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +99,58 @@ def test_a_give_back_returns_exactly_the_units_that_taking_took():
     assert counters()[("recruiter_daily", mine, "2026-03-15")] == 0
     assert counters()[("org_daily", org, "2026-03-15")] == 0
     assert counters()[("org_monthly", org, "2026-03")] == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+@time_machine.travel(NOW, tick=False)
+def test_a_recruiters_day_created_full_while_the_statement_runs_is_named_and_the_others_given_back():
+    # The statement's first row is the recruiter's day: when it is the counter another transaction created full,
+    # that row has no taken id while the other two do. take() must still refuse naming it and give back the others.
+    organization = VerifiedOrganizationFactory(recruiter_daily_limit=2, org_daily_limit=10)
+    seat = SeatFactory(organization=organization)
+    limits = {limit.name: limit for limit in quota.limits_for(recruiter=seat.user, organization=organization)}
+    for name in ("org_daily", "org_monthly"):
+        QuotaCounter.objects.create(limit_name=name, subject=limits[name].subject, period=limits[name].period, used=0)
+    day = limits["recruiter_daily"]
+    inserted, commit = threading.Event(), threading.Event()
+    outcome = {}
+
+    def another_transaction_creates_the_day_full():
+        try:
+            with transaction.atomic():
+                QuotaCounter.objects.create(limit_name=day.name, subject=day.subject, period=day.period, used=2)
+                inserted.set()
+                commit.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    def take():
+        try:
+            with transaction.atomic():
+                try:
+                    outcome["taking"] = quota.take(recruiter=seat.user, organization=organization)
+                except quota.QuotaExhausted as refusal:
+                    outcome["refused"] = refusal.limit_name
+        except Exception as error:  # anything else is the answer under test, not a crash of the thread
+            outcome["error"] = repr(error)
+        finally:
+            connections.close_all()
+
+    creator = threading.Thread(target=another_transaction_creates_the_day_full)
+    creator.start()
+    assert inserted.wait(timeout=30)
+    taker = threading.Thread(target=take)
+    taker.start()
+    time.sleep(1)  # the take now waits on the uncommitted row of the recruiter's day
+    commit.set()
+    creator.join(timeout=30)
+    taker.join(timeout=30)
+
+    assert outcome == {"refused": "recruiter_daily"}
+    assert {c.limit_name: c.used for c in QuotaCounter.objects.all()} == {
+        "recruiter_daily": 2,
+        "org_daily": 0,
+        "org_monthly": 0,
+    }

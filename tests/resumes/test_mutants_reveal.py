@@ -14,6 +14,7 @@ from employers.models import QuotaCounter
 from resumes.models import (
     ContactRequest,
     ContactRequestStatus,
+    DirectContactGrant,
     Notification,
     RelayContact,
     RelayPreference,
@@ -232,3 +233,118 @@ def test_a_refusal_names_the_resume_by_its_canonical_id_however_the_uuid_was_spe
         reveal_contact(recruiter=seat.user, resume=sent, job=JobPostingFactory(organization=seat.organization).pk)
 
     assert AuditEvent.objects.get(action="reveal.denied").target_id == canonical
+
+
+def test_a_second_organisations_reveal_gets_a_relay_contact_of_its_own_not_the_first_ones():
+    # The relay contact routes the seeker's replies to one organisation: handing the first one's line to a
+    # second organisation would send its messages under the first one's name, and the first one's revocation
+    # would refuse the second.
+    resume = ResumeFactory()
+    first = RelayContactFactory(resume=resume, organization=VerifiedOrganizationFactory())
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    relay = Reveal.objects.get().relay_contact
+    assert (relay.resume_id, relay.organization_id) == (resume.id, organization.pk)
+    assert relay != first
+    contact = response.json()["contact"]
+    assert (contact["email"], contact["phone"]) == (relay.email_alias, f"{relay.phone_number},{relay.phone_extension}")
+
+
+def test_an_applied_only_resume_is_revealed_to_the_organisation_the_seeker_applied_to():
+    # The refusal of an applied-only resume without an application is tested (api/test_reveal.py); its grant was
+    # not: the policy statement judging availability for no organisation refused every applicant.
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(visibility=Visibility.APPLIED_ONLY)
+    ApplicationFactory(job=job, seeker=resume.seeker)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    reveal = Reveal.objects.get()
+    assert (reveal.resume_id, reveal.organization_id, reveal.charged) == (resume.id, organization.pk, False)
+    assert AuditEvent.objects.get(action="reveal.granted").target_id == str(resume.id)
+
+
+def test_a_seeker_who_applied_elsewhere_is_charged_for_not_revealed_free_as_an_applicant():
+    # Free only for an application to the job cited: not this seeker's application to another organisation's
+    # job, nor another seeker's application to this job.
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory()
+    ApplicationFactory(job=JobPostingFactory(organization=VerifiedOrganizationFactory()), seeker=resume.seeker)
+    ApplicationFactory(job=job)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    assert Reveal.objects.get(resume=resume).charged is True
+    assert QuotaCounter.objects.filter(used=1).count() == 3
+
+
+def test_a_seeker_who_wants_direct_contact_after_applying_gets_a_relay_to_an_organisation_not_applied_to():
+    # Direct contact follows the seeker's application to this organisation: not one to another organisation,
+    # nor another seeker's application here.
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(relay_preference=RelayPreference.DIRECT_WHEN_APPROVED)
+    ApplicationFactory(job=JobPostingFactory(organization=VerifiedOrganizationFactory()), seeker=resume.seeker)
+    ApplicationFactory(job=job)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    relay = RelayContact.objects.get(resume=resume)
+    assert Reveal.objects.get(resume=resume).kind == RevealKind.RELAY
+    contact = response.json()["contact"]
+    assert (contact["kind"], contact["email"]) == (RevealKind.RELAY, relay.email_alias)
+    assert contact["email"] != resume.decrypt_contact_details().email
+
+
+def test_an_on_request_resume_needs_its_seekers_approval_of_this_organisation_not_another_approval():
+    # Consent is per seeker and organisation: another seeker's approval of this organisation, or this seeker's
+    # approval of another organisation, must not open this resume.
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(visibility=Visibility.ON_REQUEST)
+    ContactRequestFactory(job=job, requested_by=seat.user, status=ContactRequestStatus.APPROVED)
+    ContactRequestFactory(resume=resume, status=ContactRequestStatus.APPROVED)
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 202
+    assert "contact" not in response.json()
+    assert not Reveal.objects.exists()
+    request = ContactRequest.objects.get(resume=resume, organization=organization)
+    assert request.status == ContactRequestStatus.PENDING
+
+
+def test_a_direct_contact_grant_is_this_seekers_for_this_organisation_not_another_grant():
+    # The real phone and email go only where this seeker allowed this organisation: another seeker's grant to
+    # this organisation, or this seeker's grant to another one, leaves the relay.
+    organization = VerifiedOrganizationFactory()
+    seat = SeatFactory(organization=organization)
+    job = JobPostingFactory(organization=organization)
+    resume = ResumeFactory(relay_preference=RelayPreference.DIRECT_WHEN_APPROVED)
+    DirectContactGrant.objects.create(
+        resume=ResumeFactory(relay_preference=RelayPreference.DIRECT_WHEN_APPROVED), organization=organization
+    )
+    DirectContactGrant.objects.create(resume=resume, organization=VerifiedOrganizationFactory())
+
+    response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
+
+    assert response.status_code == 200
+    assert Reveal.objects.get().kind == RevealKind.RELAY
+    relay = RelayContact.objects.get(resume=resume)
+    contact = response.json()["contact"]
+    assert (contact["kind"], contact["email"]) == (RevealKind.RELAY, relay.email_alias)
+    assert contact["email"] != resume.decrypt_contact_details().email
