@@ -32,6 +32,7 @@ from employers.models import Organization
 
 from .. import errors
 from ..access import get_verified_seat, resumes_visible_to, searchable_resumes_for
+from ..masked_text import kept_card
 from ..models import (
     SEARCHABLE_VISIBILITIES,
     BlockedOrganization,
@@ -79,7 +80,7 @@ MASKED_EXPERIENCE_FIELDS = ("title", "industry", "start", "end")
 MASKED_EDUCATION_FIELDS = ("degree", "field", "start_year", "end_year")
 
 
-def _with_entries(resumes: QuerySet[Resume]) -> QuerySet[Resume]:
+def with_masked_entries(resumes: QuerySet[Resume]) -> QuerySet[Resume]:
     """The masked columns of `resumes`, with their experience and education entries.
 
     PostgreSQL reads the entries in the resumes' own statement, as arrays of JSON objects of
@@ -341,28 +342,63 @@ def _unfiltered_statements() -> UnfilteredRankedStatements:
 def masked_resumes_for_page(*, search: ResumeSearch, entries: list[ResumeSearchEntry]) -> list[Resume]:
     """The masked resumes of a page of `search.entries`, in the page's order, through resumes/access.py.
 
-    On PostgreSQL the statement is PAGE_STATEMENT, compiled once per process from the same
-    queryset (`_searchable_page`): building and compiling it per request cost about ten times
-    the ~1 ms PostgreSQL spends running it (BENCHMARKS.md, Masked search).
+    First the page's kept masked text (`_searchable_cards`: the resumes' unmasked columns and their
+    MaskedResumeText, redacted when written, resumes/masked_text.py); then, for the resumes whose
+    text has no current card (never stored, deleted by a change, made by other rules), their text
+    and entries to redact now (`_searchable_page`). Both statements apply resumes/access.py.
+
+    On PostgreSQL both are compiled once per process from those querysets (CARDS_STATEMENT,
+    PAGE_STATEMENT): building and compiling them per request cost about ten times the ~1 ms
+    PostgreSQL spends running them (BENCHMARKS.md, Masked search).
     """
     resume_ids = [entry.resume_id for entry in entries]
     if not resume_ids:
         return []
-    if connections[Resume.objects.db].vendor == "postgresql":
-        page = PAGE_STATEMENT.instances(organization=search.organization.pk, resume_ids=resume_ids)
+    compiled = connections[Resume.objects.db].vendor == "postgresql"
+    if compiled:
+        page = CARDS_STATEMENT.instances(organization=search.organization.pk, resume_ids=resume_ids)
     else:
-        page = _searchable_page(organization=search.organization, resume_ids=resume_ids)
+        page = _searchable_cards(organization=search.organization, resume_ids=resume_ids)
     found = {resume.pk: resume for resume in page}
+    uncarded = [resume_id for resume_id, resume in found.items() if kept_card(resume) is None]
+    if uncarded:
+        if compiled:
+            redacted_now = PAGE_STATEMENT.instances(organization=search.organization.pk, resume_ids=uncarded)
+        else:
+            redacted_now = _searchable_page(organization=search.organization, resume_ids=uncarded)
+        for resume_id in uncarded:
+            del found[resume_id]  # a resume the second statement no longer lists is not shown
+        found.update((resume.pk, resume) for resume in redacted_now)
     return [found[resume_id] for resume_id in resume_ids if resume_id in found]
+
+
+# What the masked view shows that is not free text: read from the resume row with its kept card.
+CARD_RESUME_FIELDS = ("id", "category", "years_experience", "updated_at")
+
+
+def _searchable_cards(*, organization: Organization | int, resume_ids: list[uuid.UUID]) -> QuerySet[Resume]:
+    """The resumes among `resume_ids` that search may list to `organization`, with their kept masked text, if any.
+
+    The card's table is LEFT JOINed (a resume without a card is still listed, to be redacted now);
+    no free text of the resume row itself is read.
+    """
+    listed = searchable_resumes_for(organization=organization)
+    if connections[Resume.objects.db].vendor == "postgresql":
+        listed = listed.filter(_EqualsAny(F("pk"), Value(resume_ids, output_field=ArrayField(UUIDField()))))
+    else:
+        listed = listed.filter(pk__in=resume_ids)
+    return listed.only(*CARD_RESUME_FIELDS).annotate(
+        masked_card=F("masked_text__card"), masked_rules=F("masked_text__rules")
+    )
 
 
 def _searchable_page(*, organization: Organization | int, resume_ids: list[uuid.UUID]) -> QuerySet[Resume]:
     """The masked resumes among `resume_ids` that search may list to `organization` (resumes/access.py)."""
     if connections[Resume.objects.db].vendor != "postgresql":
-        return _with_entries(searchable_resumes_for(organization=organization).filter(pk__in=resume_ids))
+        return with_masked_entries(searchable_resumes_for(organization=organization).filter(pk__in=resume_ids))
     # = ANY(array): one parameter for the whole page, so one statement text for any page size.
     ids = Value(resume_ids, output_field=ArrayField(UUIDField()))
-    return _with_entries(searchable_resumes_for(organization=organization).filter(_EqualsAny(F("pk"), ids)))
+    return with_masked_entries(searchable_resumes_for(organization=organization).filter(_EqualsAny(F("pk"), ids)))
 
 
 class _EqualsAny(Func):
@@ -373,11 +409,9 @@ class _EqualsAny(Func):
     output_field = BooleanField()
 
 
-PAGE_STATEMENT = CompiledQuery(
-    _searchable_page,
-    organization=ORGANIZATION_SLOT,
-    resume_ids=Slot(ArrayField(UUIDField()), ([uuid.UUID(int=0x9A6E1)], [uuid.UUID(int=0x9A6E2)])),
-)
+PAGE_IDS_SLOT = Slot(ArrayField(UUIDField()), ([uuid.UUID(int=0x9A6E1)], [uuid.UUID(int=0x9A6E2)]))
+PAGE_STATEMENT = CompiledQuery(_searchable_page, organization=ORGANIZATION_SLOT, resume_ids=PAGE_IDS_SLOT)
+CARDS_STATEMENT = CompiledQuery(_searchable_cards, organization=ORGANIZATION_SLOT, resume_ids=PAGE_IDS_SLOT)
 
 
 def search_masked_resumes(*, user: User, filters: ResumeSearchFilters) -> QuerySet[Resume]:
@@ -385,8 +419,8 @@ def search_masked_resumes(*, user: User, filters: ResumeSearchFilters) -> QueryS
     search = start_resume_search(user=user, filters=filters)
     listed = searchable_resumes_for(organization=search.organization)
     if isinstance(search.entries, RankedCandidates):
-        return _with_entries(listed.filter(pk__in=search.entries.resume_ids()))
-    return _with_entries(listed.filter(pk__in=search.entries.values("resume_id")))
+        return with_masked_entries(listed.filter(pk__in=search.entries.resume_ids()))
+    return with_masked_entries(listed.filter(pk__in=search.entries.values("resume_id")))
 
 
 def get_masked_resume_for_recruiter(*, user: User, resume_id: str) -> Resume:
@@ -396,7 +430,7 @@ def get_masked_resume_for_recruiter(*, user: User, resume_id: str) -> Resume:
         resume_uuid = uuid.UUID(str(resume_id))
     except ValueError:
         raise errors.ResumeNotFound() from None
-    resume = _with_entries(resumes_visible_to(organization=organization).filter(pk=resume_uuid)).first()
+    resume = with_masked_entries(resumes_visible_to(organization=organization).filter(pk=resume_uuid)).first()
     if resume is None:
         raise errors.ResumeNotFound()
     return resume

@@ -3,6 +3,7 @@
 import pytest
 
 from resumes.access import searchable_resumes_for
+from resumes.masked_text import store_masked_text
 from resumes.models import Visibility
 from resumes.selectors import recruiters
 from tests.employers.factories import ApplicationFactory, JobPostingFactory, VerifiedOrganizationFactory
@@ -68,6 +69,49 @@ def test_the_compiled_page_gives_what_the_orm_gives_for_each_organisation_in_tur
     assert seen[first.pk] == {on_request.pk}
     assert seen[second.pk] == {public.pk}
     assert seen[third.pk] == {public.pk, on_request.pk}
+
+
+def test_the_compiled_page_of_kept_cards_gives_what_the_orm_gives_for_each_organisation_in_turn():
+    # given resumes each organisation sees differently, some with a kept masked text and some without
+    first, second = VerifiedOrganizationFactory(), VerifiedOrganizationFactory()
+    carded = ResumeFactory(visibility=Visibility.PUBLIC)
+    uncarded = ResumeFactory(visibility=Visibility.ON_REQUEST)
+    applied_only = ResumeFactory(visibility=Visibility.APPLIED_ONLY)
+    ApplicationFactory(job=JobPostingFactory(organization=second), seeker=applied_only.seeker)
+    store_masked_text([carded.pk, applied_only.pk])
+    BlockedOrganizationFactory(resume=uncarded, organization=first)
+    ids = [carded.pk, uncarded.pk, applied_only.pk]
+
+    def cards(resumes) -> list[tuple]:
+        return [
+            (
+                resume.pk,
+                resume.category,
+                resume.years_experience,
+                resume.updated_at,
+                resume.masked_card,
+                resume.masked_rules,
+                resume.get_deferred_fields(),
+            )
+            for resume in sorted(resumes, key=lambda resume: resume.pk)
+        ]
+
+    for organization in (first, second, first, second):
+        for page in (ids, ids[1:], list(reversed(ids))):
+            compiled = recruiters.CARDS_STATEMENT.instances(organization=organization.pk, resume_ids=page)
+            built = recruiters._searchable_cards(organization=organization, resume_ids=page)
+
+            # then each run gives exactly what the ORM builds, and no free text of the resume row
+            assert cards(compiled) == cards(built)
+            assert all(
+                {"headline", "summary", "skills", "city", "name_index"} <= r.get_deferred_fields() for r in compiled
+            )
+            assert {resume.pk for resume in compiled} <= set(
+                searchable_resumes_for(organization=organization).values_list("pk", flat=True)
+            )
+    listed = {r.pk: r.masked_card for r in recruiters.CARDS_STATEMENT.instances(organization=second.pk, resume_ids=ids)}
+    assert set(listed) == {carded.pk, uncarded.pk}  # applied_only is never listed by search
+    assert listed[carded.pk]["headline"] == carded.headline and listed[uncarded.pk] is None
 
 
 def test_the_compiled_ranked_search_gives_what_the_orm_gives_for_each_organisation_in_turn(settings):
