@@ -129,7 +129,25 @@ def start_resume_search(*, user: User, filters: ResumeSearchFilters) -> ResumeSe
         # The commonest shape, q alone: its statements compiled once (UnfilteredRankedStatements).
         ranked = RankedCandidates.unfiltered(organization=organization, query_text=" ".join(query_tokens))
         return ResumeSearch(organization=organization, entries=ranked, ranked=True)
-    entries = listed_search_entries(organization=organization)
+    if query_tokens and not filters.skills and connections[ResumeSearchEntry.objects.db].vendor == "postgresql":
+        # q with city, category or years: the statements of this shape of filters, compiled once.
+        ranked = RankedCandidates.filtered(
+            organization=organization, query_text=" ".join(query_tokens), filters=filters
+        )
+        return ResumeSearch(organization=organization, entries=ranked, ranked=True)
+    entries = _filtered_entries(listed_search_entries(organization=organization), filters)
+    if query_tokens and connections[entries.db].vendor == "postgresql":
+        ranked = RankedCandidates.of(entries=entries, query_text=" ".join(query_tokens))
+        return ResumeSearch(organization=organization, entries=ranked, ranked=True)
+    if query_tokens:
+        entries = _matching_tokens(entries, query_tokens)
+    return ResumeSearch(organization=organization, entries=entries.only("resume_id", "updated_at"), ranked=False)
+
+
+def _filtered_entries(
+    entries: QuerySet[ResumeSearchEntry], filters: ResumeSearchFilters
+) -> QuerySet[ResumeSearchEntry]:
+    """`entries` narrowed by the filters other than `q` (those given)."""
     if filters.city:
         entries = entries.filter(city__iexact=filters.city.strip())
     if filters.category:
@@ -140,12 +158,7 @@ def start_resume_search(*, user: User, filters: ResumeSearchFilters) -> ResumeSe
         entries = entries.filter(years_experience__gte=filters.min_years)
     if filters.max_years is not None:
         entries = entries.filter(years_experience__lte=filters.max_years)
-    if query_tokens and connections[entries.db].vendor == "postgresql":
-        ranked = RankedCandidates.of(entries=entries, query_text=" ".join(query_tokens))
-        return ResumeSearch(organization=organization, entries=ranked, ranked=True)
-    if query_tokens:
-        entries = _matching_tokens(entries, query_tokens)
-    return ResumeSearch(organization=organization, entries=entries.only("resume_id", "updated_at"), ranked=False)
+    return entries
 
 
 def listed_search_entries(*, organization: Organization) -> QuerySet[ResumeSearchEntry]:
@@ -226,6 +239,25 @@ class RankedCandidates:
         statements = _unfiltered_statements()
         window = statements.window.bind(organization=organization.pk).sql_with_params()
         rare = statements.rare.bind(organization=organization.pk, query_text=query_text).sql_with_params()
+        return cls(db=ResumeSearchEntry.objects.db, query_text=query_text, window=window, rare=rare)
+
+    @classmethod
+    def filtered(
+        cls, *, organization: Organization, query_text: str, filters: ResumeSearchFilters
+    ) -> "RankedCandidates":
+        """`of(entries=_filtered_entries(listed_search_entries(...), filters), ...)` from statements compiled once.
+
+        One pair of statements per shape (which of city, category, min_years and max_years are given),
+        compiled from the same querysets; not for skills (their LIKE pattern is a transformed value).
+        """
+        if filters.skills:
+            raise ValueError("a skills filter is not compiled")
+        values = {name: getattr(filters, name) for name in FILTER_SLOTS if getattr(filters, name) not in ("", None)}
+        if "city" in values:
+            values["city"] = values["city"].strip()
+        statements = _filtered_statements(frozenset(values))
+        window = statements.window.bind(organization=organization.pk, **values).sql_with_params()
+        rare = statements.rare.bind(organization=organization.pk, query_text=query_text, **values).sql_with_params()
         return cls(db=ResumeSearchEntry.objects.db, query_text=query_text, window=window, rare=rare)
 
     def __init__(self, *, db: str, query_text: str, window: tuple[str, list], rare: tuple[str, list]):
@@ -333,6 +365,47 @@ def _unfiltered_statements() -> UnfilteredRankedStatements:
                     ),
                     organization=ORGANIZATION_SLOT,
                     query_text=Slot(TextField(), ("sentinel query one", "sentinel query two")),
+                ),
+            ),
+        )
+    return statements
+
+
+# The filters RankedCandidates.filtered compiles, each a slot: two sentinels of its field's type (years within
+# smallint: Django answers a comparison with an out-of-range integer without SQL, and the statement would differ).
+FILTER_SLOTS = {
+    "city": Slot(ResumeSearchEntry._meta.get_field("city"), ("sentinel city one", "sentinel city two")),
+    "category": Slot(ResumeSearchEntry._meta.get_field("category"), ("sentinel category 1", "sentinel category 2")),
+    "min_years": Slot(ResumeSearchEntry._meta.get_field("years_experience"), (30_001, 30_002)),
+    "max_years": Slot(ResumeSearchEntry._meta.get_field("years_experience"), (30_003, 30_004)),
+}
+_filtered_by_shape: dict[tuple, UnfilteredRankedStatements] = {}
+
+
+def _filtered_statements(shape: frozenset[str]) -> UnfilteredRankedStatements:
+    key = (tuple(sorted(shape)), settings.SEARCH_RECENT_WINDOW, settings.SEARCH_RANKED_CANDIDATES)
+    statements = _filtered_by_shape.get(key)
+    if statements is None:
+        slots = {name: FILTER_SLOTS[name] for name in sorted(shape)}
+
+        def entries(organization, **values):
+            return _filtered_entries(listed_search_entries(organization=organization), ResumeSearchFilters(**values))
+
+        statements = _filtered_by_shape.setdefault(
+            key,
+            UnfilteredRankedStatements(
+                window=CompiledQuery(
+                    lambda *, organization, **values: _recent_window(entries(organization, **values)),
+                    organization=ORGANIZATION_SLOT,
+                    **slots,
+                ),
+                rare=CompiledQuery(
+                    lambda *, organization, query_text, **values: _rare_matches(
+                        entries(organization, **values), query_text=query_text
+                    ),
+                    organization=ORGANIZATION_SLOT,
+                    query_text=Slot(TextField(), ("sentinel query one", "sentinel query two")),
+                    **slots,
                 ),
             ),
         )

@@ -144,3 +144,58 @@ def test_the_compiled_ranked_search_gives_what_the_orm_gives_for_each_organisati
         hidden = resumes[4] if organization == first else resumes[3]
         assert hidden.pk not in {entry.resume_id for entry in page}
         assert len(page) == (1 if query_text == "designer" else 3)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"city": "Beijing"},
+        {"city": "  beijing "},
+        {"category": "data_science"},
+        {"min_years": 3},
+        {"max_years": 4},
+        {"city": "Beijing", "min_years": 3},
+        {"city": "Beijing", "category": "software_engineering", "min_years": 2, "max_years": 6},
+    ],
+)
+def test_the_compiled_filtered_search_gives_what_the_orm_gives_for_each_organisation_in_turn(settings, filters):
+    # given matches spread over cities, categories and years, and a block for each organisation
+    settings.SEARCH_RANKED_CANDIDATES = 50
+    first, second = VerifiedOrganizationFactory(), VerifiedOrganizationFactory()
+    resumes = [
+        ResumeFactory(
+            headline=f"Data engineer {n}",
+            city=("Beijing", "Shanghai")[n % 2],
+            category=("software_engineering", "data_science")[n % 3 == 0],
+            years_experience=n,
+        )
+        for n in range(8)
+    ]
+    BlockedOrganizationFactory(resume=resumes[2], organization=first)
+    BlockedOrganizationFactory(resume=resumes[4], organization=second)
+    ordering = ("-rank", "-updated_at", "-resume_id")
+
+    # when the compiled statements of this shape run for one organisation after another, with other values
+    for organization, query_text, window in [
+        (first, "engineer", 20_000),
+        (second, "engineer", 20_000),
+        (first, "data engineer", 3),
+        (second, "designer", 20_000),
+    ]:
+        settings.SEARCH_RECENT_WINDOW = window
+        given = recruiters.ResumeSearchFilters(q=query_text, **filters)
+        compiled = recruiters.RankedCandidates.filtered(organization=organization, query_text=query_text, filters=given)
+        built = recruiters.RankedCandidates.of(
+            entries=recruiters._filtered_entries(recruiters.listed_search_entries(organization=organization), given),
+            query_text=query_text,
+        )
+
+        # then the pages are the ORM's (a block hides its resume)
+        page = compiled.keyset_page(ordering, after=None, limit=20)
+        assert page == built.keyset_page(ordering, after=None, limit=20)
+        hidden = resumes[2] if organization == first else resumes[4]
+        assert hidden.pk not in {entry.resume_id for entry in page}
+        if query_text == "designer":
+            assert page == []
+        elif window > 3:
+            assert page  # every shape here matches some of these resumes
