@@ -126,7 +126,7 @@ def start_resume_search(*, user: User, filters: ResumeSearchFilters) -> ResumeSe
     query_tokens = tokens(filters.q)[:MAX_QUERY_TOKENS]
     unfiltered = filters == ResumeSearchFilters(q=filters.q)
     if query_tokens and unfiltered and connections[ResumeSearchEntry.objects.db].vendor == "postgresql":
-        # The commonest shape, q alone: its statements compiled once (UnfilteredRankedStatements).
+        # The commonest shape, q alone: its statements compiled once (_unfiltered_statements).
         ranked = RankedCandidates.unfiltered(organization=organization, query_text=" ".join(query_tokens))
         return ResumeSearch(organization=organization, entries=ranked, ranked=True)
     if query_tokens and not filters.skills and connections[ResumeSearchEntry.objects.db].vendor == "postgresql":
@@ -336,25 +336,25 @@ def _rare_matches(entries: QuerySet[ResumeSearchEntry], *, query_text: str) -> Q
 
 
 @dataclass(frozen=True)
-class UnfilteredRankedStatements:
-    """RankedCandidates' two subqueries for a search by `q` alone, compiled once per process and settings."""
+class RankedStatements:
+    """RankedCandidates' two subqueries for one shape of search (`q` alone, or `q` with some filters), compiled once."""
 
     window: CompiledQuery
     rare: CompiledQuery
 
 
 ORGANIZATION_SLOT = Slot(Organization._meta.pk, (1_999_000_001, 1_999_000_002))
-_unfiltered_by_settings: dict[tuple[int, int], UnfilteredRankedStatements] = {}
+_unfiltered_by_settings: dict[tuple[int, int], RankedStatements] = {}
 
 
-def _unfiltered_statements() -> UnfilteredRankedStatements:
+def _unfiltered_statements() -> RankedStatements:
     # The window and the candidate limit are written into the SQL (LIMIT n): one compilation per pair.
     key = (settings.SEARCH_RECENT_WINDOW, settings.SEARCH_RANKED_CANDIDATES)
     statements = _unfiltered_by_settings.get(key)
     if statements is None:
         statements = _unfiltered_by_settings.setdefault(
             key,
-            UnfilteredRankedStatements(
+            RankedStatements(
                 window=CompiledQuery(
                     lambda *, organization: _recent_window(listed_search_entries(organization=organization)),
                     organization=ORGANIZATION_SLOT,
@@ -379,10 +379,10 @@ FILTER_SLOTS = {
     "min_years": Slot(ResumeSearchEntry._meta.get_field("years_experience"), (30_001, 30_002)),
     "max_years": Slot(ResumeSearchEntry._meta.get_field("years_experience"), (30_003, 30_004)),
 }
-_filtered_by_shape: dict[tuple, UnfilteredRankedStatements] = {}
+_filtered_by_shape: dict[tuple, RankedStatements] = {}
 
 
-def _filtered_statements(shape: frozenset[str]) -> UnfilteredRankedStatements:
+def _filtered_statements(shape: frozenset[str]) -> RankedStatements:
     key = (tuple(sorted(shape)), settings.SEARCH_RECENT_WINDOW, settings.SEARCH_RANKED_CANDIDATES)
     statements = _filtered_by_shape.get(key)
     if statements is None:
@@ -393,7 +393,7 @@ def _filtered_statements(shape: frozenset[str]) -> UnfilteredRankedStatements:
 
         statements = _filtered_by_shape.setdefault(
             key,
-            UnfilteredRankedStatements(
+            RankedStatements(
                 window=CompiledQuery(
                     lambda *, organization, **values: _recent_window(entries(organization, **values)),
                     organization=ORGANIZATION_SLOT,
