@@ -15,6 +15,7 @@ then filled by one INSERT ... SELECT and indexed, as migration 0012 does.
 
 import argparse
 import base64
+import contextlib
 import importlib
 import json
 import os
@@ -126,6 +127,11 @@ def main() -> None:
         "--profile", type=int, default=0, metavar="N", help="also cProfile N in-process searches per kind"
     )
     parser.add_argument("--show-sql", action="store_true", help="list the statements of one search of each kind")
+    parser.add_argument(
+        "--compare-live",
+        action="store_true",
+        help="time every query also with no kept masked text current (redacted live), in turn",
+    )
     args = parser.parse_args()
     if args.quick:
         args.resumes, args.queries = 20_000, 30
@@ -261,6 +267,22 @@ def load(count: int) -> None:
         cursor.execute("RESET statement_timeout")
     elapsed = time.perf_counter() - started
     print(f"loaded {count} resumes in {elapsed:.0f} s ({count / elapsed:.0f}/s)")
+    if _keeps_masked_text():
+        # The free text search shows, redacted once (resumes/masked_text.py): the real backfill, resume by resume.
+        from django.core.management import call_command
+
+        started = time.perf_counter()
+        call_command("rebuild_masked_text")
+        elapsed = time.perf_counter() - started
+        print(f"masked text kept in {elapsed:.0f} s ({count / elapsed:.0f}/s)")
+
+
+def _keeps_masked_text() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('resumes_maskedresumetext') IS NOT NULL")
+        return cursor.fetchone()[0]
 
 
 def _drop_gin(raw) -> None:
@@ -298,28 +320,45 @@ def measure(args) -> None:
         )
         size, width = cursor.fetchone()
     print(f"database: {settings.DATABASES['default']['NAME']}, resumes: {total}, resume table {size}, row {width} B")
+    if _keeps_masked_text():
+        from resumes.masked_text import RULES
+        from resumes.models import MaskedResumeText
+
+        current = MaskedResumeText.objects.filter(rules=RULES).count()
+        # A resume without a current card is redacted on every search: `manage.py rebuild_masked_text` makes them.
+        print(f"kept masked text of the current rules ({RULES}): {current} of {total} resumes")
     print(f"load average at the start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     print("request: the whole API call; database: all its statements' time; search SQL: the search's own statements")
     wanted = [part for part in args.kinds.split(",") if part]
     kinds = {label: params for label, params in KINDS.items() if not wanted or any(w in label for w in wanted)}
+    # --compare-live: every query twice in turn, with the kept masked text and with none of it current
+    # (the cards' rules no longer match, as after a change of the redaction), so the ratio comes from one run.
+    modes = ("kept masked text", "redacted live") if args.compare_live else ("",)
     for label, params in kinds.items():
-        timings, database, search_sql, counts = [], [], [], []
+        timings, database, search_sql, counts = ({mode: [] for mode in modes} for _ in range(4))
         for attempt in range(args.queries + 3):
-            with CaptureQueriesContext(connection) as queries:
-                begun = time.perf_counter()
-                response = client.get("/api/v1/resumes", params)
-                elapsed = time.perf_counter() - begun
-            assert response.status_code == 200, response.content
-            if attempt >= 3:  # the first three warm the caches
-                timings.append(elapsed)
-                database.append(sum(float(query["time"]) for query in queries.captured_queries))
-                # What grows with the data: the search's own statements, not the token or the activity row.
-                search_sql.append(sum(float(query["time"]) for query in queries.captured_queries if _searching(query)))
-                counts.append(len(queries))
-        found = len(response.json()["results"])
-        print(summary(f"{label} request", timings) + f"  statements={max(counts)}  page={found}")
-        print(summary(f"{label} database", database))
-        print(summary(f"{label} search SQL", search_sql))
+            for mode in modes:
+                with _redaction(mode), CaptureQueriesContext(connection) as queries:
+                    begun = time.perf_counter()
+                    response = client.get("/api/v1/resumes", params)
+                    elapsed = time.perf_counter() - begun
+                assert response.status_code == 200, response.content
+                if attempt >= 3:  # the first three warm the caches
+                    timings[mode].append(elapsed)
+                    database[mode].append(sum(float(query["time"]) for query in queries.captured_queries))
+                    # What grows with the data: the search's own statements, not the token or the activity row.
+                    search_sql[mode].append(
+                        sum(float(query["time"]) for query in queries.captured_queries if _searching(query))
+                    )
+                    counts[mode].append(len(queries))
+        results = response.json()["results"]
+        kept = _kept_cards([item["id"] for item in results])
+        for mode in modes:
+            name = f"{label} [{mode}]" if mode else label
+            print(summary(f"{name} request", timings[mode]) + f"  statements={max(counts[mode])}  page={len(results)}")
+            print(summary(f"{name} database", database[mode]))
+            print(summary(f"{name} search SQL", search_sql[mode]))
+        print(f"{label}: the page's resumes with a current kept masked text: {kept}/{len(results)}")
         if args.show_sql:
             for query in queries.captured_queries:
                 print(f"    {float(query['time']) * 1000:7.2f} ms  {query['sql'][:150]}")
@@ -335,6 +374,30 @@ def measure(args) -> None:
             {"q": "engineer", "city": "Beijing", "min_years": 3},
         ):
             explain(client, params)
+
+
+@contextlib.contextmanager
+def _redaction(mode: str):
+    """Search as it runs ("" or kept), or with no kept masked text current (every card made by other rules)."""
+    if mode != "redacted live":
+        yield
+        return
+    from resumes import masked_text
+
+    rules, masked_text.RULES = masked_text.RULES, "bench: none kept"
+    try:
+        yield
+    finally:
+        masked_text.RULES = rules
+
+
+def _kept_cards(resume_ids: list[str]) -> int | str:
+    if not _keeps_masked_text():
+        return "no table"
+    from resumes.masked_text import RULES
+    from resumes.models import MaskedResumeText
+
+    return MaskedResumeText.objects.filter(resume_id__in=resume_ids, rules=RULES).count()
 
 
 def _searching(query: dict) -> bool:

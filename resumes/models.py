@@ -220,6 +220,33 @@ class ResumeSearchEntry(models.Model):
         return f"search entry of resume {str(self.resume_id)[:8]}"
 
 
+class MaskedResumeText(models.Model):
+    """A resume's free text as the masked view shows it: redacted once, when it is written, not on every search.
+
+    `card` holds the masked view's free-text fields (headline, summary, skills, city and the
+    entries' shown fields) with contact details and the seeker's name already replaced
+    (resumes/masked_text.py); `rules` is the fingerprint of the redaction code that made it.
+    Database triggers (migration 0014) delete the row whenever what it was made from changes: the
+    resume's free text or name index (the seeker's name), or any of its experience or education
+    entries. A missing row, or one made by other rules, is never shown: search redacts the
+    resume's current text instead. So the row can only be absent or current, never stale.
+    """
+
+    resume = models.OneToOneField(
+        Resume,
+        primary_key=True,
+        related_name="masked_text",
+        # The database deletes the row with its resume (ON DELETE CASCADE, migration 0014).
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
+    rules = models.CharField(max_length=16)
+    card = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"masked text of resume {str(self.resume_id)[:8]}"
+
+
 class ExperienceEntry(models.Model):
     resume = models.ForeignKey(Resume, on_delete=models.CASCADE, related_name="experience_entries")
     title = models.CharField(max_length=200)

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from ..contact_text import redact, redact_items
+from ..masked_text import kept_card
 from ..models import EducationEntry, ExperienceEntry, Resume
 from ..selectors.recruiters import MASKED_EDUCATION_FIELDS, MASKED_EXPERIENCE_FIELDS
 
@@ -58,6 +59,26 @@ class MaskedResumeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, resume: Resume) -> dict:
+        card = kept_card(resume)
+        if card is None:
+            return self.redacted(resume)
+        # The free text as redacted when it was written (resumes/masked_text.py): current, or not read at all.
+        fields = self.fields
+        return {
+            "id": fields["id"].to_representation(resume.pk),
+            "headline": card["headline"],
+            "summary": card["summary"],
+            "skills": card["skills"],
+            "city": card["city"],
+            "category": resume.category,
+            "years_experience": resume.years_experience,
+            "experience": card["experience"],
+            "education": card["education"],
+            "updated_at": fields["updated_at"].to_representation(resume.updated_at),
+        }
+
+    def redacted(self, resume: Resume) -> dict:
+        """The masked resume from its stored text, redacted now (and what resumes/masked_text.py keeps of it)."""
         # The editor refuses contact details; this catches what is stored anyway (older rows, other paths).
         data = super().to_representation(resume)
         name_index = resume.name_index or ()

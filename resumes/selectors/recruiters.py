@@ -32,6 +32,7 @@ from employers.models import Organization
 
 from .. import errors
 from ..access import get_verified_seat, resumes_visible_to, searchable_resumes_for
+from ..masked_text import kept_card
 from ..models import (
     SEARCHABLE_VISIBILITIES,
     BlockedOrganization,
@@ -79,7 +80,7 @@ MASKED_EXPERIENCE_FIELDS = ("title", "industry", "start", "end")
 MASKED_EDUCATION_FIELDS = ("degree", "field", "start_year", "end_year")
 
 
-def _with_entries(resumes: QuerySet[Resume]) -> QuerySet[Resume]:
+def with_masked_entries(resumes: QuerySet[Resume]) -> QuerySet[Resume]:
     """The masked columns of `resumes`, with their experience and education entries.
 
     PostgreSQL reads the entries in the resumes' own statement, as arrays of JSON objects of
@@ -125,10 +126,28 @@ def start_resume_search(*, user: User, filters: ResumeSearchFilters) -> ResumeSe
     query_tokens = tokens(filters.q)[:MAX_QUERY_TOKENS]
     unfiltered = filters == ResumeSearchFilters(q=filters.q)
     if query_tokens and unfiltered and connections[ResumeSearchEntry.objects.db].vendor == "postgresql":
-        # The commonest shape, q alone: its statements compiled once (UnfilteredRankedStatements).
+        # The commonest shape, q alone: its statements compiled once (_unfiltered_statements).
         ranked = RankedCandidates.unfiltered(organization=organization, query_text=" ".join(query_tokens))
         return ResumeSearch(organization=organization, entries=ranked, ranked=True)
-    entries = listed_search_entries(organization=organization)
+    if query_tokens and not filters.skills and connections[ResumeSearchEntry.objects.db].vendor == "postgresql":
+        # q with city, category or years: the statements of this shape of filters, compiled once.
+        ranked = RankedCandidates.filtered(
+            organization=organization, query_text=" ".join(query_tokens), filters=filters
+        )
+        return ResumeSearch(organization=organization, entries=ranked, ranked=True)
+    entries = _filtered_entries(listed_search_entries(organization=organization), filters)
+    if query_tokens and connections[entries.db].vendor == "postgresql":
+        ranked = RankedCandidates.of(entries=entries, query_text=" ".join(query_tokens))
+        return ResumeSearch(organization=organization, entries=ranked, ranked=True)
+    if query_tokens:
+        entries = _matching_tokens(entries, query_tokens)
+    return ResumeSearch(organization=organization, entries=entries.only("resume_id", "updated_at"), ranked=False)
+
+
+def _filtered_entries(
+    entries: QuerySet[ResumeSearchEntry], filters: ResumeSearchFilters
+) -> QuerySet[ResumeSearchEntry]:
+    """`entries` narrowed by the filters other than `q` (those given)."""
     if filters.city:
         entries = entries.filter(city__iexact=filters.city.strip())
     if filters.category:
@@ -139,12 +158,7 @@ def start_resume_search(*, user: User, filters: ResumeSearchFilters) -> ResumeSe
         entries = entries.filter(years_experience__gte=filters.min_years)
     if filters.max_years is not None:
         entries = entries.filter(years_experience__lte=filters.max_years)
-    if query_tokens and connections[entries.db].vendor == "postgresql":
-        ranked = RankedCandidates.of(entries=entries, query_text=" ".join(query_tokens))
-        return ResumeSearch(organization=organization, entries=ranked, ranked=True)
-    if query_tokens:
-        entries = _matching_tokens(entries, query_tokens)
-    return ResumeSearch(organization=organization, entries=entries.only("resume_id", "updated_at"), ranked=False)
+    return entries
 
 
 def listed_search_entries(*, organization: Organization) -> QuerySet[ResumeSearchEntry]:
@@ -227,6 +241,25 @@ class RankedCandidates:
         rare = statements.rare.bind(organization=organization.pk, query_text=query_text).sql_with_params()
         return cls(db=ResumeSearchEntry.objects.db, query_text=query_text, window=window, rare=rare)
 
+    @classmethod
+    def filtered(
+        cls, *, organization: Organization, query_text: str, filters: ResumeSearchFilters
+    ) -> "RankedCandidates":
+        """`of(entries=_filtered_entries(listed_search_entries(...), filters), ...)` from statements compiled once.
+
+        One pair of statements per shape (which of city, category, min_years and max_years are given),
+        compiled from the same querysets; not for skills (their LIKE pattern is a transformed value).
+        """
+        if filters.skills:
+            raise ValueError("a skills filter is not compiled")
+        values = {name: getattr(filters, name) for name in FILTER_SLOTS if getattr(filters, name) not in ("", None)}
+        if "city" in values:
+            values["city"] = values["city"].strip()
+        statements = _filtered_statements(frozenset(values))
+        window = statements.window.bind(organization=organization.pk, **values).sql_with_params()
+        rare = statements.rare.bind(organization=organization.pk, query_text=query_text, **values).sql_with_params()
+        return cls(db=ResumeSearchEntry.objects.db, query_text=query_text, window=window, rare=rare)
+
     def __init__(self, *, db: str, query_text: str, window: tuple[str, list], rare: tuple[str, list]):
         """`window` and `rare`: the SQL and parameters of `_recent_window` and `_rare_matches` of the same entries."""
         self.db = db
@@ -303,25 +336,25 @@ def _rare_matches(entries: QuerySet[ResumeSearchEntry], *, query_text: str) -> Q
 
 
 @dataclass(frozen=True)
-class UnfilteredRankedStatements:
-    """RankedCandidates' two subqueries for a search by `q` alone, compiled once per process and settings."""
+class RankedStatements:
+    """RankedCandidates' two subqueries for one shape of search (`q` alone, or `q` with some filters), compiled once."""
 
     window: CompiledQuery
     rare: CompiledQuery
 
 
 ORGANIZATION_SLOT = Slot(Organization._meta.pk, (1_999_000_001, 1_999_000_002))
-_unfiltered_by_settings: dict[tuple[int, int], UnfilteredRankedStatements] = {}
+_unfiltered_by_settings: dict[tuple[int, int], RankedStatements] = {}
 
 
-def _unfiltered_statements() -> UnfilteredRankedStatements:
+def _unfiltered_statements() -> RankedStatements:
     # The window and the candidate limit are written into the SQL (LIMIT n): one compilation per pair.
     key = (settings.SEARCH_RECENT_WINDOW, settings.SEARCH_RANKED_CANDIDATES)
     statements = _unfiltered_by_settings.get(key)
     if statements is None:
         statements = _unfiltered_by_settings.setdefault(
             key,
-            UnfilteredRankedStatements(
+            RankedStatements(
                 window=CompiledQuery(
                     lambda *, organization: _recent_window(listed_search_entries(organization=organization)),
                     organization=ORGANIZATION_SLOT,
@@ -338,31 +371,107 @@ def _unfiltered_statements() -> UnfilteredRankedStatements:
     return statements
 
 
+# The filters RankedCandidates.filtered compiles, each a slot: two sentinels of its field's type (years within
+# smallint: Django answers a comparison with an out-of-range integer without SQL, and the statement would differ).
+FILTER_SLOTS = {
+    "city": Slot(ResumeSearchEntry._meta.get_field("city"), ("sentinel city one", "sentinel city two")),
+    "category": Slot(ResumeSearchEntry._meta.get_field("category"), ("sentinel category 1", "sentinel category 2")),
+    "min_years": Slot(ResumeSearchEntry._meta.get_field("years_experience"), (30_001, 30_002)),
+    "max_years": Slot(ResumeSearchEntry._meta.get_field("years_experience"), (30_003, 30_004)),
+}
+_filtered_by_shape: dict[tuple, RankedStatements] = {}
+
+
+def _filtered_statements(shape: frozenset[str]) -> RankedStatements:
+    key = (tuple(sorted(shape)), settings.SEARCH_RECENT_WINDOW, settings.SEARCH_RANKED_CANDIDATES)
+    statements = _filtered_by_shape.get(key)
+    if statements is None:
+        slots = {name: FILTER_SLOTS[name] for name in sorted(shape)}
+
+        def entries(organization, **values):
+            return _filtered_entries(listed_search_entries(organization=organization), ResumeSearchFilters(**values))
+
+        statements = _filtered_by_shape.setdefault(
+            key,
+            RankedStatements(
+                window=CompiledQuery(
+                    lambda *, organization, **values: _recent_window(entries(organization, **values)),
+                    organization=ORGANIZATION_SLOT,
+                    **slots,
+                ),
+                rare=CompiledQuery(
+                    lambda *, organization, query_text, **values: _rare_matches(
+                        entries(organization, **values), query_text=query_text
+                    ),
+                    organization=ORGANIZATION_SLOT,
+                    query_text=Slot(TextField(), ("sentinel query one", "sentinel query two")),
+                    **slots,
+                ),
+            ),
+        )
+    return statements
+
+
 def masked_resumes_for_page(*, search: ResumeSearch, entries: list[ResumeSearchEntry]) -> list[Resume]:
     """The masked resumes of a page of `search.entries`, in the page's order, through resumes/access.py.
 
-    On PostgreSQL the statement is PAGE_STATEMENT, compiled once per process from the same
-    queryset (`_searchable_page`): building and compiling it per request cost about ten times
-    the ~1 ms PostgreSQL spends running it (BENCHMARKS.md, Masked search).
+    First the page's kept masked text (`_searchable_cards`: the resumes' unmasked columns and their
+    MaskedResumeText, redacted when written, resumes/masked_text.py); then, for the resumes whose
+    text has no current card (never stored, deleted by a change, made by other rules), their text
+    and entries to redact now (`_searchable_page`). Both statements apply resumes/access.py.
+
+    On PostgreSQL both are compiled once per process from those querysets (CARDS_STATEMENT,
+    PAGE_STATEMENT): building and compiling them per request cost about ten times the ~1 ms
+    PostgreSQL spends running them (BENCHMARKS.md, Masked search).
     """
     resume_ids = [entry.resume_id for entry in entries]
     if not resume_ids:
         return []
-    if connections[Resume.objects.db].vendor == "postgresql":
-        page = PAGE_STATEMENT.instances(organization=search.organization.pk, resume_ids=resume_ids)
+    compiled = connections[Resume.objects.db].vendor == "postgresql"
+    if compiled:
+        page = CARDS_STATEMENT.instances(organization=search.organization.pk, resume_ids=resume_ids)
     else:
-        page = _searchable_page(organization=search.organization, resume_ids=resume_ids)
+        page = _searchable_cards(organization=search.organization, resume_ids=resume_ids)
     found = {resume.pk: resume for resume in page}
+    uncarded = [resume_id for resume_id, resume in found.items() if kept_card(resume) is None]
+    if uncarded:
+        if compiled:
+            redacted_now = PAGE_STATEMENT.instances(organization=search.organization.pk, resume_ids=uncarded)
+        else:
+            redacted_now = _searchable_page(organization=search.organization, resume_ids=uncarded)
+        for resume_id in uncarded:
+            del found[resume_id]  # a resume the second statement no longer lists is not shown
+        found.update((resume.pk, resume) for resume in redacted_now)
     return [found[resume_id] for resume_id in resume_ids if resume_id in found]
+
+
+# What the masked view shows that is not free text: read from the resume row with its kept card.
+CARD_RESUME_FIELDS = ("id", "category", "years_experience", "updated_at")
+
+
+def _searchable_cards(*, organization: Organization | int, resume_ids: list[uuid.UUID]) -> QuerySet[Resume]:
+    """The resumes among `resume_ids` that search may list to `organization`, with their kept masked text, if any.
+
+    The card's table is LEFT JOINed (a resume without a card is still listed, to be redacted now);
+    no free text of the resume row itself is read.
+    """
+    listed = searchable_resumes_for(organization=organization)
+    if connections[Resume.objects.db].vendor == "postgresql":
+        listed = listed.filter(_EqualsAny(F("pk"), Value(resume_ids, output_field=ArrayField(UUIDField()))))
+    else:
+        listed = listed.filter(pk__in=resume_ids)
+    return listed.only(*CARD_RESUME_FIELDS).annotate(
+        masked_card=F("masked_text__card"), masked_rules=F("masked_text__rules")
+    )
 
 
 def _searchable_page(*, organization: Organization | int, resume_ids: list[uuid.UUID]) -> QuerySet[Resume]:
     """The masked resumes among `resume_ids` that search may list to `organization` (resumes/access.py)."""
     if connections[Resume.objects.db].vendor != "postgresql":
-        return _with_entries(searchable_resumes_for(organization=organization).filter(pk__in=resume_ids))
+        return with_masked_entries(searchable_resumes_for(organization=organization).filter(pk__in=resume_ids))
     # = ANY(array): one parameter for the whole page, so one statement text for any page size.
     ids = Value(resume_ids, output_field=ArrayField(UUIDField()))
-    return _with_entries(searchable_resumes_for(organization=organization).filter(_EqualsAny(F("pk"), ids)))
+    return with_masked_entries(searchable_resumes_for(organization=organization).filter(_EqualsAny(F("pk"), ids)))
 
 
 class _EqualsAny(Func):
@@ -373,11 +482,9 @@ class _EqualsAny(Func):
     output_field = BooleanField()
 
 
-PAGE_STATEMENT = CompiledQuery(
-    _searchable_page,
-    organization=ORGANIZATION_SLOT,
-    resume_ids=Slot(ArrayField(UUIDField()), ([uuid.UUID(int=0x9A6E1)], [uuid.UUID(int=0x9A6E2)])),
-)
+PAGE_IDS_SLOT = Slot(ArrayField(UUIDField()), ([uuid.UUID(int=0x9A6E1)], [uuid.UUID(int=0x9A6E2)]))
+PAGE_STATEMENT = CompiledQuery(_searchable_page, organization=ORGANIZATION_SLOT, resume_ids=PAGE_IDS_SLOT)
+CARDS_STATEMENT = CompiledQuery(_searchable_cards, organization=ORGANIZATION_SLOT, resume_ids=PAGE_IDS_SLOT)
 
 
 def search_masked_resumes(*, user: User, filters: ResumeSearchFilters) -> QuerySet[Resume]:
@@ -385,8 +492,8 @@ def search_masked_resumes(*, user: User, filters: ResumeSearchFilters) -> QueryS
     search = start_resume_search(user=user, filters=filters)
     listed = searchable_resumes_for(organization=search.organization)
     if isinstance(search.entries, RankedCandidates):
-        return _with_entries(listed.filter(pk__in=search.entries.resume_ids()))
-    return _with_entries(listed.filter(pk__in=search.entries.values("resume_id")))
+        return with_masked_entries(listed.filter(pk__in=search.entries.resume_ids()))
+    return with_masked_entries(listed.filter(pk__in=search.entries.values("resume_id")))
 
 
 def get_masked_resume_for_recruiter(*, user: User, resume_id: str) -> Resume:
@@ -396,7 +503,7 @@ def get_masked_resume_for_recruiter(*, user: User, resume_id: str) -> Resume:
         resume_uuid = uuid.UUID(str(resume_id))
     except ValueError:
         raise errors.ResumeNotFound() from None
-    resume = _with_entries(resumes_visible_to(organization=organization).filter(pk=resume_uuid)).first()
+    resume = with_masked_entries(resumes_visible_to(organization=organization).filter(pk=resume_uuid)).first()
     if resume is None:
         raise errors.ResumeNotFound()
     return resume

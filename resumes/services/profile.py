@@ -12,6 +12,7 @@ from accounts import crypto
 from accounts.models import User
 
 from ..contact import InvalidPhoneNumber, normalise_phone
+from ..masked_text import store_masked_text
 from ..models import EducationEntry, ExperienceEntry, Resume
 from .ownership import own_resume, require_seeker
 
@@ -134,6 +135,8 @@ def save_resume(
         resume.refresh_keyed_hashes()
         resume.refresh_search_text()
         resume.save(update_fields=["name_index", "search_primary", "search_secondary", "skill_keys"])
+        # Search shows the free text redacted now, not on every page (resumes/masked_text.py).
+        store_masked_text([resume.pk])
     return resume
 
 
@@ -183,6 +186,8 @@ def update_contact_details(
         )
         resume.updated_at = timezone.now()
         resume.save()
+        # A new name: the text search shows is redacted again with it (the old card went with the change).
+        store_masked_text([resume.pk])
     return resume
 
 
