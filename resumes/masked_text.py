@@ -8,7 +8,8 @@ redacted then and kept in `MaskedResumeText.card`, exactly as the masked seriali
 Why a kept card can never show what the live redaction would hide:
 
 - It is made by the serializer's own redaction (`MaskedResumeSerializer.redacted`), from the
-  resume's current text and name index, read after the resume row is locked (`store_masked_text`).
+  resume's current text and name index, read after the resume row is locked
+  (`resumes.services.masked_text.store_masked_text`).
 - Triggers (migration 0014) delete it in the transaction of any change to what it is made from:
   the resume's headline, summary, skills, city or name index (the seeker's name: contact details,
   a new blind-index key, an erasure), or any insert, update or delete of its experience or
@@ -25,12 +26,9 @@ So a card is either current or absent; search redacts live where it is absent
 
 import hashlib
 import importlib.metadata
-from collections.abc import Iterable
 from pathlib import Path
 
-from django.db import transaction
-
-from .models import MaskedResumeText, Resume
+from .models import Resume
 
 # The masked view's fields that hold free text a seeker typed, and so are kept redacted in the card.
 CARD_FIELDS = ("headline", "summary", "skills", "city", "experience", "education")
@@ -57,38 +55,3 @@ def kept_card(resume: Resume) -> dict | None:
     if card is None or getattr(resume, "masked_rules", None) != RULES:
         return None
     return card
-
-
-def store_masked_text(resume_ids: Iterable, *, using: str = "default") -> int:
-    """Redact the resumes' free text now and keep it; returns how many cards were stored.
-
-    Each resume row is locked (FOR UPDATE) before its text is read, in this transaction: a
-    concurrent change to the resume or its entries then either commits first (and is what is
-    read) or waits for this transaction and deletes the card it stored (migration 0014's triggers).
-    """
-    from .api.serializers import MaskedResumeSerializer
-    from .selectors.recruiters import with_masked_entries
-
-    ids = sorted(set(resume_ids), key=str)
-    if not ids:
-        return 0
-    with transaction.atomic(using=using):
-        locked = list(
-            Resume.objects.using(using)
-            .select_for_update()
-            .filter(pk__in=ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        resumes = with_masked_entries(Resume.objects.using(using).filter(pk__in=locked))
-        serializer = MaskedResumeSerializer()
-        cards = []
-        for resume in resumes:
-            data = serializer.redacted(resume)
-            cards.append(
-                MaskedResumeText(resume_id=resume.pk, rules=RULES, card={key: data[key] for key in CARD_FIELDS})
-            )
-        MaskedResumeText.objects.using(using).bulk_create(
-            cards, update_conflicts=True, unique_fields=["resume"], update_fields=["rules", "card"]
-        )
-    return len(cards)

@@ -12,8 +12,8 @@ from accounts import crypto
 from accounts.models import User
 
 from ..contact import InvalidPhoneNumber, normalise_phone
-from ..masked_text import store_masked_text
 from ..models import EducationEntry, ExperienceEntry, Resume
+from .masked_text import store_masked_text
 from .ownership import own_resume, require_seeker
 
 SKILLS_MAX = 30

@@ -12,8 +12,8 @@ from accounts.models import User
 from accounts.services import set_user_active
 from resumes import selectors
 from resumes.access import searchable_resumes_for
-from resumes.masked_text import store_masked_text
 from resumes.models import Resume, ResumeSearchEntry, Visibility
+from resumes.services.masked_text import store_masked_text
 from tests.employers.conftest import client_for
 from tests.employers.factories import ApplicationFactory, JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
 from tests.factories import UserFactory

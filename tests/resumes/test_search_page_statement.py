@@ -3,9 +3,9 @@
 import pytest
 
 from resumes.access import searchable_resumes_for
-from resumes.masked_text import store_masked_text
 from resumes.models import Visibility
 from resumes.selectors import recruiters
+from resumes.services.masked_text import store_masked_text
 from tests.employers.factories import ApplicationFactory, JobPostingFactory, VerifiedOrganizationFactory
 from tests.resumes.factories import (
     BlockedOrganizationFactory,

@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 from tqdm import tqdm
 
-from resumes.masked_text import RULES, store_masked_text
+from resumes.masked_text import RULES
 from resumes.models import Resume
+from resumes.services.masked_text import store_masked_text
 
 BATCH_SIZE = 500
 

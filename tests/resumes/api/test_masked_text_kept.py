@@ -17,9 +17,10 @@ from django.db import connection, connections, transaction
 from resumes import services
 from resumes.api.serializers import MaskedResumeSerializer
 from resumes.contact_text import REDACTED
-from resumes.masked_text import CARD_FIELDS, RULES, store_masked_text
+from resumes.masked_text import CARD_FIELDS, RULES
 from resumes.models import EducationEntry, ExperienceEntry, MaskedResumeText, Resume
 from resumes.selectors.recruiters import with_masked_entries
+from resumes.services.masked_text import store_masked_text
 from tests.employers.factories import SeekerFactory
 from tests.resumes.factories import EducationEntryFactory, ExperienceEntryFactory, ResumeFactory
 from tests.resumes.planted import raw_rows
