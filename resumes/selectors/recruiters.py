@@ -124,13 +124,8 @@ def start_resume_search(*, user: User, filters: ResumeSearchFilters) -> ResumeSe
     """
     organization = get_verified_seat(user=user).organization
     query_tokens = tokens(filters.q)[:MAX_QUERY_TOKENS]
-    unfiltered = filters == ResumeSearchFilters(q=filters.q)
-    if query_tokens and unfiltered and connections[ResumeSearchEntry.objects.db].vendor == "postgresql":
-        # The commonest shape, q alone: its statements compiled once (_unfiltered_statements).
-        ranked = RankedCandidates.unfiltered(organization=organization, query_text=" ".join(query_tokens))
-        return ResumeSearch(organization=organization, entries=ranked, ranked=True)
     if query_tokens and not filters.skills and connections[ResumeSearchEntry.objects.db].vendor == "postgresql":
-        # q with city, category or years: the statements of this shape of filters, compiled once.
+        # q alone, or with city, category or years: the statements of this shape of filters, compiled once.
         ranked = RankedCandidates.filtered(
             organization=organization, query_text=" ".join(query_tokens), filters=filters
         )
@@ -234,20 +229,12 @@ class RankedCandidates:
         return cls(db=entries.db, query_text=query_text, window=window, rare=rare)
 
     @classmethod
-    def unfiltered(cls, *, organization: Organization, query_text: str) -> "RankedCandidates":
-        """`of(entries=listed_search_entries(organization=organization), ...)`, from statements compiled once."""
-        statements = _unfiltered_statements()
-        window = statements.window.bind(organization=organization.pk).sql_with_params()
-        rare = statements.rare.bind(organization=organization.pk, query_text=query_text).sql_with_params()
-        return cls(db=ResumeSearchEntry.objects.db, query_text=query_text, window=window, rare=rare)
-
-    @classmethod
     def filtered(
         cls, *, organization: Organization, query_text: str, filters: ResumeSearchFilters
     ) -> "RankedCandidates":
         """`of(entries=_filtered_entries(listed_search_entries(...), filters), ...)` from statements compiled once.
 
-        One pair of statements per shape (which of city, category, min_years and max_years are given),
+        One pair of statements per shape (which of city, category, min_years and max_years are given, if any),
         compiled from the same querysets; not for skills (their LIKE pattern is a transformed value).
         """
         if filters.skills:
@@ -344,31 +331,6 @@ class RankedStatements:
 
 
 ORGANIZATION_SLOT = Slot(Organization._meta.pk, (1_999_000_001, 1_999_000_002))
-_unfiltered_by_settings: dict[tuple[int, int], RankedStatements] = {}
-
-
-def _unfiltered_statements() -> RankedStatements:
-    # The window and the candidate limit are written into the SQL (LIMIT n): one compilation per pair.
-    key = (settings.SEARCH_RECENT_WINDOW, settings.SEARCH_RANKED_CANDIDATES)
-    statements = _unfiltered_by_settings.get(key)
-    if statements is None:
-        statements = _unfiltered_by_settings.setdefault(
-            key,
-            RankedStatements(
-                window=CompiledQuery(
-                    lambda *, organization: _recent_window(listed_search_entries(organization=organization)),
-                    organization=ORGANIZATION_SLOT,
-                ),
-                rare=CompiledQuery(
-                    lambda *, organization, query_text: _rare_matches(
-                        listed_search_entries(organization=organization), query_text=query_text
-                    ),
-                    organization=ORGANIZATION_SLOT,
-                    query_text=Slot(TextField(), ("sentinel query one", "sentinel query two")),
-                ),
-            ),
-        )
-    return statements
 
 
 # The filters RankedCandidates.filtered compiles, each a slot: two sentinels of its field's type (years within

@@ -132,7 +132,9 @@ def test_the_compiled_ranked_search_gives_what_the_orm_gives_for_each_organisati
         (first, "engineer", 20_000),
     ]:
         settings.SEARCH_RECENT_WINDOW = window
-        compiled = recruiters.RankedCandidates.unfiltered(organization=organization, query_text=query_text)
+        compiled = recruiters.RankedCandidates.filtered(
+            organization=organization, query_text=query_text, filters=recruiters.ResumeSearchFilters(q=query_text)
+        )
         built = recruiters.RankedCandidates.of(
             entries=recruiters.listed_search_entries(organization=organization), query_text=query_text
         )
