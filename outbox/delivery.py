@@ -60,6 +60,27 @@ def deliver_message(*, message_id: int) -> Delivery:
     return Delivery("delivered")
 
 
+def claim_new_messages(*, limit: int) -> list[int]:
+    """The ids of up to `limit` messages never tried, oldest first, marked as handed over to their tasks.
+
+    A drain (outbox.tasks.drain_outbox) queues a task for each. The sweep leaves them alone for
+    OUTBOX["claim_seconds"] and then delivers any whose task was lost; the task itself finds its
+    message due all the same, since a first attempt is always due. Messages tried before are the
+    sweep's and their own retries' (a claim would push their retry back).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(PENDING, attempts=0, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[:limit]
+        )
+        claimed_until = now + timedelta(seconds=settings.OUTBOX["claim_seconds"])
+        OutboxMessage.objects.filter(pk__in=ids).update(next_attempt_at=claimed_until)
+    return ids
+
+
 def deliver_due_messages(*, limit: int | None = None) -> int:
     """Deliver undelivered messages whose time has come, oldest due first; returns how many were delivered.
 

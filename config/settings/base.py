@@ -421,6 +421,9 @@ else:
         "store_processed": False,
     }
 # The jobs here report through the database (flags, audit), not through results.
+# The queue tasks go to unless routed: web processes, beat and workers must name the same one (the
+# outbox's drain queues its deliveries there, and its "drain queued" key is per queue).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -442,10 +445,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # OUTBOX (outbox/): work after a commit (mail, ledger lines) is a row written with the commit and
-# delivered by outbox.tasks.deliver_outbox_message; the sweep below delivers what the queue lost and
-# retries failures when due. A failed attempt waits retry_base_seconds, doubling up to retry_max_seconds;
-# after max_attempts the message is dead (operators retry it from the admin). With the defaults the
-# last attempt comes about three hours after the first.
+# delivered by outbox.tasks.deliver_outbox_message (queued by drain_outbox, one per burst of commits);
+# the sweep below delivers what the queue lost and retries failures when due. A failed attempt waits
+# retry_base_seconds, doubling up to retry_max_seconds; after max_attempts the message is dead
+# (operators retry it from the admin). With the defaults the last attempt comes about three hours
+# after the first.
 OUTBOX = {
     "max_attempts": env.int("OUTBOX_MAX_ATTEMPTS", default=10),
     "retry_base_seconds": env.int("OUTBOX_RETRY_BASE_SECONDS", default=30),
@@ -457,6 +461,15 @@ OUTBOX = {
     "sweep_seconds": env.int("OUTBOX_SWEEP_SECONDS", default=60),
     # Delivered rows (no payload left: kind, times, attempts) stay this long for operators, then go.
     "keep_delivered_days": env.int("OUTBOX_KEEP_DELIVERED_DAYS", default=7),
+    # With a cache the workers share (Redis), a commit queues no task per message: the first commit of a
+    # burst queues one drain (outbox.tasks.drain_outbox), which queues the deliveries of every new message.
+    # A drain queued less than wake_seconds ago counts as on its way; 0 queues a task per message, as
+    # without Redis (each process's memory cache could not tell the workers' drains apart).
+    "wake_seconds": env.int("OUTBOX_WAKE_SECONDS", default=10 if REDIS_URL else 0),
+    # New messages one drain hands over at most; it queues another drain when there may be more.
+    "drain_batch_size": env.int("OUTBOX_DRAIN_BATCH_SIZE", default=500),
+    # A message a drain handed over is the sweep's again after this long, should its task be lost.
+    "claim_seconds": env.int("OUTBOX_CLAIM_SECONDS", default=300),
 }
 CELERY_BEAT_SCHEDULE["deliver-pending-outbox"] = {
     "task": "outbox.tasks.deliver_pending_outbox",

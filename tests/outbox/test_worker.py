@@ -62,3 +62,45 @@ def test_a_real_worker_retries_a_failed_delivery_and_then_delivers_it(transactio
     assert "retry: Retry in 2s" in output
     (sent,) = list(mail_path.iterdir())
     assert "worker.invitee@example.test" in sent.read_text()
+
+
+def test_a_real_worker_delivers_a_burst_of_commits_from_fewer_drains_than_messages(transactional_db, tmp_path):
+    """The web process's commits, as production makes them: one drain per burst, then one delivery per message."""
+    invitations = [InvitationFactory(email=f"burst.{number}@example.test") for number in range(10)]
+    mail_path = tmp_path / "mail"
+    mail_path.mkdir()
+    queue = own_queue()
+    # The web process and the worker both name the test's queue, as production's name one queue.
+    env = worker_environment(
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        DJANGO_EMAIL_FILE_PATH=str(mail_path),
+        CELERY_TASK_DEFAULT_QUEUE=queue,
+    )
+    log = tmp_path / "worker.log"
+    ids = ", ".join(repr(str(invitation.pk)) for invitation in invitations)
+    with celery_worker(env=env, queue=queue, log=log):
+        run_in_another_process(
+            "import django; django.setup()\n"
+            "from django.conf import settings\n"
+            "from django.db import transaction\n"
+            "assert settings.OUTBOX['wake_seconds'] > 0\n"
+            "from outbox.services import enqueue\n"
+            f"for invitation_id in [{ids}]:\n"
+            "    with transaction.atomic():\n"
+            f"        enqueue(kind={INVITATION_EMAIL!r}, payload={{'invitation_id': invitation_id}})\n",
+            env=env,
+        )
+        try:
+            wait_for(
+                lambda: OutboxMessage.objects.filter(delivered_at__isnull=False).count() == 10, what="ten deliveries"
+            )
+        finally:
+            output = log.read_text() if log.exists() else ""
+            print(output)  # shown when the test fails
+
+    drains = output.count("outbox.tasks.drain_outbox[")
+    deliveries = output.count("outbox.tasks.deliver_outbox_message[")
+    assert 1 <= drains < 10, output
+    assert deliveries >= 10, output
+    sent = "".join(path.read_text() for path in mail_path.iterdir())
+    assert all(f"burst.{number}@example.test" in sent for number in range(10))
