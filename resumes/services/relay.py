@@ -45,11 +45,12 @@ def _new_alias() -> str:
 def relay_contact_for(*, resume: Resume, organization: Organization) -> RelayContact:
     """The organisation's relay contact for this seeker, issued on first use; RelayPoolFull when none can be.
 
-    Issuing is one INSERT ... ON CONFLICT DO NOTHING, without a savepoint: it tries a few random extensions
+    Issuing is INSERT ... ON CONFLICT DO NOTHING, without a savepoint: it tries a few random extensions
     and takes the first that no relay contact holds (resumes/relay_pool.py). On PostgreSQL the same statement
-    returns the pair's existing contact instead; SQLite reads it after. Nothing for the pair means a parallel
-    issue took the extension, or the alias collided: another few are tried. When every try finds the pool
-    held, quarantined extensions that are due go back to the pool and a free one is searched for in full.
+    (`relay_issue_contact`) returns the pair's existing contact instead; SQLite reads it after. Nothing for
+    the pair means a parallel issue took the extension, or the alias collided: another few are tried. When
+    every try finds the pool held, quarantined extensions that are due go back to the pool and a free one is
+    searched for in full.
     """
     size = relay_pool.pool_size()
     for _ in range(ISSUE_ATTEMPTS):
@@ -72,56 +73,48 @@ def relay_contact_for(*, resume: Resume, organization: Organization) -> RelayCon
 def _issue_or_find(*, resume: Resume, organization: Organization, slots: list[tuple[str, str]]) -> RelayContact | None:
     """A new relay contact on the first free slot of `slots`, else the pair's existing one, else None."""
     fields = RelayContact._meta
-    table = connection.ops.quote_name(fields.db_table)
     # The pair's row as the ORM would store it (a UUID is 32 hex digits on SQLite, a uuid on PostgreSQL).
     resume_id = fields.get_field("resume").get_db_prep_value(resume.pk, connection)
     created_at = connection.ops.adapt_datetimefield_value(timezone.now())
-    insert = f"""
-        INSERT INTO {table} (resume_id, organization_id, email_alias, phone_number, phone_extension, created_at)
-        SELECT %s, %s, %s, candidate.number, candidate.extension, %s
-        FROM candidate
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {table} held
-            WHERE held.phone_number = candidate.number
-              AND held.phone_extension = candidate.extension
-              AND held.extension_released_at IS NULL
-        )
-        ORDER BY candidate.position
-        LIMIT 1
-        ON CONFLICT DO NOTHING
-    """  # noqa: S608 (names from the model's meta; every value is a parameter)
     params = [resume_id, organization.pk, _new_alias(), created_at]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            columns = [field.column for field in fields.concrete_fields]
-            returned = ", ".join(columns)
-            # The candidates as two arrays: the same statement text and four more values whatever their
-            # number, so that it is prepared once per connection (DB_PREPARE_THRESHOLD).
-            numbers, extensions = [number for number, _ in slots], [extension for _, extension in slots]
+    if connection.vendor == "postgresql":
+        # One INSERT ... ON CONFLICT DO NOTHING per candidate, in one round trip (resumes/migrations/0015):
+        # the unique indexes find the free slot, whatever the table's statistics say.
+        columns = [field.column for field in fields.concrete_fields]
+        numbers, extensions = [number for number, _ in slots], [extension for _, extension in slots]
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"""
-                WITH candidate (number, extension, position) AS (
-                    SELECT * FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY
-                ),
-                issued AS ({insert} RETURNING {returned})
-                SELECT {returned} FROM issued
-                UNION ALL
-                SELECT {returned} FROM {table} WHERE resume_id = %s AND organization_id = %s
-                """,  # noqa: S608
-                [numbers, extensions, *params, resume_id, organization.pk],
+                f"SELECT {', '.join(columns)} FROM relay_issue_contact("  # noqa: S608 (the model's own columns)
+                "%s::uuid, %s::bigint, %s::text, %s::timestamptz, %s::text[], %s::text[])",
+                [*params, numbers, extensions],
             )
             row = cursor.fetchone()
-            if row is not None:
-                return RelayContact.from_db(connection.alias, [field.attname for field in fields.concrete_fields], row)
-        else:
-            # SQLite has no arrays and no INSERT inside WITH: the candidates as VALUES, then read the pair's contact.
-            candidates = ", ".join(["(%s, %s, %s)"] * len(slots))
-            positions = [value for position, slot in enumerate(slots) for value in (*slot, position)]
-            cursor.execute(
-                f"WITH candidate (number, extension, position) AS (VALUES {candidates}) {insert}",
-                [*positions, *params],
+        if row is None:
+            return None
+        return RelayContact.from_db(connection.alias, [field.attname for field in fields.concrete_fields], row)
+    # SQLite: the first candidate no relay contact holds, in one INSERT ... SELECT, then the pair's contact.
+    table = connection.ops.quote_name(fields.db_table)
+    candidates = ", ".join(["(%s, %s, %s)"] * len(slots))
+    positions = [value for position, slot in enumerate(slots) for value in (*slot, position)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH candidate (number, extension, position) AS (VALUES {candidates})
+            INSERT INTO {table} (resume_id, organization_id, email_alias, phone_number, phone_extension, created_at)
+            SELECT %s, %s, %s, candidate.number, candidate.extension, %s
+            FROM candidate
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {table} held
+                WHERE held.phone_number = candidate.number
+                  AND held.phone_extension = candidate.extension
+                  AND held.extension_released_at IS NULL
             )
-    # PostgreSQL gets here when a parallel issue for the pair committed while this INSERT waited for it.
+            ORDER BY candidate.position
+            LIMIT 1
+            ON CONFLICT DO NOTHING
+            """,  # noqa: S608 (names from the model's meta; every value is a parameter)
+            [*positions, *params],
+        )
     return RelayContact.objects.filter(resume=resume, organization=organization).first()
 
 
