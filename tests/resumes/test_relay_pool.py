@@ -353,6 +353,58 @@ def test_two_parallel_issues_for_one_pair_give_one_contact():
     assert RelayContact.objects.filter(resume=resume, organization=organization).count() == 1
 
 
+HELD_BEHIND_STALE_STATISTICS = 3_000
+
+
+def relay_rows_read() -> int:
+    """Rows of resumes_relaycontact this database has read so far, by index or by scan (its own statistics)."""
+    with connection.cursor() as cursor:
+        # Flush this session's counters (at the end of this statement) and read them afresh in the next one.
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT coalesce(idx_tup_fetch, 0) + seq_tup_read FROM pg_stat_user_tables "
+            "WHERE relname = 'resumes_relaycontact'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_issuing_reads_only_its_candidates_even_when_the_statistics_say_the_table_is_empty():
+    """A new platform, a burst of reveals: the table grew since it was last analyzed. Issuing must not read what is held.
+
+    The one-statement NOT EXISTS look-up of before was planned from the statistics; taking the table for empty,
+    it read every held extension on every issue (here 3,000 rows an issue).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE resumes_relaycontact")  # empty: what the planner believes from now on
+    organization = VerifiedOrganizationFactory()
+    size = relay_pool.pool_size()
+    slots = relay_pool.random_slots(HELD_BEHIND_STALE_STATISTICS, size=size)
+    RelayContact.objects.bulk_create(
+        RelayContact(
+            resume=None,
+            organization=organization,
+            email_alias=f"held{number}@relay.example.test",
+            phone_number=phone_number,
+            phone_extension=extension,
+            created_at=timezone.now(),
+        )
+        for number, (phone_number, extension) in enumerate(slots)
+    )
+    resumes = [ResumeFactory() for _ in range(3)]
+
+    before = relay_rows_read()
+    for resume in resumes:
+        relay_contact_for(resume=resume, organization=organization)
+    read = relay_rows_read() - before
+
+    assert RelayContact.objects.filter(resume__in=resumes).count() == 3
+    # A few candidates' index entries and a conflict's look-up at most, never the held set.
+    assert read < 100, f"{read} relay contact rows read for 3 issues"
+
+
 def test_healthz_is_told_of_the_relay_pool(settings, ten_slots):
     from django.utils.module_loading import import_string
 
