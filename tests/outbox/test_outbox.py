@@ -9,6 +9,8 @@ import time_machine
 from celery.exceptions import Retry
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models.functions import Now
+from django.db.models.sql import InsertQuery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -324,3 +326,43 @@ def test_on_postgresql_the_rows_and_the_message_are_one_statement():
     assert len(captured.captured_queries) == 1
     assert Notification.objects.count() == 3
     assert OutboxMessage.objects.get().payload["notification_id"] == rows[-1].pk
+
+
+def compiled_by_django(row) -> tuple[str, list]:
+    """What Django's own compiler writes for the row (services._insert_returning_pk keeps its text)."""
+    meta = row._meta
+    fields = [field for field in meta.local_concrete_fields if not (field is meta.auto_field and row.pk is None)]
+    query = InsertQuery(type(row))
+    query.insert_values(fields, [row])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    ((sql, params),) = compiler.as_sql()
+    return sql, plain(params)
+
+
+def plain(params) -> list:
+    return [getattr(param, "obj", param) for param in params]  # psycopg's Jsonb wrapper: compare what it wraps
+
+
+@pytest.mark.postgres
+def test_a_row_written_with_a_message_is_the_insert_django_writes_whether_compiled_now_or_before():
+    seeker = SeekerFactory()
+    services._insert_returning_pk(Notification(user=seeker, kind="reveal", params={"job": "first"}, message="a"))
+    again = Notification(user=seeker, kind="reveal", params={"job": "second"}, message="b", created_at=NOW)
+
+    sql, params = services._insert_returning_pk(again)
+
+    assert (sql, plain(params)) == compiled_by_django(again)
+    assert plain(params)[1:4] == ["reveal", {"job": "second"}, "b"] and NOW in params
+
+
+@pytest.mark.postgres
+def test_a_row_holding_an_expression_is_compiled_as_it_is_not_from_the_kept_text():
+    seeker = SeekerFactory()
+    services._insert_returning_pk(Notification(user=seeker, kind="reveal", message="plain"))
+    with_expression = Notification(user=seeker, kind="reveal", message="at the database's time", created_at=Now())
+
+    sql, params = services._insert_returning_pk(with_expression)
+
+    assert "STATEMENT_TIMESTAMP()" in sql.upper() or "NOW()" in sql.upper()
+    assert (sql, plain(params)) == compiled_by_django(with_expression)

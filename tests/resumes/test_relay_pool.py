@@ -372,7 +372,7 @@ def relay_rows_read() -> int:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_issuing_reads_only_its_candidates_even_when_the_statistics_say_the_table_is_empty():
-    """A new platform, a burst of reveals: the table grew since it was last analyzed. Issuing must not read what is held.
+    """A new platform, a burst of reveals: the table grew since it was analyzed. Issuing must not read what is held.
 
     The one-statement NOT EXISTS look-up of before was planned from the statistics; taking the table for empty,
     it read every held extension on every issue (here 3,000 rows an issue).
