@@ -10,6 +10,7 @@ at least once towards the outside world (a crash between a handler's success and
 commit that records it sends again) and never twice from two workers at once.
 """
 
+import functools
 import inspect
 import json
 import logging
@@ -105,10 +106,15 @@ def enqueue_after_rows(*rows: Model, kind: str, payload: dict, last_row_id_as: s
 def _check_payload(kind: str, payload: dict) -> None:
     handler = registry.handler_for(kind)
     try:
-        inspect.signature(handler).bind(**payload)
+        _signature(handler).bind(**payload)
     except TypeError as error:
         raise TypeError(f"outbox payload for {kind!r} does not fit its handler: {error}") from None
     _refuse_plain_addresses(payload)
+
+
+@functools.cache
+def _signature(handler) -> inspect.Signature:
+    return inspect.signature(handler)  # read on every enqueue (a reveal's notice): worth keeping
 
 
 def _hand_over_after_commit(message_id: int) -> None:
