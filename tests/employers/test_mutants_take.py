@@ -7,16 +7,14 @@ race of test_quota_take.py on the first limit, which the statement's row order m
 """
 
 import datetime as dt
-import threading
-import time
 
 import pytest
 import time_machine
-from django.db import connections, transaction
 
 from employers import quota
 from employers.models import Organization, QuotaCounter
 from tests.employers.factories import RecruiterFactory, SeatFactory, VerifiedOrganizationFactory
+from tests.employers.quota_race import take_while_a_counter_is_created_full
 
 pytestmark = pytest.mark.django_db
 
@@ -113,40 +111,9 @@ def test_a_recruiters_day_created_full_while_the_statement_runs_is_named_and_the
     limits = {limit.name: limit for limit in quota.limits_for(recruiter=seat.user, organization=organization)}
     for name in ("org_daily", "org_monthly"):
         QuotaCounter.objects.create(limit_name=name, subject=limits[name].subject, period=limits[name].period, used=0)
-    day = limits["recruiter_daily"]
-    inserted, commit = threading.Event(), threading.Event()
-    outcome = {}
-
-    def another_transaction_creates_the_day_full():
-        try:
-            with transaction.atomic():
-                QuotaCounter.objects.create(limit_name=day.name, subject=day.subject, period=day.period, used=2)
-                inserted.set()
-                commit.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    def take():
-        try:
-            with transaction.atomic():
-                try:
-                    outcome["taking"] = quota.take(recruiter=seat.user, organization=organization)
-                except quota.QuotaExhausted as refusal:
-                    outcome["refused"] = refusal.limit_name
-        except Exception as error:  # anything else is the answer under test, not a crash of the thread
-            outcome["error"] = repr(error)
-        finally:
-            connections.close_all()
-
-    creator = threading.Thread(target=another_transaction_creates_the_day_full)
-    creator.start()
-    assert inserted.wait(timeout=30)
-    taker = threading.Thread(target=take)
-    taker.start()
-    time.sleep(1)  # the take now waits on the uncommitted row of the recruiter's day
-    commit.set()
-    creator.join(timeout=30)
-    taker.join(timeout=30)
+    outcome = take_while_a_counter_is_created_full(
+        seat=seat, organization=organization, limit=limits["recruiter_daily"], used=2
+    )
 
     assert outcome == {"refused": "recruiter_daily"}
     assert {c.limit_name: c.used for c in QuotaCounter.objects.all()} == {

@@ -1,15 +1,13 @@
 """employers.quota.take on PostgreSQL: all three counters or none in one statement, even if one appears mid-way."""
 
-import threading
-import time
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from employers import quota
 from employers.models import QuotaCounter
 from tests.employers.factories import SeatFactory, VerifiedOrganizationFactory
+from tests.employers.quota_race import take_while_a_counter_is_created_full
 
 pytestmark = pytest.mark.postgres
 
@@ -66,40 +64,10 @@ def test_a_counter_created_full_while_the_statement_runs_gives_back_the_others()
     for name in ("recruiter_daily", "org_monthly"):
         limit = limits[name]
         QuotaCounter.objects.create(limit_name=name, subject=limit.subject, period=limit.period, used=0)
-    day = limits["org_daily"]
-    inserted, commit = threading.Event(), threading.Event()
-    outcome = {}
-
-    def another_transaction_creates_the_day_full():
-        try:
-            with transaction.atomic():
-                QuotaCounter.objects.create(limit_name="org_daily", subject=day.subject, period=day.period, used=2)
-                inserted.set()
-                commit.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    def take():
-        # As a reveal does: the refusal is caught inside the transaction, which then commits (with its audit event).
-        try:
-            with transaction.atomic():
-                try:
-                    outcome["taking"] = quota.take(recruiter=seat.user, organization=organization)
-                except quota.QuotaExhausted as refusal:
-                    outcome["refused"] = refusal.limit_name
-        finally:
-            connections.close_all()
-
-    # when the take starts after that row is inserted (not in its snapshot) and before it commits
-    creator = threading.Thread(target=another_transaction_creates_the_day_full)
-    creator.start()
-    assert inserted.wait(timeout=30)
-    taker = threading.Thread(target=take)
-    taker.start()
-    time.sleep(1)  # the take now waits on the uncommitted row of the organisation's day
-    commit.set()
-    creator.join(timeout=30)
-    taker.join(timeout=30)
+    # when the take starts while another transaction creates the organisation's day full, before it commits
+    outcome = take_while_a_counter_is_created_full(
+        seat=seat, organization=organization, limit=limits["org_daily"], used=2
+    )
 
     # then it is refused on that day, and the counters it had taken are given back
     assert outcome == {"refused": "org_daily"}
