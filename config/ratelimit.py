@@ -15,7 +15,6 @@ register) is recorded without an actor: the IP is then the only lead, and it is 
 
 import hashlib
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -112,7 +111,8 @@ def _count_on_redis(
         keys.append(cache.make_and_validate_key(_make_cache_key(name, window, rate, value, ALL)))
         args += [period + EXPIRATION_FUDGE, limit]
         windows.append((name, limit, window))
-    client = _write_client(cache)
+    # Writes go to the first server, where every counter lives.
+    client = cache._cache.get_client(write=True)
     try:
         counts = client.evalsha(COUNT_SCRIPT_SHA, len(keys), *keys, *args)
     except NoScriptError:
@@ -122,21 +122,6 @@ def _count_on_redis(
         if int(count) > limit:
             return _Refusal(limit=name, retry_after=window - int(time.time()) + 1)
     return None
-
-
-# One redis-py client per connection pool. Django's RedisCacheClient.get_client() builds a new
-# client object (with its table of response callbacks) on every call: ~0.3 ms of a reveal's CPU,
-# more than the rest of this module's Python. A client is thread-safe over its pool.
-_CLIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _write_client(cache: RedisCache):
-    """The client of the pool get_client(write=True) uses: writes go to the first server, where every counter lives."""
-    pool = cache._cache._get_connection_pool(write=True)
-    client = _CLIENTS.get(pool)
-    if client is None:
-        client = _CLIENTS[pool] = cache._cache._client(connection_pool=pool)
-    return client
 
 
 def _key_value(key: RateLimitKey, *, group: str, request: HttpRequest) -> str:

@@ -107,7 +107,7 @@ def test_redis_url_switches_cache_and_broker_to_redis():
         REDIS_URL="redis://127.0.0.1:6379/3",
     )
 
-    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/3"]
+    assert result.stdout.split() == ["config.cache.RedisCache", "redis://127.0.0.1:6379/3"]
 
 
 def test_database_url_is_read():
