@@ -100,10 +100,12 @@ def record_event(
 
 
 # The values in a VALUES list, so that the statement reads the same whatever they are (logs, query shapes).
+# The canonical JSON's three parts go as three texts: psycopg would escape a Python list's quotes one by
+# one in Python, a third of the append's own cost.
 APPEND_EVENT = """\
 SELECT appended.* FROM (
     VALUES (%s::timestamptz, %s, %s::uuid, %s, %s::bigint, %s, %s, %s::bigint, %s, %s, %s::inet, %s, %s::jsonb,
-            %s::text[], %s::integer)
+            ARRAY[%s::text, %s::text, %s::text], %s::integer)
 ) AS event (created_at, action, actor_id, actor_role, organization_id, target_type, target_id, job_id, outcome,
             code, ip, user_agent, details, canonical_parts, lock_timeout_ms)
 CROSS JOIN LATERAL audit_append_event(
@@ -138,7 +140,7 @@ def _append_in_one_statement(event: AuditEvent) -> None:
                 event.ip,
                 event.user_agent,
                 json.dumps(event.details),
-                list(canonical_json_around_link(event)),
+                *canonical_json_around_link(event),
                 int(settings.AUDIT_CHAIN_LOCK_TIMEOUT_MS) or None,
             ],
         )
