@@ -4,6 +4,7 @@ Issued on a reveal, forwarded by the provider's webhooks (resumes/webhooks.py),
 revoked by the seeker one by one or by an operator for a whole organisation.
 """
 
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -35,6 +36,11 @@ ISSUE_ATTEMPTS = 8
 # Extensions one INSERT tries at once, taking the first free one: with the pool 80 % held, all 16 are held
 # once in 36,000 tries; 90 % held, once in 5.
 CANDIDATES_PER_ATTEMPT = 16
+# A text[] from a JSON array parameter, in the array's order.
+TEXT_ARRAY_FROM_JSON = (
+    "ARRAY(SELECT item FROM jsonb_array_elements_text(%s::jsonb) WITH ORDINALITY AS listed (item, position)"
+    " ORDER BY position)"
+)
 
 
 def _new_alias() -> str:
@@ -80,13 +86,15 @@ def _issue_or_find(*, resume: Resume, organization: Organization, slots: list[tu
     if connection.vendor == "postgresql":
         # One INSERT ... ON CONFLICT DO NOTHING per candidate, in one round trip (resumes/migrations/0015):
         # the unique indexes find the free slot, whatever the table's statistics say.
+        # The candidates go as two JSON texts: psycopg would dump a Python list element by element, in Python.
         columns = [field.column for field in fields.concrete_fields]
         numbers, extensions = [number for number, _ in slots], [extension for _, extension in slots]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {', '.join(columns)} FROM relay_issue_contact("  # noqa: S608 (the model's own columns)
-                "%s::uuid, %s::bigint, %s::text, %s::timestamptz, %s::text[], %s::text[])",
-                [*params, numbers, extensions],
+                "%s::uuid, %s::bigint, %s::text, %s::timestamptz, "
+                f"{TEXT_ARRAY_FROM_JSON}, {TEXT_ARRAY_FROM_JSON})",
+                [*params, json.dumps(numbers), json.dumps(extensions)],
             )
             row = cursor.fetchone()
         if row is None:

@@ -119,6 +119,17 @@ class TestIssuing:
 
         assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
 
+    def test_the_first_free_candidate_in_the_order_given_is_issued(self, ten_slots, monkeypatch):
+        held = hold(1)[0].phone_extension
+        free = [str(value) for value in range(10) if str(value) != held]
+        # Held first, then the free ones in an order that is neither ascending nor descending.
+        candidates = [held, free[4], free[0], free[7], free[2]]
+        monkeypatch.setattr(relay_pool, "random_slots", lambda count, size: [(NUMBER, ext) for ext in candidates])
+
+        relay = relay_contact_for(resume=ResumeFactory(), organization=VerifiedOrganizationFactory())
+
+        assert (relay.phone_number, relay.phone_extension) == (NUMBER, free[4])
+
     def test_a_nearly_full_pool_still_finds_its_last_free_extension(self, ten_slots):
         hold(9)
 
