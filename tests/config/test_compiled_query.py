@@ -155,9 +155,59 @@ def test_where_psycopg_prepares_statements_the_statement_is_sent_whole_and_psyco
 
     assert [entry["sql"].split(" ", 1)[0] for entry in captured.captured_queries] == ["SELECT"] * 3
     assert [row.pk for row in found] == [seat.pk] * 3
-    sql = query.compiled().sql
-    placeholders = iter(range(1, sql.count("%s") + 1))
-    assert re.sub("%s", lambda _: f"${next(placeholders)}", sql) in prepared_by_psycopg()
+    # The constants are literals and each slot is one parameter, whatever the number of its places.
+    named = query.compiled().named
+    numbers = {}
+    prepared_text = re.sub(r"%\((\w+)\)s", lambda slot: f"${numbers.setdefault(slot[1], len(numbers) + 1)}", named)
+    assert numbers.keys() == {"user", "title"}
+    assert prepared_text in prepared_by_psycopg()
+    assert "%s" not in named
+
+
+@pytest.mark.postgres
+def test_sent_whole_the_statement_carries_its_constants_as_literals_and_each_slot_once(psycopg_prepares):
+    """The policy statement has 50 parameters, 37 of them constants: psycopg dumps each one, in Python, every run."""
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    JobPostingFactory(organization=seat.organization, title="Backend engineer")
+    other = SeatFactory(organization=VerifiedOrganizationFactory())
+    JobPostingFactory(organization=other.organization, title="100% remote")
+
+    def built(*, user, title, since):
+        titled = JobPosting.objects.filter(organization=OuterRef("organization"), title=title, created_at__gte=since)
+        percent = JobPosting.objects.filter(organization=OuterRef("organization"), title__startswith="100%")
+        return (
+            Seat.objects.filter(user=user, organization__status="verified")
+            .annotate(has_job=Exists(titled), all_remote=Exists(percent))
+            .filter(user__in=[user])
+        )
+
+    query = CompiledQuery(built, user=USER, title=TITLE, since=SINCE)
+    long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+    with CaptureQueriesContext(connection) as captured:
+        found = query.first(user=seat.user.pk, title="Backend engineer", since=long_ago)
+
+    assert len(captured) == 1
+    assert (found.pk, found.has_job, found.all_remote) == (seat.pk, True, False)
+    assert query.first(user=seat.user.pk, title="Designer", since=long_ago).has_job is False
+    assert query.first(user=seat.user.pk, title="Backend engineer", since=timezone.now()).has_job is False
+    assert query.first(user=other.user.pk, title="Designer", since=long_ago).all_remote is True  # "%" survives
+    named = query.compiled().named
+    assert "'verified'" in named and "%s" not in named
+    assert query.compiled().sql.count("%s") == 8  # 4 constants, and the slots in 4 places
+    assert sorted(re.findall(r"%\((\w+)\)s", named)) == ["since", "title", "user", "user"]
+    assert prepared_parameter_types("all_remote") == [["timestamp with time zone", "text", "uuid"]]  # one a slot
+
+
+def prepared_parameter_types(naming: str) -> list[list[str]]:
+    """The parameter types of each statement psycopg prepared whose text holds `naming`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parameter_types::text[] FROM pg_prepared_statements"
+            " WHERE NOT from_sql AND strpos(statement, %s) > 0",
+            [naming],
+        )
+        return [types for (types,) in cursor.fetchall()]
 
 
 @pytest.mark.postgres

@@ -124,6 +124,17 @@ def test_where_psycopg_prepares_every_statement_of_a_reveal_is_prepared_after_tw
 
 
 def as_prepared(sql: str) -> str:
-    """The statement as psycopg prepares it: %s placeholders numbered $1, $2, ..., %% a single %."""
-    numbers = itertools.count(1)
-    return re.sub("%[s%]", lambda mark: f"${next(numbers)}" if mark.group() == "%s" else "%", sql)
+    """The statement as psycopg prepares it: %s placeholders numbered $1, $2, ..., %% a single %.
+
+    Named placeholders (%(name)s) are numbered by name in the order they first appear: one parameter each.
+    """
+    numbers, names = itertools.count(1), {}
+
+    def numbered(mark: re.Match) -> str:
+        if mark.group() == "%%":
+            return "%"
+        if mark.group() == "%s":
+            return f"${next(numbers)}"
+        return f"${names.setdefault(mark.group(1), len(names) + 1)}"
+
+    return re.sub(r"%%|%s|%\((\w+)\)s", numbered, sql)
