@@ -25,6 +25,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
+from accounts import crypto
 from accounts.models import User
 from audit.actions import AuditAction, AuditOutcome
 from audit.services import record_event
@@ -400,9 +401,12 @@ def _policy_queryset(*, recruiter_id, resume_id, job_id, since) -> QuerySet[Resu
     reads it, the seat, the job and the resume together. Compiled once (POLICY_STATEMENT); any
     value it depends on must be one of its parameters, which CompiledQuery checks.
     """
-    organization = Subquery(Seat.objects.filter(user=recruiter_id).values("organization_id")[:1])
-    seat = Seat.objects.filter(user=recruiter_id).values(
-        json=JSONObject(**{name: name for name in SEAT_FIELDS}, **ORGANIZATION_FIELDS)
+    # A user has one seat at most (Seat.user is one-to-one): no ordering to write into every subquery.
+    organization = Subquery(Seat.objects.filter(user=recruiter_id).order_by().values("organization_id")[:1])
+    seat = (
+        Seat.objects.filter(user=recruiter_id)
+        .order_by()
+        .values(json=JSONObject(**{name: name for name in SEAT_FIELDS}, **ORGANIZATION_FIELDS))
     )
     job = _open_job(job_id, organization=organization).values(json=JSONObject(**{n: n for n in JOB_FIELDS}))
     relay = RelayContact.objects.filter(resume=OuterRef("pk"), organization=organization).values(
@@ -428,14 +432,24 @@ def _policy_queryset(*, recruiter_id, resume_id, job_id, since) -> QuerySet[Resu
                 _recent_charged_reveals(resume=OuterRef("pk"), organization=organization, since=since)
             ),
         )
-        .select_related("seeker")
+        .only(*RESUME_FIELDS)
         .select_for_update(of=("self",))
         .order_by("pk")[:1]
     )
 
 
-# What the policy statement reads of the seat, its organisation (keys "organization__<field>"),
-# the job and the relay contact; anything else on those instances loads on first use.
+# What the policy statement reads of the resume, the seat, its organisation (keys "organization__<field>"),
+# the job and the relay contact; anything else on those instances loads on first use. Of the resume: what
+# the decision reads and the contact a reveal hands out, never the photo or the rest of the contact.
+RESUME_FIELDS = (
+    "id",
+    "seeker",
+    "visibility",
+    "relay_preference",
+    "full_name_ciphertext",
+    "phone_ciphertext",
+    "email_ciphertext",
+)
 SEAT_FIELDS = ("id", "organization_id", "user_id", "role", "is_active")
 ORGANIZATION_FIELDS = {
     f"organization__{name}": f"organization__{name}"
@@ -541,11 +555,17 @@ def _direct_contact_allowed(*, resume: Resume, grant: _Grant) -> bool:
 
 
 def _contact(*, resume: Resume, relay: RelayContact | None) -> dict[str, str]:
-    details = resume.decrypt_contact_details()
+    """What the reveal hands out, decrypting only that: the name, and the real phone and email only when direct."""
+    name = crypto.decrypt(resume.full_name_ciphertext)
     if relay is None:
-        return {"name": details.full_name, "email": details.email, "phone": details.phone, "kind": RevealKind.DIRECT}
+        return {
+            "name": name,
+            "email": crypto.decrypt(resume.email_ciphertext),
+            "phone": crypto.decrypt(resume.phone_ciphertext),
+            "kind": RevealKind.DIRECT,
+        }
     return {
-        "name": details.full_name,
+        "name": name,
         "email": relay.email_alias,
         "phone": f"{relay.phone_number},{relay.phone_extension}",
         "kind": RevealKind.RELAY,

@@ -12,7 +12,7 @@ import itertools
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from employers.models import JobStatus
@@ -200,3 +200,25 @@ def test_the_compiled_recent_charge_finds_what_the_orm_finds(world):
         assert compiled == _recent_charged_reveals(resume=resume.pk, organization=organization_id, since=since).exists()
         found.append(compiled)
     assert set(found) == {True, False}
+
+
+def test_the_statement_reads_no_photo_and_no_contact_a_reveal_does_not_hand_out():
+    """A reveal hands out a name and a phone and email (relay or real): nothing else of the seeker is read.
+
+    A photo is tens of kilobytes of ciphertext, read and decoded on every reveal if the statement selected it.
+    """
+    with transaction.atomic():
+        sql = POLICY_STATEMENT.compiled(using=connection.alias).sql
+
+    for column in (
+        "photo_ciphertext",
+        "birth_date_ciphertext",
+        "address_ciphertext",
+        "name_index",
+        '"resumes_resume"."summary"',
+        '"accounts_user"."password"',
+        '"accounts_user"."email_ciphertext"',
+    ):
+        assert column not in sql
+    for column in ("full_name_ciphertext", "phone_ciphertext", "email_ciphertext", "visibility", "relay_preference"):
+        assert f'"resumes_resume"."{column}"' in sql
