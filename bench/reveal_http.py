@@ -340,6 +340,67 @@ def profile_reveals(*, token: str, job_id: int, resumes: list[str]) -> str:
     return "\n".join(lines)
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """A process's CPU time so far, to the nanosecond: Linux's CPU clock of that process, whose id glibc's
+    clock_getcpuclockid() builds this way. /proc's counts are in 10 ms ticks, too coarse for one request."""
+    return time.clock_gettime(((~pid) << 3) | 2)
+
+
+def cpu_in_process(*, token: str, job_id: int, resumes: list[str], block: int = 50) -> dict[str, Counter]:
+    """CPU per request of `me` and of a charged reveal, in-process and one request at a time.
+
+    Counted in this process (Django, its middleware and the test client), its PostgreSQL backend and
+    Redis, in alternating blocks of `block` requests of each kind. Nothing else competes for a core
+    and no HTTP server or client is in the count, so the figures move far less from run to run than
+    the load's; they are the application's own cost of each kind, not the goal's throughput ratio.
+    """
+    from django.core.cache import cache
+    from django.db import connection
+
+    client = in_process_client()
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    body = json.dumps({"job_id": job_id})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    pids = {
+        "django": os.getpid(),
+        "postgres": backend,
+        "redis": int(cache._cache.get_client(write=True).info("server")["process_id"]),
+    }
+    calls = {
+        "me": lambda _resume: client.get("/api/v1/organizations/me", **auth),
+        "reveal": lambda resume: client.post(
+            f"/api/v1/resumes/{resume}/reveal", body, content_type="application/json", **auth
+        ),
+    }
+    spent: dict[str, Counter] = {kind: Counter() for kind in calls}
+    for start in range(0, len(resumes), block):
+        chunk = resumes[start : start + block]
+        for kind, call in calls.items():
+            before = {name: cpu_seconds_of(pid) for name, pid in pids.items()}
+            for resume in chunk:
+                response = call(resume)
+                assert response.status_code == 200, response.content
+            for name, pid in pids.items():
+                spent[kind][name] += cpu_seconds_of(pid) - before[name]
+            spent[kind]["requests"] += len(chunk)
+    return spent
+
+
+def cpu_lines(spent: dict[str, Counter]) -> list[str]:
+    per_request = {}
+    lines = []
+    for kind, counts in spent.items():
+        requests = counts["requests"]
+        parts = {name: counts[name] * 1000 / requests for name in ("django", "postgres", "redis")}
+        per_request[kind] = sum(parts.values())
+        split = ", ".join(f"{name} {ms:.2f}" for name, ms in parts.items())
+        lines.append(f"  {kind:<7} {per_request[kind]:.2f} ms ({split}) over {requests} requests")
+    lines.append(f"  me / reveal: {per_request['me'] / per_request['reveal']:.2f}")
+    return lines
+
+
 # gunicorn and the load
 
 
@@ -666,6 +727,13 @@ def main() -> None:
     parser.add_argument("--round-seconds", type=float, default=20.0, help="seconds per kind per round (default 20)")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="also cProfile N in-process reveals")
     parser.add_argument("--show-sql", action="store_true", help="list the statements of the counted reveal")
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure the CPU of N `me` and N charged reveals in-process, one at a time (--rounds 0: only that)",
+    )
     if parser.parse_known_args()[0].quick:
         parser.set_defaults(resumes=6000, rounds=2, round_seconds=10.0)
     args = parser.parse_args()
@@ -689,15 +757,27 @@ def main() -> None:
             cursor.execute("SHOW server_version")
             server_version = cursor.fetchone()[0]
         first_token, first_org = next(iter(data["tokens"].values()))
-        reserved = data["resumes"][: 2 + args.profile]
+        reserved = data["resumes"][: 2 + args.profile + args.cpu]
         counted = count_statements(token=first_token, job_id=data["jobs"][first_org], resumes=reserved[:2])
         profile = (
-            profile_reveals(token=first_token, job_id=data["jobs"][first_org], resumes=reserved[2:])
+            profile_reveals(token=first_token, job_id=data["jobs"][first_org], resumes=reserved[2 : 2 + args.profile])
             if args.profile
             else ""
         )
+        cpu_spent = (
+            cpu_in_process(token=first_token, job_id=data["jobs"][first_org], resumes=reserved[2 + args.profile :])
+            if args.cpu
+            else {}
+        )
         plan = RevealPlan(data, reserved=set(reserved))
         connections.close_all()
+        if not args.rounds:
+            print(f"\nPostgreSQL {server_version}; {os.cpu_count()} CPUs; load average now {_load()}")
+            print("CPU per request, in-process, one at a time (this process's Django, its PostgreSQL backend, Redis):")
+            print("\n".join(cpu_lines(cpu_spent)) if cpu_spent else "  (not measured: --cpu N)")
+            print("after the run:")
+            print("\n".join(f"  {line}" for line in check_after_run(organization_ids=data["organizations"])))
+            return
 
         port = free_port()
         gunicorn = start_gunicorn(environment=environment, port=port, workers=args.workers, workdir=workdir)
@@ -725,9 +805,8 @@ def main() -> None:
         checks = check_after_run(organization_ids=data["organizations"])
 
     rate = {kind: len(tally.latencies[kind]) / tally.seconds[kind] for kind in KINDS}
-    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(
-        f"\nPostgreSQL {server_version}; {os.cpu_count()} CPUs; load average now {load}\n"
+        f"\nPostgreSQL {server_version}; {os.cpu_count()} CPUs; load average now {_load()}\n"
         f"data: {args.organizations} organisations, {args.recruiters} recruiters, {args.resumes} resumes"
         f" (built in {built:.0f} s)\n"
         f"gunicorn: {args.workers} sync workers, production settings; {args.clients} client connections;"
@@ -764,6 +843,9 @@ def main() -> None:
     if args.show_sql:
         for number, sql in enumerate(counted["reveal"]["sql"], 1):
             print(f"    {number:>2}. {sql[:160]}")
+    if cpu_spent:
+        print("\nCPU per request, in-process, one at a time (this process's Django, its PostgreSQL backend, Redis):")
+        print("\n".join(cpu_lines(cpu_spent)))
     print("\nafter the run:")
     for line in checks:
         print(f"  {line}")
@@ -773,6 +855,10 @@ def main() -> None:
     if profile:
         print()
         print(profile)
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":
