@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from outbox.tasks import deliver_outbox_message
+from resumes.models import DirectContactGrant, RelayPreference
 from tests.employers.conftest import client_for
 from tests.resumes.factories import ResumeFactory
 
@@ -58,6 +59,31 @@ def test_a_charged_reveal_takes_at_most_8_statements(seat, job, django_capture_o
     assert response.json()["charged"] is True
     assert response.json()["quota"]["org_daily"]["used"] == 1
     assert len(statements) <= STATEMENTS_PER_REVEAL, listed(statements)
+
+
+@pytest.mark.parametrize("contact", ["relay", "direct"])
+def test_nothing_after_the_policy_statement_reads_the_resume_or_its_seeker_again(
+    contact, seat, job, django_capture_on_commit_callbacks
+):
+    """The policy statement reads only the resume fields a reveal needs (and not the seeker's row): a later read of
+    another field, or of the seeker, would cost one SELECT more on every reveal."""
+    if contact == "direct":
+        resume = ResumeFactory(relay_preference=RelayPreference.DIRECT_WHEN_APPROVED)
+        DirectContactGrant.objects.create(resume=resume, organization=seat.organization)
+    else:
+        resume = ResumeFactory()
+
+    response, statements = reveal_counting_statements(
+        client_for(seat.user), resume, job, django_capture_on_commit_callbacks
+    )
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["contact"]["kind"], response.json()["charged"]) == (contact, True)
+    reading_resume = [sql for sql in statements if sql.startswith('SELECT "resumes_resume"')]
+    reading_user = [sql for sql in statements if sql.startswith('SELECT "accounts_user"')]
+    assert (len(reading_resume), reading_user) == (1, []), listed(statements)
+    # The relay contact's issue is the one statement a direct reveal does not need.
+    assert len(statements) == STATEMENTS_PER_REVEAL - (contact == "direct"), listed(statements)
 
 
 def test_a_free_re_reveal_takes_at_most_7_statements(seat, job, django_capture_on_commit_callbacks):
