@@ -239,7 +239,9 @@ def _with_literals(compiled: _Compiled, connection, slot_text: Callable[[str], s
     Why the named form runs instead of the positional one: psycopg dumps every parameter in Python on every
     run, and converts a long statement's placeholders anew each time (it caches that only for short ones).
     The policy statement has 50 parameters, 37 of them constants and 13 the places of 4 slots: named, it
-    sends 4, and converting it costs a sixth of what it did.
+    sends 4, and converting it costs a sixth of what it did. A slot is then one parameter everywhere it
+    appears: PostgreSQL gives it one type, so a slot must only meet columns of one type (a None or str value
+    beside a uuid and a text column would fail as "inconsistent types deduced"). Give each use its own slot.
     """
     slot_at = dict(compiled.positions)
     pieces, index = [], 0

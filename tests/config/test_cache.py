@@ -28,6 +28,8 @@ def test_a_second_cache_of_the_same_settings_keeps_clients_of_its_own():
 
     assert other._cache.get_client(write=True) is not cache._cache.get_client(write=True)
     assert other._cache.get_client(write=True) is other._cache.get_client(write=True)
+    for pool in other._cache._pools.values():
+        pool.disconnect()
 
 
 def test_reads_and_writes_behave_as_djangos(request):
