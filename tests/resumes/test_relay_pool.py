@@ -37,6 +37,21 @@ def ten_slots(settings):
     settings.RELAY_POOL_WARNING_SHARE = 0.8
 
 
+def test_random_slots_are_distinct_slots_of_the_pool_and_reach_every_one(settings):
+    """Every number and every extension can be drawn (a draw that skipped some would shrink the pool unseen)."""
+    settings.RELAY_PHONE_NUMBERS = [NUMBER, "+864009990001", "+864009990002"]
+    settings.RELAY_EXTENSION_DIGITS = 1
+    size = relay_pool.pool_size()
+
+    drawn = [relay_pool.random_slots(16, size=size) for _ in range(300)]
+
+    assert all(len(slots) == len(set(slots)) for slots in drawn)
+    every_slot = {(number, str(extension)) for number in size.numbers for extension in range(10)}
+    assert set().union(*drawn) == every_slot
+    # 64 random bits a slot: never the same draw twice in a row by construction.
+    assert drawn[0] != drawn[1]
+
+
 def hold(count: int, *, revoked_at=None) -> list[RelayContact]:
     """Relay contacts holding the first free extensions of NUMBER."""
     taken = set(
