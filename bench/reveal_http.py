@@ -22,6 +22,7 @@ by environment variables so that they count but never refuse; mail to the dummy 
 
 import argparse
 import cProfile
+import functools
 import http.client
 import io
 import itertools
@@ -38,6 +39,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from _setup import PROJECT_ROOT, percentile, setup_django
@@ -346,7 +348,9 @@ def cpu_seconds_of(pid: int) -> float:
     return time.clock_gettime(((~pid) << 3) | 2)
 
 
-def cpu_in_process(*, token: str, job_id: int, resumes: list[str], block: int = 50) -> dict[str, Counter]:
+def cpu_in_process(
+    *, token: str, job_id: int, resumes: list[str], block: int = 50, steps: tuple[Counter, Counter] | None = None
+) -> dict[str, Counter]:
     """CPU per request of `me` and of a charged reveal, in-process and one request at a time.
 
     Counted in this process (Django, its middleware and the test client), its PostgreSQL backend and
@@ -375,6 +379,12 @@ def cpu_in_process(*, token: str, job_id: int, resumes: list[str], block: int = 
         ),
     }
     spent: dict[str, Counter] = {kind: Counter() for kind in calls}
+    with timed_steps(*steps) if steps else nullcontext():
+        _alternate_blocks(calls, spent, pids=pids, resumes=resumes, block=block)
+    return spent
+
+
+def _alternate_blocks(calls: dict, spent: dict[str, Counter], *, pids: dict[str, int], resumes: list[str], block: int):
     for start in range(0, len(resumes), block):
         chunk = resumes[start : start + block]
         for kind, call in calls.items():
@@ -385,7 +395,91 @@ def cpu_in_process(*, token: str, job_id: int, resumes: list[str], block: int = 
             for name, pid in pids.items():
                 spent[kind][name] += cpu_seconds_of(pid) - before[name]
             spent[kind]["requests"] += len(chunk)
-    return spent
+
+
+# The steps --cpu-steps times, as (module, attribute) where their callers look them up: a function imported
+# by name is replaced in the importing module. Nested steps count inside their callers too.
+STEPS = (
+    ("resumes.api.views", "RevealApi.post"),
+    ("config.api.authentication", "TokenAuthentication.authenticate_credentials"),
+    ("employers.api.views", "OrganizationMeApi.get"),
+    ("resumes.api.views", "enforce_rate_limits"),
+    ("resumes.services.reveal", "_decide"),
+    ("resumes.services.reveal", "_grant"),
+    ("employers.quota", "take"),
+    ("resumes.services.reveal", "relay_contact_for"),
+    ("resumes.services.reveal", "_tell_seeker"),
+    ("resumes.services.reveal", "record_event"),
+    ("resumes.services.reveal", "_contact"),
+    ("outbox.services", "_after_commit"),
+)
+
+
+@contextmanager
+def timed_steps(spent: Counter, calls: Counter):
+    """Replace each of STEPS with a wrapper that adds its thread CPU time and wall time per call; undone on exit."""
+    import importlib
+
+    undo = []
+    for module_name, attribute in STEPS:
+        owner = importlib.import_module(module_name)
+        *path, name = attribute.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        original = getattr(owner, name)
+
+        def timed(*args, _original=original, _label=attribute, **kwargs):
+            cpu, wall = time.thread_time(), time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_label] += time.thread_time() - cpu
+                spent[_label + " wall"] += time.perf_counter() - wall
+                calls[_label] += 1
+
+        setattr(owner, name, functools.wraps(original)(timed))
+        undo.append((owner, name, original))
+    try:
+        yield
+    finally:
+        for owner, name, original in reversed(undo):
+            setattr(owner, name, original)
+
+
+def round_trip_costs(repeat: int = 2000) -> list[str]:
+    """The client's CPU for one bare round trip, for scale: PostgreSQL by Django's cursor, Redis by the cache client."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    def select_one():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    client = cache._cache.get_client(write=True)
+    lines = []
+    for label, call in (("PostgreSQL SELECT 1", select_one), ("Redis PING", client.ping)):
+        for _ in range(100):
+            call()
+        cpu, wall = time.thread_time(), time.perf_counter()
+        for _ in range(repeat):
+            call()
+        cpu, wall = (time.thread_time() - cpu) / repeat, (time.perf_counter() - wall) / repeat
+        lines.append(f"  a bare round trip, {label:<20} {cpu * 1e6:7.0f} µs CPU here, {wall * 1e6:7.0f} µs wall")
+    return lines
+
+
+def step_lines(spent: Counter, calls: Counter) -> list[str]:
+    lines = [
+        f"  {'step':<48} {'calls':>6} {'CPU µs':>8} {'wall µs':>8}   (per call; CPU: this thread, kernel included)"
+    ]
+    for _, label in STEPS:
+        if calls[label]:
+            n = calls[label]
+            lines.append(
+                f"  {label:<48} {n:>6} {spent[label] / n * 1e6:>8.0f} {spent[label + ' wall'] / n * 1e6:>8.0f}"
+            )
+    return lines
 
 
 def cpu_lines(spent: dict[str, Counter]) -> list[str]:
@@ -734,6 +828,12 @@ def main() -> None:
         metavar="N",
         help="also measure the CPU of N `me` and N charged reveals in-process, one at a time (--rounds 0: only that)",
     )
+    parser.add_argument(
+        "--cpu-steps",
+        action="store_true",
+        help="with --cpu: also the CPU and wall time per call of each step of the two requests (STEPS), and of a bare"
+        " round trip to PostgreSQL and to Redis",
+    )
     if parser.parse_known_args()[0].quick:
         parser.set_defaults(resumes=6000, rounds=2, round_seconds=10.0)
     args = parser.parse_args()
@@ -764,17 +864,25 @@ def main() -> None:
             if args.profile
             else ""
         )
+        steps = (Counter(), Counter()) if args.cpu and args.cpu_steps else None
         cpu_spent = (
-            cpu_in_process(token=first_token, job_id=data["jobs"][first_org], resumes=reserved[2 + args.profile :])
+            cpu_in_process(
+                token=first_token, job_id=data["jobs"][first_org], resumes=reserved[2 + args.profile :], steps=steps
+            )
             if args.cpu
             else {}
         )
+        if steps:
+            cpu_spent_steps = [*step_lines(*steps), *round_trip_costs()]
         plan = RevealPlan(data, reserved=set(reserved))
         connections.close_all()
         if not args.rounds:
             print(f"\nPostgreSQL {server_version}; {os.cpu_count()} CPUs; load average now {_load()}")
             print("CPU per request, in-process, one at a time (this process's Django, its PostgreSQL backend, Redis):")
             print("\n".join(cpu_lines(cpu_spent)) if cpu_spent else "  (not measured: --cpu N)")
+            if steps:
+                print("the steps, in-process (the reveal's steps run inside RevealApi.post):")
+                print("\n".join(cpu_spent_steps))
             print("after the run:")
             print("\n".join(f"  {line}" for line in check_after_run(organization_ids=data["organizations"])))
             return
@@ -846,6 +954,9 @@ def main() -> None:
     if cpu_spent:
         print("\nCPU per request, in-process, one at a time (this process's Django, its PostgreSQL backend, Redis):")
         print("\n".join(cpu_lines(cpu_spent)))
+        if steps:
+            print("the steps, in-process (the reveal's steps run inside RevealApi.post):")
+            print("\n".join(cpu_spent_steps))
     print("\nafter the run:")
     for line in checks:
         print(f"  {line}")
