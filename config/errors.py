@@ -188,12 +188,16 @@ SERVER_ERROR_BODY = {"code": "server_error", "detail": "An unexpected error occu
 NOT_FOUND_BODY = {"code": "not_found", "detail": "Not found."}
 
 
+# The paths whose clients are programs: the API and the relay provider's webhooks answer errors as JSON.
+JSON_ERROR_PATHS = ("/api/", "/relay/")
+
+
 def _is_api_request(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(JSON_ERROR_PATHS)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None):
-    """handler404: JSON under /api/, the HTML page elsewhere."""
+    """handler404: JSON under /api/ and /relay/, the HTML page elsewhere."""
     if _is_api_request(request):
         return JsonResponse(NOT_FOUND_BODY, status=404)
     return defaults.page_not_found(request, exception)
@@ -210,7 +214,7 @@ def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
 
 
 def payload_too_large(request: HttpRequest) -> HttpResponse:
-    """413 for a body over the limit: the API's JSON error under /api/, a plain sentence elsewhere."""
+    """413 for a body over the limit: the API's JSON error under /api/ and /relay/, a plain sentence elsewhere."""
     error = PayloadTooLarge()
     if _is_api_request(request):
         return JsonResponse(error.body(), status=error.status_code)
@@ -218,7 +222,7 @@ def payload_too_large(request: HttpRequest) -> HttpResponse:
 
 
 def server_error(request: HttpRequest):
-    """handler500: JSON under /api/, the HTML page elsewhere; never a trace."""
+    """handler500: JSON under /api/ and /relay/, the HTML page elsewhere; never a trace."""
     if _is_api_request(request):
         return JsonResponse(SERVER_ERROR_BODY, status=500)
     return defaults.server_error(request)

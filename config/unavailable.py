@@ -20,7 +20,7 @@ from . import errors
 logger = logging.getLogger(__name__)
 
 # Surfaces whose clients are programs, answered in the API's error shape.
-JSON_PREFIXES = ("/api/", "/relay/")
+JSON_PREFIXES = errors.JSON_ERROR_PATHS
 
 
 def is_outage(exception: BaseException | None) -> bool:

@@ -26,6 +26,7 @@ it did not register are still forwarded, recorded by blind index for the detecto
 (resumes/services/relay_use.py).
 """
 
+import functools
 import hashlib
 import hmac
 import json
@@ -35,9 +36,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
-from config.errors import DomainError
+from config.errors import BODY_TOO_LARGE_ERRORS, DomainError, PayloadTooLarge
 
 from . import errors
 from .models import RelayWebhookReceipt
@@ -58,7 +58,7 @@ def accept_webhook(*, body: bytes, signature: str, required: tuple[str, ...]) ->
         raise errors.InvalidSignature()
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deeper than json follows
         raise errors.WebhookInvalid("The body is not JSON.") from None
     if not isinstance(payload, dict):
         raise errors.WebhookInvalid("The body is not a JSON object.")
@@ -98,13 +98,36 @@ def _refusal(error: DomainError) -> JsonResponse:
 
 
 def _accept(request: HttpRequest, *, required: tuple[str, ...]) -> dict:
-    if len(request.body) > MAX_BODY_BYTES:
-        raise errors.WebhookInvalid("The body is too large.")
-    return accept_webhook(body=request.body, signature=request.META.get(SIGNATURE_HEADER, ""), required=required)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY_BYTES:
+        raise PayloadTooLarge()  # before reading it: Django would refuse a large one with an HTML page
+    try:
+        body = request.body
+    except BODY_TOO_LARGE_ERRORS:
+        raise PayloadTooLarge() from None
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    return accept_webhook(body=body, signature=request.META.get(SIGNATURE_HEADER, ""), required=required)
+
+
+def _post_only(view):
+    """Other methods get the webhooks' JSON error, as every refusal here does, with the Allow header."""
+
+    @functools.wraps(view)
+    def only_post(request: HttpRequest, *args, **kwargs):
+        if request.method != "POST":
+            body = {"code": "method_not_allowed", "detail": f'Method "{request.method}" not allowed.'}
+            return JsonResponse(body, status=405, headers={"Allow": "POST"})
+        return view(request, *args, **kwargs)
+
+    return only_post
 
 
 @csrf_exempt
-@require_POST
+@_post_only
 def inbound_email(request: HttpRequest) -> JsonResponse:
     # Refusals commit too: the receipt (no replay) and the refusal's audit event stay.
     with transaction.atomic():
@@ -125,7 +148,7 @@ def inbound_email(request: HttpRequest) -> JsonResponse:
 
 
 @csrf_exempt
-@require_POST
+@_post_only
 def resolve_voice(request: HttpRequest) -> JsonResponse:
     with transaction.atomic():
         try:

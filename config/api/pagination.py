@@ -107,7 +107,7 @@ class KeysetCursorPagination(CursorPagination):
             self.key_position = [field.to_python(value) for field, value in zip(self.key_fields, values, strict=True)]
             if any(value is None for value in self.key_position):
                 raise ValueError("no ordering value is null")
-        except (ValueError, TypeError, ValidationError) as error:
+        except (ValueError, TypeError, ValidationError, RecursionError) as error:  # RecursionError: nested too deep
             raise NotFound(self.invalid_cursor_message) from error
         return cursor
 

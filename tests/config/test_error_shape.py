@@ -27,6 +27,16 @@ def test_400_malformed_json(api_client):
     assert_error(response, 400, "parse_error")
 
 
+@pytest.mark.parametrize("opening, closing", [('{"a":', "}"), ("[", "]")])
+def test_400_json_nested_deeper_than_the_decoder_follows(api_client, opening, closing):
+    """A few kilobytes of brackets made Python's decoder raise RecursionError: a 500 on every JSON endpoint."""
+    body = opening * 5000 + "1" + closing * 5000
+
+    response = api_client.generic("POST", "/api/v1/auth/login", body, content_type="application/json")
+
+    assert_error(response, 400, "parse_error")
+
+
 def test_401_without_token(api_client):
     assert_error(api_client.post("/api/v1/auth/logout"), 401, "not_authenticated")
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from employers.models import QuotaCounter
 from resumes.models import Reveal
-from resumes.webhooks import sign_webhook_body
+from resumes.webhooks import MAX_BODY_BYTES, sign_webhook_body
 from tests.employers.conftest import client_for
 from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
 from tests.resumes.factories import ResumeFactory
@@ -267,7 +267,7 @@ class TestSigning:
 
         assert (replay.status_code, replay.json()["code"]) == (409, "replayed")
 
-    @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"alias": "x"}'])
+    @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"alias": "x"}', b"[" * 5000 + b"]" * 5000])
     def test_malformed_bodies_are_invalid(self, client, body):
         response = client.post(
             EMAIL_URL, body, content_type="application/json", HTTP_X_HIREWALL_SIGNATURE=sign_webhook_body(body)
@@ -285,8 +285,36 @@ class TestSigning:
 
         assert response.status_code == 401
 
-    def test_get_is_not_allowed(self, client):
-        assert client.get(EMAIL_URL).status_code == 405
+    @pytest.mark.parametrize("url", [EMAIL_URL, VOICE_URL])
+    @pytest.mark.parametrize("method", ["get", "put", "delete"])
+    def test_other_methods_are_not_allowed_in_json(self, client, url, method):
+        response = getattr(client, method)(url)
+
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert response.json()["code"] == "method_not_allowed"
+
+    def test_a_body_declared_over_the_limit_is_413_in_json_before_it_is_read(self, client):
+        body = json.dumps({"alias": "x", "body": "y" * (MAX_BODY_BYTES + 1)}).encode()
+
+        response = client.post(
+            EMAIL_URL, body, content_type="application/json", HTTP_X_HIREWALL_SIGNATURE=sign_webhook_body(body)
+        )
+
+        assert (response.status_code, response.json()["code"]) == (413, "payload_too_large")
+
+    def test_a_large_multipart_body_is_413_in_json_not_an_html_page(self, client, settings):
+        """Multipart bodies pass the platform's size check (uploads); reading one past Django's limit raised."""
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000  # under the webhooks' own limit, so that Django's is the one hit
+
+        response = client.post(EMAIL_URL, {"field": "z" * 200_000})
+
+        assert (response.status_code, response.json()["code"]) == (413, "payload_too_large")
+
+    def test_an_unknown_path_under_relay_is_a_json_404(self, client):
+        response = client.post("/relay/nope", {})
+
+        assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
 class TestVoice:

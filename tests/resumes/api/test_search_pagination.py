@@ -107,6 +107,7 @@ def crafted_cursor(position: str) -> str:
         json.dumps(["0.5", "not a date", "9c5b94b1-35ad-49ca-8c3d-7ec0eb9e2d8a"]),
         json.dumps(["0.5", "2026-11-29 20:00:00+00:00", "not-a-uuid"]),
         json.dumps({"rank": 1}),
+        "[" * 3000 + "]" * 3000,  # deeper than Python's decoder follows
     ],
 )
 @pytest.mark.parametrize("q", ["engineer", ""])
