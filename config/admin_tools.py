@@ -39,6 +39,15 @@ class ReasonForm(forms.Form):
     )
 
 
+class OptionalReasonForm(ReasonForm):
+    reason = forms.CharField(
+        label="Note (optional)",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=REASON_MAX_LENGTH,
+        required=False,
+    )
+
+
 def confirm_with_reason(
     *,
     description: str,
@@ -46,19 +55,22 @@ def confirm_with_reason(
     explanation: str,
     describe: Callable[[QuerySet], Iterable[str]] = lambda queryset: (str(row) for row in queryset),
     submit: str = "",
+    reason_required: bool = True,
 ):
     """Turn `function(modeladmin, request, queryset, *, reason)` into an admin action asked for a reason first.
 
     The first click shows a page listing what the action will touch (`describe`,
-    one line each) with a required reason field; only the second, with a reason,
-    runs `function`. The reason goes to the services and from them into the audit
-    log, so the page says never to write contact details in it.
+    one line each) with a reason field, required unless `reason_required` is False (then
+    an optional note: the page is a confirmation); only the second click runs `function`.
+    The reason goes to the services and from them into the audit log, so the page says
+    never to write contact details in it.
     """
+    form_class = ReasonForm if reason_required else OptionalReasonForm
 
     def decorator(function):
         @functools.wraps(function)
         def action(modeladmin, request: HttpRequest, queryset: QuerySet):
-            form = ReasonForm(request.POST if request.POST.get("apply") else None)
+            form = form_class(request.POST if request.POST.get("apply") else None)
             if form.is_valid():
                 return function(modeladmin, request, queryset, reason=form.cleaned_data["reason"])
             return TemplateResponse(

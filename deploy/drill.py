@@ -36,6 +36,7 @@ from accounts import services as account_services  # noqa: E402
 from accounts.models import LoginEvent, Role, User  # noqa: E402
 from audit.models import ActivityEvent, AuditDigest, AuditEvent  # noqa: E402
 from employers import services as employer_services  # noqa: E402
+from employers.demo import placeholder_licence  # noqa: E402
 from employers.models import Organization  # noqa: E402
 from employers.uscc import check_character  # noqa: E402
 from outbox.delivery import deliver_due_messages  # noqa: E402
@@ -153,9 +154,10 @@ def scenario(base_url: str) -> None:
     # The operator verifies it: operators work in the admin, there is no API for them.
     operator = User.objects.get_by_email(os.environ["DRILL_OPERATOR_EMAIL"])
     check(operator.role == Role.OPERATOR, "the operator made by createsuperuser is not an operator")
-    employer_services.verify_organization(
-        organization=Organization.objects.get(pk=organization_id), by=operator, reason="drill: licence checked"
-    )
+    # The licence as the organisation's admin would upload it; verification checks there is one.
+    organization = Organization.objects.get(pk=organization_id)
+    employer_services.upload_licence(seat=organization.seats.get(), file=placeholder_licence(organization_id))
+    employer_services.verify_organization(organization=organization, by=operator, reason="drill: licence checked")
 
     job = {"title": "Platform engineer", "description": "Keeps the stack up.", "city": "Shanghai"}
     status, body = http(base_url, "POST", "/api/v1/jobs", {**job, "category": "software_engineering"}, token)

@@ -15,7 +15,7 @@ from audit.services import record_activity
 from config.errors import DomainError
 from employers import services as employer_services
 from employers.categories import JobCategory
-from employers.demo import demo_uscc
+from employers.demo import demo_uscc, placeholder_licence
 from employers.models import Organization
 from resumes.selectors import ResumeSearchFilters, search_masked_resumes
 from resumes.services import reveal_contact
@@ -66,6 +66,7 @@ def _harvest(*, operator: User) -> int:
         ip=HARVESTER_IP,
         user_agent=HARVESTER_AGENT,
     )
+    employer_services.upload_licence(seat=recruiter.seat, file=placeholder_licence(HARVESTER_INDEX))
     employer_services.verify_organization(organization=organization, by=operator, reason="Demo: licence checked.")
     job = employer_services.create_job(
         seat=recruiter.seat,

@@ -77,6 +77,12 @@ def _describe_organization(organization: Organization) -> str:
     return f"#{organization.pk} {organization.legal_name} ({organization.uscc}), {organization.get_status_display()}"
 
 
+def _describe_with_licence(organization: Organization) -> str:
+    """A line of the confirmation page: what the operator is about to change, and whether a licence backs it."""
+    licence = "licence on file" if organization.licences.exists() else "NO LICENCE on file: cannot be verified"
+    return f"{_describe_organization(organization)}, {licence}"
+
+
 @dataclass(frozen=True)
 class StatusOperation:
     """One status change as operators meet it: on the lists as an action, on an organisation's page as a form."""
@@ -126,7 +132,11 @@ def _count(number: int, singular: str, plural: str) -> str:
 
 
 def _status_action(*, operation, title: str, needs_reason: bool):
-    """An admin action calling one status service per selected organisation; asks for a reason first if needed."""
+    """An admin action calling one status service per selected organisation, after a page that lists them.
+
+    Every status change is confirmed on that page, with each organisation's evidence (licence, USCC check):
+    a click on the changelist alone must not verify a queue. The reason is required where `needs_reason`.
+    """
 
     def apply(modeladmin, request, queryset, *, reason: str = ""):
         changed = call_for_each(
@@ -139,14 +149,12 @@ def _status_action(*, operation, title: str, needs_reason: bool):
             modeladmin.message_user(request, f"{title}: {changed} organisation(s).", messages.SUCCESS)
 
     apply.__name__ = f"{operation.__name__}_action"
-    description = f"{title} selected organisations"
-    if not needs_reason:
-        return admin.action(description=description)(apply)
     return confirm_with_reason(
-        description=description,
+        description=f"{title} selected organisations",
         title=title,
         explanation=f"{title} these organisations. The reason is kept with the status change.",
-        describe=lambda queryset: map(_describe_organization, queryset),
+        describe=lambda queryset: map(_describe_with_licence, queryset),
+        reason_required=needs_reason,
     )(apply)
 
 

@@ -5,6 +5,7 @@ Codes, addresses and titles are fixed by index, so seeding twice changes nothing
 
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from faker import Faker
 from tqdm import tqdm
 
@@ -67,6 +68,12 @@ def _user(local_part: str) -> User | None:
     return User.objects.filter(email_blind_index=crypto.email_blind_index(demo_email(local_part))).first()
 
 
+def placeholder_licence(seed: int) -> SimpleUploadedFile:
+    """A small PNG standing in for a scanned licence (demo, simulation, drill); the same seed gives the same bytes."""
+    content = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + seed.to_bytes(8, "big") * 16
+    return SimpleUploadedFile("licence.png", content, content_type="image/png")
+
+
 def _seed_organization(*, index: int, operator: User | None, faker_zh: Faker, faker_en: Faker) -> tuple[int, int]:
     admin = _user(f"recruiter{index:02d}")
     if admin is None:
@@ -81,6 +88,7 @@ def _seed_organization(*, index: int, operator: User | None, faker_zh: Faker, fa
         if index == 1:
             services.update_organization_limits(organization=organization, by=operator, plan=Plan.MEMBER, limits={})
         if demo_is_verified(index) and operator is not None:
+            services.upload_licence(seat=Seat.objects.get(user=admin), file=placeholder_licence(index))
             services.verify_organization(organization=organization, by=operator, reason="Demo: licence checked.")
     admin_seat = Seat.objects.filter(user=admin, organization=organization).first()
     if admin_seat is None:

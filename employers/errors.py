@@ -85,6 +85,11 @@ class InvalidTransition(DomainError):
     default_detail = "The organisation's status does not allow this change."
 
 
+class LicenceMissing(DomainError):
+    code = "licence_missing"
+    default_detail = "No licence is on file: an organisation is verified against the licence it uploaded."
+
+
 class ReasonRequired(DomainError):
     code = "reason_required"
     default_detail = "A reason is required for this change."

@@ -277,7 +277,12 @@ def _change_status(
 
 
 def verify_organization(*, organization: Organization, by: User, reason: str = "") -> Organization:
-    """Verify (or re-verify) for REVERIFY_AFTER_DAYS from now."""
+    """Verify (or re-verify) for REVERIFY_AFTER_DAYS from now; refused while no licence is on file.
+
+    Verification is the gate against forged employers: it checks the uploaded licence, so there must be one.
+    """
+    if not BusinessLicence.objects.filter(organization_id=organization.pk).exists():
+        raise errors.LicenceMissing()
     return _change_status(
         operation="verify",
         organization=organization,

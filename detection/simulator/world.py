@@ -9,7 +9,6 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from faker import Faker
 from stdnum.cn import uscc as uscc_number
@@ -17,7 +16,7 @@ from stdnum.cn import uscc as uscc_number
 from accounts.models import Role, User
 from employers import services as employer_services
 from employers.demo import DEMO_CITIES as CITY_DIVISIONS
-from employers.demo import DEMO_JOBS
+from employers.demo import DEMO_JOBS, placeholder_licence
 from employers.models import JobPosting, Organization, Plan, Seat, SeatRole
 from resumes import services as resume_services
 from resumes.demo import DEGREES, PROFILES, demo_mobile
@@ -128,11 +127,6 @@ def _uscc(division: str, number: int) -> str:
     return body + uscc_number.calc_check_digit(body)
 
 
-def _licence_png(seed: int) -> bytes:
-    """A small PNG standing in for a scanned licence; the same seed gives the same bytes (and hash)."""
-    return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + seed.to_bytes(8, "big") * 16
-
-
 class Builder:
     """Creates the world step by step; `clock` moves simulated time so that creation times are distinct."""
 
@@ -195,10 +189,9 @@ class Builder:
             user_agent=admin.user_agent,
         )
         admin_seat = Seat.objects.get(user=admin.user)
-        licence = _licence_png(licence_seed if licence_seed is not None else number)
         employer_services.upload_licence(
             seat=admin_seat,
-            file=SimpleUploadedFile("licence.png", licence, content_type="image/png"),
+            file=placeholder_licence(licence_seed if licence_seed is not None else number),
             ip=office_ip,
             user_agent=admin.user_agent,
         )

@@ -10,6 +10,7 @@ from employers.categories import JobCategory
 from employers.models import (
     AdverseCreditRecord,
     Application,
+    BusinessLicence,
     Invitation,
     JobPosting,
     Organization,
@@ -35,6 +36,19 @@ class OrganizationFactory(DjangoModelFactory):
     uscc = factory.Sequence(lambda n: uscc_for(500_000 + n))
     city = "Shanghai"
     status = OrganizationStatus.PENDING
+
+
+class BusinessLicenceFactory(DjangoModelFactory):
+    """A licence row on file (no file behind it): what verification checks for."""
+
+    class Meta:
+        model = BusinessLicence
+
+    organization = factory.SubFactory(OrganizationFactory)
+    storage_name = factory.Sequence(lambda n: f"licences/test/{n}.png")
+    content_type = "image/png"
+    size = 1024
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
 
 
 class VerifiedOrganizationFactory(OrganizationFactory):

@@ -4,15 +4,18 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from employers import services
+from employers.errors import LicenceMissing
 from employers.models import AdverseCreditRecord, BusinessLicence, Organization, RegistrationAttempt, Seat
 from tests.employers.factories import (
     AdminSeatFactory,
     ApplicationFactory,
+    BusinessLicenceFactory,
     JobPostingFactory,
     OrganizationFactory,
     RecruiterFactory,
@@ -59,6 +62,7 @@ def planted(operator):
         recruiter=recruiter, legal_name="Planted Org Ltd", uscc=uscc_for(4242), city="Beijing", ip="192.0.2.1"
     )
     SeatFactory(organization=organization, user=other)
+    BusinessLicenceFactory(organization=organization)
     services.verify_organization(organization=organization, by=operator)
     job = JobPostingFactory(organization=organization, created_by=recruiter)
     seeker = SeekerFactory(full_name="Planted Seeker Chen", email="planted.seeker@example.test")
@@ -163,15 +167,31 @@ def action(client, name: str, organization: Organization, **extra):
     )
 
 
-def test_verify_action_calls_the_service(operator_client, operator):
-    organization = OrganizationFactory()
+def test_verify_action_confirms_each_organisation_and_its_licence_first(operator_client, operator):
+    """A click on the queue alone verified at once: an organisation without a licence, or a whole queue by mistake."""
+    organization = BusinessLicenceFactory(organization=OrganizationFactory(legal_name="Checked Ltd")).organization
+    unlicensed = OrganizationFactory(legal_name="Unlicensed Ltd")
+    selected = {"_selected_action": [organization.pk, unlicensed.pk]}
 
-    response = action(operator_client, "verify_organization_action", organization)
+    page = operator_client.post("/admin/employers/organization/", {"action": "verify_organization_action", **selected})
 
-    assert response.status_code == 302
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Checked Ltd" in text and "licence on file" in text
+    assert "Unlicensed Ltd" in text and "NO LICENCE on file" in text
+    assert not AuditEvent.objects.exists()
+
+    done = operator_client.post(
+        "/admin/employers/organization/", {"action": "verify_organization_action", "apply": "yes", **selected}
+    )
+
+    assert done.status_code == 302
     organization.refresh_from_db()
     assert (organization.status, organization.verified_by) == ("verified", operator)
     assert AuditEvent.objects.get(action="organization.verified").actor_id == operator.pk
+    assert Organization.objects.get(pk=unlicensed.pk).status == "pending"
+    messages = [str(message) for message in get_messages(done.wsgi_request)]
+    assert f"#{unlicensed.pk}: {LicenceMissing.default_detail}" in messages
 
 
 def test_reject_asks_for_a_reason_first(operator_client, operator):

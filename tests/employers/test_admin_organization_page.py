@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 
 from audit.models import AuditEvent
 from employers.models import Organization, RegistrationAttempt
-from tests.employers.factories import OrganizationFactory, VerifiedOrganizationFactory
+from tests.employers.factories import BusinessLicenceFactory, OrganizationFactory, VerifiedOrganizationFactory
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_a_suspended_organisation_offers_only_reinstate_and_a_verified_one_re_ve
 
 @time_machine.travel(NOW, tick=False)
 def test_verify_from_the_page_calls_the_service_with_the_optional_note(operator_client, operator):
-    organization = OrganizationFactory()
+    organization = BusinessLicenceFactory().organization
 
     response = operator_client.post(status_url(organization, "verify"), {"reason": "Licence checked with SAMR."})
 

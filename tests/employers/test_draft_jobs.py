@@ -6,7 +6,13 @@ from audit.models import AuditEvent
 from employers import selectors, services
 from employers.models import JobPosting
 from tests.employers.conftest import client_for
-from tests.employers.factories import JobPostingFactory, OrganizationFactory, SeatFactory, VerifiedOrganizationFactory
+from tests.employers.factories import (
+    BusinessLicenceFactory,
+    JobPostingFactory,
+    OrganizationFactory,
+    SeatFactory,
+    VerifiedOrganizationFactory,
+)
 from tests.factories import UserFactory
 from tests.resumes.factories import ResumeFactory
 
@@ -90,6 +96,7 @@ def test_verification_opens_the_drafts_and_says_so_in_its_audit_event(pending_se
     closed = services.create_job(seat=pending_seat, **JOB)
     services.update_job(job=closed, status="closed")
     operator = UserFactory(role="operator", is_staff=True)
+    BusinessLicenceFactory(organization=organization)
 
     services.verify_organization(organization=organization, by=operator, reason="Licence matches.")
 

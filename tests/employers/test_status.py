@@ -9,7 +9,12 @@ from django.core.exceptions import ValidationError
 from audit.models import AuditEvent
 from employers import errors, selectors, services
 from employers.models import Organization, OrganizationStatus
-from tests.employers.factories import JobPostingFactory, OrganizationFactory, VerifiedOrganizationFactory
+from tests.employers.factories import (
+    BusinessLicenceFactory,
+    JobPostingFactory,
+    OrganizationFactory,
+    VerifiedOrganizationFactory,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +32,7 @@ def the_event(organization: Organization) -> AuditEvent:
 
 @time_machine.travel(NOW, tick=False)
 def test_verify_records_who_when_and_sets_reverify_due(operator):
-    organization = OrganizationFactory()
+    organization = BusinessLicenceFactory().organization
 
     services.verify_organization(organization=organization, by=operator, reason="Licence matches the registry.")
 
@@ -115,7 +120,7 @@ def test_reinstating_a_never_verified_organization_returns_it_to_pending(operato
     ],
 )
 def test_transitions_that_are_not_allowed_change_nothing(operator, status, operation, reason):
-    organization = OrganizationFactory(status=status)
+    organization = BusinessLicenceFactory(organization=OrganizationFactory(status=status)).organization
 
     with pytest.raises(errors.InvalidTransition):
         operation(organization=organization, by=operator, reason=reason)
@@ -123,6 +128,21 @@ def test_transitions_that_are_not_allowed_change_nothing(operator, status, opera
     organization.refresh_from_db()
     assert organization.status == status
     assert not AuditEvent.objects.exists()
+
+
+def test_no_organisation_is_verified_without_a_licence_on_file(operator):
+    """Verification is the check of the uploaded licence: with none, it is refused and nothing changes."""
+    organization = OrganizationFactory()
+
+    with pytest.raises(errors.LicenceMissing):
+        services.verify_organization(organization=organization, by=operator, reason="Looks fine.")
+
+    organization.refresh_from_db()
+    assert (organization.status, organization.verified_at) == ("pending", None)
+    assert not AuditEvent.objects.exists()
+    BusinessLicenceFactory(organization=organization)
+    services.verify_organization(organization=organization, by=operator)
+    assert Organization.objects.get(pk=organization.pk).status == "verified"
 
 
 def test_a_reason_may_not_carry_contact_details(operator):
@@ -134,7 +154,7 @@ def test_a_reason_may_not_carry_contact_details(operator):
 
 
 def test_reverification_expires_after_six_months(operator):
-    organization = OrganizationFactory()
+    organization = BusinessLicenceFactory().organization
     job = JobPostingFactory(organization=organization)
     with time_machine.travel(NOW, tick=False):
         services.verify_organization(organization=organization, by=operator)
