@@ -1,8 +1,9 @@
 """Operators' admin for accounts: users, login events, API tokens.
 
 Lists never show a name or an address; a user is found by typing the address.
-Activity changes only through services.set_user_active, with a reason; API tokens
-are revoked here, never added.
+Activity changes only through services.set_user_active, with a reason; an account
+created here is audited with its reason; none is deleted here; API tokens are
+revoked here, never added.
 """
 
 from django import forms
@@ -25,6 +26,12 @@ class UserCreationForm(forms.ModelForm):
     email = forms.EmailField()
     full_name = forms.CharField(max_length=services.FULL_NAME_MAX_LENGTH)
     password = forms.CharField(widget=forms.PasswordInput, strip=False)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why this account is created here (an operator account has every admin permission); kept in the "
+        "audit log. Never contact details.",
+    )
 
     class Meta:
         model = User
@@ -38,6 +45,9 @@ class UserCreationForm(forms.ModelForm):
             services.validate_new_account(
                 email=cleaned["email"], password=cleaned["password"], full_name=cleaned["full_name"]
             )
+            cleaned["reason"] = services.clean_reason(cleaned["reason"])
+        except services.ReasonRequired as error:
+            self.add_error("reason", str(error.detail))
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 for message in messages:
@@ -131,8 +141,12 @@ class UserAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("email", "full_name", "role", "password")
+            return ("email", "full_name", "role", "password", "reason")
         return self.fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # An account is closed through its services, each audited: the seeker's own deletion, or deactivation here.
+        return False
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
@@ -144,11 +158,13 @@ class UserAdmin(admin.ModelAdmin):
                     user=obj, active=form.cleaned_data["is_active"], by=request.user, reason=form.cleaned_data["reason"]
                 )
             return
-        created = services.register_user(
+        created = services.create_account_by_operator(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password"],
             full_name=form.cleaned_data["full_name"],
             role=form.cleaned_data["role"],
+            by=request.user,
+            reason=form.cleaned_data["reason"],
         )
         form.instance = created
         obj.pk = created.pk

@@ -70,6 +70,24 @@ def register_user(*, email: str, password: str, full_name: str, role: str = Role
     return user
 
 
+def create_account_by_operator(*, email: str, password: str, full_name: str, role: str, by: User, reason: str) -> User:
+    """An operator creates an account in the admin: audited with its role and the operator's reason.
+
+    An operator account has every admin permission, so who made it, and why, must be in the chain.
+    """
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        user = register_user(email=email, password=password, full_name=full_name, role=role)
+        record_event(
+            action=AuditAction.USER_CREATED_BY_OPERATOR,
+            actor=by,
+            target_type="user",
+            target_id=user.pk,
+            details={"role": role, "reason": reason},
+        )
+    return user
+
+
 def create_operator(*, email: str, password: str, full_name: str) -> User:
     """Operators are staff with every admin permission; the admin itself limits what they may change."""
     return register_user(email=email, password=password, full_name=full_name, role=Role.OPERATOR)

@@ -14,6 +14,7 @@ class AuditAction(models.TextChoices):
     USER_ACTIVATED = "user.activated", "User activated by an operator"
     USER_DEACTIVATED = "user.deactivated", "User deactivated by an operator"
     USER_SECOND_FACTOR_RESET = "user.second_factor_reset", "Operator's second factor reset by another operator"
+    USER_CREATED_BY_OPERATOR = "user.created_by_operator", "Account created by an operator in the admin"
 
     # Organisations: registration, licence, status (employers.services)
     ORGANIZATION_REGISTRATION = "organization.registration", "Organisation registration attempt"

@@ -30,7 +30,7 @@ def change(client, user: User, **data):
     return client.post(f"{USERS}{user.pk}/change/", data)
 
 
-def test_add_user_creates_the_account_through_the_service(operator_client):
+def test_add_user_creates_the_account_through_the_service(operator_client, operator):
     response = operator_client.post(
         f"{USERS}add/",
         {
@@ -38,6 +38,7 @@ def test_add_user_creates_the_account_through_the_service(operator_client):
             "full_name": "New Recruiter 新招聘",
             "role": "recruiter",
             "password": "a-long-passphrase-7",
+            "reason": "Ticket 4411: the organisation's admin cannot sign up.",
         },
     )
 
@@ -46,6 +47,39 @@ def test_add_user_creates_the_account_through_the_service(operator_client):
     assert response["Location"] == USERS
     assert (created.role, created.is_staff, created.decrypt_full_name()) == ("recruiter", False, "New Recruiter 新招聘")
     assert created.check_password("a-long-passphrase-7")
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor_id, event.target_id) == ("user.created_by_operator", operator.pk, str(created.pk))
+    assert event.details == {"role": "recruiter", "reason": "Ticket 4411: the organisation's admin cannot sign up."}
+
+
+def test_an_operator_account_is_created_only_with_a_reason_and_audited(operator_client, operator):
+    """An operator account has every admin permission: created in silence, it left no trace in the chain."""
+    fields = {"email": "second.op@example.test", "full_name": "Second Operator", "role": "operator"}
+    fields["password"] = "a-long-passphrase-7"
+
+    refused = operator_client.post(f"{USERS}add/", {**fields, "reason": "  "})
+
+    assert refused.status_code == 200
+    assert not User.objects.filter(role="operator").exclude(pk=operator.pk).exists()
+    assert not AuditEvent.objects.exists()
+    done = operator_client.post(f"{USERS}add/", {**fields, "reason": "On-call rota, December."})
+    assert done.status_code == 302
+    created = User.objects.get_by_email("second.op@example.test")
+    assert (created.role, created.is_staff) == ("operator", True)
+    assert AuditEvent.objects.get(action="user.created_by_operator").details["role"] == "operator"
+
+
+def test_accounts_cannot_be_deleted_in_the_admin(operator_client):
+    """Deleting here bypassed the seeker's audited account deletion and left no event."""
+    user = UserFactory(role="seeker")
+
+    assert operator_client.get(f"{USERS}{user.pk}/delete/").status_code == 403
+    assert operator_client.post(f"{USERS}{user.pk}/delete/", {"post": "yes"}).status_code == 403
+    listing = operator_client.get(USERS).content.decode()
+    assert "delete_selected" not in listing
+    bulk = operator_client.post(USERS, {"action": "delete_selected", "_selected_action": [user.pk], "post": "yes"})
+    assert bulk.status_code in (200, 302)
+    assert User.objects.filter(pk=user.pk).exists()
 
 
 def test_add_user_refuses_a_taken_address(operator_client):
@@ -53,7 +87,13 @@ def test_add_user_refuses_a_taken_address(operator_client):
 
     response = operator_client.post(
         f"{USERS}add/",
-        {"email": "taken@example.test", "full_name": "Someone", "role": "seeker", "password": "a-long-passphrase-7"},
+        {
+            "email": "taken@example.test",
+            "full_name": "Someone",
+            "role": "seeker",
+            "password": "a-long-passphrase-7",
+            "reason": "Support ticket.",
+        },
     )
 
     assert response.status_code == 200
