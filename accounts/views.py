@@ -32,6 +32,11 @@ def login_email_rate_key(group: str, request: HttpRequest) -> str:
     return crypto.email_blind_index(typed) if typed.strip() else "none"
 
 
+def reset_email_rate_key(group: str, request: HttpRequest) -> str:
+    typed = request.POST.get("email", "")
+    return crypto.email_blind_index(typed) if typed.strip() else "none"
+
+
 class LoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"
@@ -78,3 +83,16 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        """Rate-limited: each reset mails an address, which must not become a way to flood a seeker's inbox."""
+        try:
+            enforce_rate_limit(request, name="password_reset_per_ip", key="ip")
+        except RateLimited as error:
+            return rate_limited_response(request, error)
+        try:
+            enforce_rate_limit(request, name="password_reset_per_email", key=reset_email_rate_key)
+        except RateLimited:
+            # The answer every reset gets, known address or not, without another mail.
+            return redirect(self.success_url)
+        return super().post(request, *args, **kwargs)

@@ -394,6 +394,10 @@ RATELIMITS = {
     # failure slows a patient guesser further.
     "admin_otp_per_user": env.str("RATELIMIT_ADMIN_OTP_PER_USER", default="10/h"),
     "admin_otp_per_ip": env.str("RATELIMIT_ADMIN_OTP_PER_IP", default="30/h"),
+    # Each password reset mails an address: per IP a 429; per address, past the limit, the same answer
+    # and no mail (a 429 there would let anyone lock a seeker out of resetting).
+    "password_reset_per_ip": env.str("RATELIMIT_PASSWORD_RESET_PER_IP", default="10/h"),
+    "password_reset_per_email": env.str("RATELIMIT_PASSWORD_RESET_PER_EMAIL", default="3/h"),
 }
 SILENCED_SYSTEM_CHECKS = [
     # Django's own RedisCache increments atomically (INCR); django-ratelimit only

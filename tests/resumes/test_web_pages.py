@@ -609,6 +609,31 @@ def test_password_reset_of_an_unknown_address_sends_nothing(client):
     assert mail.outbox == []
 
 
+@pytest.mark.usefixtures("pinned_clock")
+def test_password_resets_of_one_address_stop_mailing_past_the_limit_with_the_same_answer(client, settings, resume):
+    """Twelve resets in a row sent twelve mails: anyone could flood a seeker's inbox from the reset form."""
+    settings.RATELIMITS = {**settings.RATELIMITS, "password_reset_per_email": "3/h"}
+
+    answers = [client.post(reverse("password_reset"), {"email": PLANTED_EMAIL}) for _ in range(5)]
+
+    assert [(answer.status_code, answer["Location"]) for answer in answers] == [
+        (302, reverse("password_reset_done"))
+    ] * 5
+    assert len(mail.outbox) == 3
+
+
+@pytest.mark.usefixtures("pinned_clock")
+def test_password_resets_are_rate_limited_per_ip(client, settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "password_reset_per_ip": "2/h"}
+    for number in range(2):
+        client.post(reverse("password_reset"), {"email": f"x{number}@example.test"})
+
+    response = client.post(reverse("password_reset"), {"email": "x9@example.test"})
+
+    assert response.status_code == 429
+    assert "Retry-After" in response
+
+
 # CSRF
 
 
