@@ -18,12 +18,14 @@ resume text untouched.
 The seeker's name is not known here in plain text, and must not be: masked
 views may not decrypt it (tests/test_decryption_allow_list.py). Instead, when
 the seeker stores their contact details, `name_index_for` keeps keyed hashes
-(accounts.crypto's blind-index HMAC) of the full name and the surname on the
-resume; at render time candidate substrings are hashed with the same key and
-compared. A Chinese single-character surname is matched only where it is used
-as a name (张先生, 小张, 张总, or standing alone): as a substring it is an
-ordinary character (紧张, 扩张). A Chinese name is also indexed in pinyin
-(pypinyin): "Zhang Wei", "Wei Zhang", "Zhangwei", and "Mr. Zhang" after a title.
+(accounts.crypto's blind-index HMAC) of the full name, the surname and the given
+name on the resume; at render time candidate substrings are hashed with the same
+key and compared. A given name alone is hidden from three letters, or two
+Chinese characters (娜珂 of 欧阳娜珂; the 伟 of 张伟 is any other character). A Chinese
+single-character surname is matched only where it is used as a name (张先生, 小张,
+张总, or standing alone): as a substring it is an ordinary character (紧张, 扩张). A
+Chinese name is also indexed in pinyin (pypinyin): "Zhang Wei", "Wei Zhang",
+"Zhangwei", and "Mr. Zhang" after a title.
 """
 
 import functools
@@ -349,6 +351,11 @@ NAME_MAX_WORDS = 4
 _NAME_GAP = re.compile(r"[\s\-\u00b7]+")
 TITLES = frozenset({"mr", "ms", "mrs", "miss", "mx", "dr", "prof"})
 CJK_NAME_LENGTHS = range(2, 5)
+# A given name alone is hidden too ("Zephyrine", "娜珂"): from this many letters (Latin) or characters (Chinese).
+# Shorter ones ("Al", the 伟 of 张伟) are ordinary words or characters; they are hidden within the full name.
+GIVEN_NAME_MIN_LETTERS = 3
+GIVEN_NAME_MIN_CJK = 2
+CJK_GIVEN_NAME_LENGTHS = (2, 3)
 
 
 def _fold(text: str) -> str:
@@ -373,19 +380,19 @@ def _forget_text_hashes_on_key_change(*, setting: str, **kwargs) -> None:
         _text_word_hash.cache_clear()
 
 
-def _pinyin_forms(name: str, surname: str) -> tuple[set[str], str]:
-    """How a Chinese name is written in Latin letters: "zhang wei", "zhangwei", "wei zhang"; and the surname."""
+def _pinyin_forms(name: str, surname: str) -> tuple[set[str], str, str]:
+    """A Chinese name in Latin letters ("zhang wei", "zhangwei", "wei zhang"), its surname, its given name (if long)."""
     from pypinyin import lazy_pinyin  # its dictionaries load on first use, not at every import
 
     family, given = lazy_pinyin(surname), lazy_pinyin(name[len(surname) :])
     family_name, given_name = "".join(family), "".join(given)
     forms = {f"{family_name} {given_name}", f"{family_name}{given_name}", f"{given_name} {family_name}"}
     forms.add(" ".join([*family, *given]))
-    return forms, family_name
+    return forms, family_name, given_name if len(given) >= GIVEN_NAME_MIN_CJK else ""
 
 
 def name_index_for(full_name: str) -> list[str]:
-    """Keyed hashes of a full name and its surname, to find them in free text without the plaintext."""
+    """Keyed hashes of a full name, its surname and its given name, to find them in free text without the plaintext."""
     folded = _fold(full_name)
     if not folded:
         return []
@@ -393,18 +400,31 @@ def name_index_for(full_name: str) -> list[str]:
     full_names = {folded, "".join(words)}
     surnames: set[str] = set()
     titled_surnames: set[str] = set()
+    given_names: set[str] = set()  # words, and runs of Chinese characters
     if len(words) > 1:
         surnames.add(words[-1])
+        given_names |= {
+            word
+            for word in words[:-1]
+            if len(word) >= GIVEN_NAME_MIN_LETTERS and word not in TITLES and not _CJK_RUN.search(word)
+        }
     for word in words:
         if _CJK_RUN.fullmatch(word) and len(word) >= 2:
             surname = word[:2] if word[:2] in COMPOUND_SURNAMES else word[0]
             full_names.add(word)
             surnames.add(surname)
-            pinyin_names, pinyin_surname = _pinyin_forms(word, surname)
+            if len(word) - len(surname) >= GIVEN_NAME_MIN_CJK:
+                given_names.add(word[len(surname) :])
+            pinyin_names, pinyin_surname, pinyin_given = _pinyin_forms(word, surname)
             full_names |= pinyin_names
             # "Li", "He", "Song" are also English words: a pinyin surname counts only after a title.
             titled_surnames.add(pinyin_surname)
+            if pinyin_given:
+                given_names.add(pinyin_given)  # "nake" for 娜珂; a one-syllable "wei" would be any word
     hashes = {_name_hash("name", name) for name in full_names}
+    hashes |= {_name_hash("given", name) for name in given_names}
+    # Where a Chinese given name may start: the runs of a text are tried only there.
+    hashes |= {_name_hash("given_first", name[0]) for name in given_names if _CJK_RUN.fullmatch(name)}
     # Where a name may start (its first word, or first character in Chinese): the rest is tried only there.
     hashes |= {_name_hash("first", name.split()[0] if " " in name else name[0]) for name in full_names}
     hashes |= {_name_hash("surname", name) for name in surnames}
@@ -427,7 +447,7 @@ def _surname_in_use(run: str, start: int, end: int) -> bool:
 
 
 def find_name(text: str, name_index: Collection[str]) -> list[ContactSpan]:
-    """Where the seeker's full name or surname appears, given the hashes `name_index_for` made."""
+    """Where the seeker's full name, surname or given name appears, given the hashes `name_index_for` made."""
     if not text or not name_index:
         return []
     index = frozenset(name_index)
@@ -446,7 +466,12 @@ def find_name(text: str, name_index: Collection[str]) -> list[ContactSpan]:
     for first, word in enumerate(words):
         after_title = first > 0 and words[first - 1].group() in TITLES
         value = word.group()
-        if indexed("surname", value) or indexed("name", value) or (after_title and indexed("titled", value)):
+        if (
+            indexed("surname", value)
+            or indexed("name", value)
+            or indexed("given", value)
+            or (after_title and indexed("titled", value))
+        ):
             found.append(word.span())
         if not indexed("first", value):
             continue
@@ -458,6 +483,10 @@ def find_name(text: str, name_index: Collection[str]) -> list[ContactSpan]:
     for run_match in _CJK_RUN.finditer(folded):
         run, offset = run_match.group(), run_match.start()
         for start, char in enumerate(run):
+            if indexed("given_first", char):
+                for length in CJK_GIVEN_NAME_LENGTHS:
+                    if start + length <= len(run) and indexed("given", run[start : start + length]):
+                        found.append((offset + start, offset + start + length))
             # Only where the name's first character is: a long text costs one hash per distinct character.
             if not indexed("first", char):
                 continue

@@ -319,7 +319,10 @@ def apply(request: HttpRequest, job_id: int) -> HttpResponse:
         messages.error(request, _("This job is no longer open."))
         return redirect("resumes:jobs")
     else:
-        messages.success(request, _("You applied. The organisation can now see your resume and receive your contact details for this job."))
+        messages.success(
+            request,
+            _("You applied. The organisation can now see your resume and receive your contact details for this job."),
+        )
     return redirect("resumes:job", job_id=job.pk)
 
 
@@ -374,7 +377,10 @@ def approve_request(request: HttpRequest, request_id: int) -> HttpResponse:
         request,
         request_id,
         services.approve_contact_request,
-        _("Approved: the organisation may now receive your contact for any of its jobs. To stop it, block the organisation."),
+        _(
+            "Approved: the organisation may now receive your contact for any of its jobs. "
+            "To stop it, block the organisation."
+        ),
     )
 
 

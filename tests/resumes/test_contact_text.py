@@ -204,7 +204,25 @@ class TestTheSeekersName:
         assert redact("Mary Ann Vancewright led it; ask Ms. VANCEWRIGHT.", name_index=index) == (
             f"{REDACTED} led it; ask Ms. {REDACTED}."
         )
-        assert redact("Mary is great at Vancewrighting", name_index=index) == "Mary is great at Vancewrighting"
+        assert redact("She is great at Vancewrighting", name_index=index) == "She is great at Vancewrighting"
+
+    def test_a_given_name_alone_is_hidden_too(self):
+        """A rare given name found the seeker by search: "Senior engineer Zephyrine" kept it, q=Zephyrine found it."""
+        index = name_index_for("Zephyrine Quillfeather")
+
+        assert redact("Senior engineer Zephyrine; BSc ZEPHYRINE", name_index=index) == (
+            f"Senior engineer {REDACTED}; BSc {REDACTED}"
+        )
+        assert redact("Mary is great", name_index=name_index_for("Mary Ann Vancewright")) == f"{REDACTED} is great"
+        # Two letters are too few to be told from ordinary words; they are hidden within the full name.
+        assert redact("Al led AI work", name_index=name_index_for("Al Vancewright")) == "Al led AI work"
+
+    def test_a_chinese_given_name_of_two_characters_is_hidden_and_in_pinyin(self):
+        index = name_index_for("欧阳娜珂")
+
+        assert redact("娜珂，娜珂同学；Nake 写的", name_index=index) == f"{REDACTED}，{REDACTED}同学；{REDACTED} 写的"
+        # One character is any other character: the 伟 of 张伟 stays in 伟大, and "wei" in Latin text.
+        assert redact("伟大的项目, Wei", name_index=name_index_for("张伟")) == "伟大的项目, Wei"
 
     def test_a_chinese_full_name_is_hidden_anywhere_and_the_surname_where_used_as_a_name(self):
         index = name_index_for("张伟")

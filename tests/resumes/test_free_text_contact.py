@@ -143,15 +143,15 @@ def test_the_rebuild_command_drops_contact_details_from_the_search_text_of_exist
     )
     # As a row from before the filter: contact details in the search text, no name index.
     Resume.objects.filter(pk=resume.pk).update(
-        summary="Spark engineer, 13987654321, Vancewright",
+        summary="Spark engineer, 13987654321, Vancewright, Quillon",
         skills=["Spark", "wx: quill_wx_4711"],
         search_primary="spark wx quill_wx_4711",
-        search_secondary="spark engineer 13987654321 vancewright",
+        search_secondary="spark engineer 13987654321 vancewright quillon",
         skill_keys="|spark|wx: quill_wx_4711|",
         name_index=[],
     )
 
-    call_command("rebuild_resume_search_text", stdout=StringIO())
+    call_command("rebuild_resume_search_text", stdout=StringIO(), stderr=StringIO())
 
     resume.refresh_from_db()
     assert resume.name_index

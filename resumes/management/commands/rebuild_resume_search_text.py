@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from tqdm import tqdm
 
 from resumes.models import Resume
 
@@ -13,13 +14,14 @@ class Command(BaseCommand):
     help = (
         "Recompute the seeker-name index and the search text (search_primary, search_secondary, skill_keys) of "
         "every resume, leaving out contact details typed into free text; PostgreSQL's search vector follows. "
-        "Run once after deploying the contact-text filter; it is safe to run again."
+        "Run after an upgrade that changes what the name index holds (resumes/contact_text.py); safe to run again."
     )
 
     def handle(self, *args, **options):
         resumes = Resume.objects.order_by("pk")
         total = resumes.count()
         rebuilt = 0
+        progress = tqdm(total=total, unit="resume", file=self.stderr, disable=not total)
         for start in range(0, total, BATCH_SIZE):
             with transaction.atomic():
                 batch = list(
@@ -30,4 +32,6 @@ class Command(BaseCommand):
                     resume.refresh_search_text()
                 Resume.objects.bulk_update(batch, REBUILT_FIELDS)
             rebuilt += len(batch)
+            progress.update(len(batch))
+        progress.close()
         self.stdout.write(f"{rebuilt} resumes: search text rebuilt without contact details.")

@@ -207,6 +207,13 @@ class TestNoContactLeaks:
 
         assert result_ids(client.get(SEARCH, {"q": "Uniquesurname"})) == set()
 
+    def test_a_given_name_typed_into_free_text_is_hidden_and_not_found(self, client):
+        resume = ResumeFactory(full_name="Zephyrine Quillfeather", headline="Senior engineer Zephyrine")
+
+        assert result_ids(client.get(SEARCH, {"q": "Zephyrine"})) == set()
+        assert result_ids(client.get(SEARCH, {"q": "senior engineer"})) == {str(resume.pk)}
+        assert client.get(detail_url(resume)).json()["headline"] == "Senior engineer [contact hidden]"
+
 
 class TestFilters:
     def test_city_category_skills_and_years(self, client):
