@@ -105,6 +105,10 @@ class _Normalised:
 
 @functools.lru_cache(maxsize=8192)
 def _folded_char(char: str) -> str:
+    if unicodedata.category(char) == "Cf":
+        return ""  # zero-width and other invisible format characters: "Quill\u200bfeather" is "quillfeather"
+    if char.isdecimal() and not char.isascii():
+        return str(unicodedata.decimal(char))  # any script's digits: "١٣٩" is "139" (NFKC maps full-width ones only)
     return unicodedata.normalize("NFKC", char).lower()
 
 

@@ -187,6 +187,14 @@ def test_a_list_is_read_as_one_line_so_a_handle_in_the_next_item_is_hidden():
     assert redact_items(["WeChat", "Alipay"]) == ["WeChat", "Alipay"]
 
 
+def test_digits_of_any_script_and_invisible_characters_do_not_disguise_a_detail():
+    """Arabic-Indic digits and a zero-width space inside a name went through unmasked, and were searchable."""
+    assert redact("call ١٣٩١٢٣٤٧٧٨٨ or १३९१२३४७७८८") == f"call {REDACTED} or {REDACTED}"
+    assert redact("mail li\u200bna@ex\u200dample.test") == f"mail {REDACTED}"
+    index = name_index_for("Zephyrine Quillfeather")
+    assert redact("ask Quill\u200bfeather", name_index=index) == f"ask {REDACTED}"
+
+
 def test_a_year_next_to_a_phone_number_does_not_hide_it():
     assert redact("2019: 13812345678") == f"2019: {REDACTED}"
 
