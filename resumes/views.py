@@ -234,7 +234,13 @@ def block(request: HttpRequest) -> HttpResponse:
     except services.ResumeMissing:
         return _needs_resume(request)
     else:
-        messages.success(request, _("The organisation is blocked: it will never see your resume."))
+        messages.success(
+            request,
+            _(
+                "The organisation is blocked: it will never see your resume, "
+                "and its mail and calls through your relay contact stop reaching you."
+            ),
+        )
     return redirect("resumes:privacy")
 
 

@@ -47,7 +47,11 @@ def update_privacy(*, seeker: User, visibility: str, relay_preference: str) -> R
 
 
 def block_organization(*, seeker: User, organization_id: int) -> BlockedOrganization:
-    """The organisation never sees this resume again; a direct-contact grant to it ends."""
+    """The organisation never sees this resume again; a direct-contact grant to it ends.
+
+    Its relay contact stays (an unblock restores it), but while the block lasts the relay forwards none of its
+    mail or calls to the seeker (resumes.services.relay).
+    """
     with transaction.atomic():
         resume = own_resume(seeker, lock=True)
         organization = Organization.objects.filter(pk=organization_id).first()

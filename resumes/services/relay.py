@@ -166,6 +166,11 @@ def _active_relay(queryset) -> RelayContact | None:
     return relay
 
 
+def _seeker_blocks(relay: RelayContact) -> bool:
+    """While the seeker blocks the organisation, its mail and calls do not reach them (an unblock lets them again)."""
+    return relay.resume.blocks.filter(organization_id=relay.organization_id).exists()
+
+
 # RFC 8601 result values; anything else a provider sends is recorded as "unknown", never verbatim.
 AUTHENTICATION_RESULTS = frozenset({"pass", "fail", "softfail", "neutral", "none", "policy", "temperror", "permerror"})
 
@@ -264,6 +269,14 @@ def forward_inbound_email(
             },
         )
         return "to_recruiter"
+    if _seeker_blocks(relay):
+        record_event(
+            action=AuditAction.RELAY_EMAIL_REFUSED,
+            outcome=AuditOutcome.DENIED,
+            code="blocked_by_seeker",
+            **audit_common,
+        )
+        raise errors.RelayInactive()
     outside = not relay_use.is_organization_sender(organization=organization, sender=sender, sender_index=sender_index)
     if outside:
         relay_use.record_outside_use(relay=relay, kind=RelayUseKind.EMAIL, party_index=sender_index)
@@ -362,6 +375,16 @@ def resolve_voice_call(*, number: str, extension: str, caller: str = "") -> str:
             outcome=AuditOutcome.DENIED,
             code="not_found",
             target_type="relay_contact",
+        )
+        raise errors.RelayInactive()
+    if _seeker_blocks(relay):
+        record_event(
+            action=AuditAction.RELAY_VOICE_REFUSED,
+            outcome=AuditOutcome.DENIED,
+            code="blocked_by_seeker",
+            organization=relay.organization,
+            target_type="relay_contact",
+            target_id=relay.pk,
         )
         raise errors.RelayInactive()
     # A canary's calls reach operators, not a person; anyone else's the seeker's own phone (relay forwarding).

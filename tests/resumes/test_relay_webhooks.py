@@ -9,6 +9,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from employers.models import QuotaCounter
 from resumes.models import Reveal
+from resumes.services import block_organization, unblock_organization
 from resumes.webhooks import MAX_BODY_BYTES, sign_webhook_body
 from tests.employers.conftest import client_for
 from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
@@ -315,6 +316,49 @@ class TestSigning:
         response = client.post("/relay/nope", {})
 
         assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+class TestBlockedOrganisation:
+    """A seeker who blocks an organisation expects its contact to stop: the block did not reach its relay contact."""
+
+    def test_its_mail_and_calls_stop_while_blocked_and_come_back_after_an_unblock(
+        self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        seeker, organization = revealed["resume"].seeker, revealed["organization"]
+        alias = revealed["contact"]["email"]
+        number, extension = revealed["contact"]["phone"].split(",")
+        call = {"number": number, "extension": extension}
+        block_organization(seeker=seeker, organization_id=organization.pk)
+        mailoutbox.clear()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            mail = post_signed(client, EMAIL_URL, email_payload(alias))
+        voice = post_signed(client, VOICE_URL, {**call, "timestamp": int(time.time())})
+
+        assert (mail.status_code, mail.json()["code"]) == (404, "not_found")
+        assert (voice.status_code, voice.json()["code"]) == (404, "not_found")
+        assert "+8613911112222" not in voice.content.decode()
+        assert mailoutbox == []
+        refused = AuditEvent.objects.filter(code="blocked_by_seeker").values_list("action", flat=True)
+        assert sorted(refused) == ["relay.email.refused", "relay.voice.refused"]
+
+        unblock_organization(seeker=seeker, organization_id=organization.pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post_signed(client, EMAIL_URL, email_payload(alias, subject="Again")).status_code == 200
+        assert post_signed(client, VOICE_URL, {**call, "timestamp": int(time.time()) + 1}).json() == {
+            "bridge_to": "+8613911112222"
+        }
+        assert len(mailoutbox) == 1
+
+    def test_the_seekers_own_reply_still_goes_out(self, client, revealed, django_capture_on_commit_callbacks):
+        block_organization(seeker=revealed["resume"].seeker, organization_id=revealed["organization"].pk)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signed(
+                client, EMAIL_URL, email_payload(revealed["contact"]["email"], sender=SEEKER_ADDRESS)
+            )
+
+        assert response.json() == {"status": "forwarded", "direction": "to_recruiter"}
 
 
 class TestVoice:
