@@ -153,7 +153,10 @@ class LicenceUploadApi(APIView):
     parser_classes = (MultiPartParser,)
 
     class LicenceUploadInputSerializer(StrictInputSerializer):
-        file = serializers.FileField(help_text="PDF, PNG or JPEG, at most 5 MB; the content decides, not the name.")
+        # An empty file goes on to the service, which refuses it with invalid_file like any other bad file.
+        file = serializers.FileField(
+            allow_empty_file=True, help_text="PDF, PNG or JPEG, at most 5 MB; the content decides, not the name."
+        )
 
     class LicenceUploadOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
