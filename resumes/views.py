@@ -248,10 +248,13 @@ def block(request: HttpRequest) -> HttpResponse:
 @seeker_required
 def unblock(request: HttpRequest, organization_id: int) -> HttpResponse:
     try:
-        services.unblock_organization(seeker=request.user, organization_id=organization_id)
+        unblocked = services.unblock_organization(seeker=request.user, organization_id=organization_id)
     except services.ResumeMissing:
         return _needs_resume(request)
-    messages.success(request, _("The organisation is no longer blocked."))
+    if unblocked:
+        messages.success(request, _("The organisation is no longer blocked."))
+    else:
+        messages.info(request, _("This organisation was not blocked: nothing changed."))
     return redirect("resumes:privacy")
 
 
@@ -265,10 +268,13 @@ def revoke_direct_contact(request: HttpRequest, organization_id: int) -> HttpRes
             raise Http404
         return render(request, "resumes/confirm_revoke_direct.html", {"grant": grant})
     try:
-        services.revoke_direct_contact(seeker=request.user, organization_id=organization_id)
+        revoked = services.revoke_direct_contact(seeker=request.user, organization_id=organization_id)
     except services.ResumeMissing:
         return _needs_resume(request)
-    messages.success(request, _("This organisation will receive a relay contact from now on."))
+    if revoked:
+        messages.success(request, _("This organisation will receive a relay contact from now on."))
+    else:
+        messages.info(request, _("This organisation did not have your direct contact: nothing changed."))
     return redirect("resumes:privacy")
 
 

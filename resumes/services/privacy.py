@@ -64,10 +64,12 @@ def block_organization(*, seeker: User, organization_id: int) -> BlockedOrganiza
     return block
 
 
-def unblock_organization(*, seeker: User, organization_id: int) -> None:
+def unblock_organization(*, seeker: User, organization_id: int) -> bool:
+    """Lift a block; False when there was none (nothing changed)."""
     with transaction.atomic():
         resume = own_resume(seeker)
-        resume.blocks.filter(organization_id=organization_id).delete()
+        deleted, _ = resume.blocks.filter(organization_id=organization_id).delete()
+    return bool(deleted)
 
 
 def record_direct_grant(*, seeker: User, resume: Resume, organization: Organization) -> DirectContactGrant:
@@ -105,10 +107,12 @@ def grant_direct_contact(*, seeker: User, organization_id: int) -> DirectContact
         return record_direct_grant(seeker=seeker, resume=resume, organization=organization)
 
 
-def revoke_direct_contact(*, seeker: User, organization_id: int) -> None:
+def revoke_direct_contact(*, seeker: User, organization_id: int) -> bool:
+    """End a direct-contact grant; False when there was none (nothing changed)."""
     with transaction.atomic():
         resume = own_resume(seeker, lock=True)
         grant = resume.direct_contact_grants.select_related("organization").filter(organization_id=organization_id)
         grant = grant.first()
         if grant is not None:
             _revoke_grant(seeker=seeker, grant=grant)
+    return grant is not None

@@ -169,10 +169,14 @@ def test_revoking_direct_contact_asks_for_confirmation_first(seeker_client, resu
     assert "Stop giving Direct Contact Co your direct contact?" in text
     assert "instead of your real phone number and email address" in text
 
-    seeker_client.post(revoke_url)
+    done = seeker_client.post(revoke_url, follow=True).content.decode()
 
     assert not DirectContactGrant.objects.filter(pk=grant.pk).exists()
+    assert "This organisation will receive a relay contact from now on." in done
     assert seeker_client.get(revoke_url).status_code == 404
+    again = seeker_client.post(revoke_url, follow=True).content.decode()
+    assert "did not have your direct contact: nothing changed." in again
+    assert "will receive a relay contact from now on" not in again
 
 
 # Forms, icon and the language menu

@@ -365,8 +365,13 @@ def test_organisations_are_found_by_name_blocked_and_unblocked(seeker_client, re
     assert BlockedOrganization.objects.filter(resume=resume, organization=organization).exists()
     assert "Harvest Talent Data Co" in seeker_client.get(reverse("resumes:privacy")).content.decode()
 
-    seeker_client.post(reverse("resumes:unblock", args=[organization.pk]))
+    done = seeker_client.post(reverse("resumes:unblock", args=[organization.pk]), follow=True)
     assert not BlockedOrganization.objects.exists()
+    assert "The organisation is no longer blocked." in done.content.decode()
+    # Again, or an organisation never blocked: the page does not claim a change that did not happen.
+    again = seeker_client.post(reverse("resumes:unblock", args=[organization.pk]), follow=True).content.decode()
+    assert "This organisation was not blocked: nothing changed." in again
+    assert "no longer blocked" not in again
 
 
 # Access log, requests, relays, notifications
