@@ -169,6 +169,11 @@ _CN_TRUNK_DIALLED = re.compile(r"0[1-9]\d{8,10}")  # 0, a 2 or 3 digit area code
 PHONE_PARSES_PER_TEXT = 200
 PHONE_MATCHER_MAX_TRIES = 200
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+# Letters written for digits inside one mobile number ("138OO138OOO", "l39l2347788"), lower-cased by now:
+# a run of 11 to 13 such characters with at least LOOKALIKE_MIN_DIGITS real digits that reads as a valid mobile.
+_LOOKALIKE_RUN = re.compile(r"(?<![a-z0-9])(?=[0-9oli|]{0,12}[oli|])[0-9oli|]{11,13}(?![a-z0-9])")
+_LOOKALIKE_DIGITS = str.maketrans("oli|", "0111")
+LOOKALIKE_MIN_DIGITS = 6
 
 
 def _dialled_form(digits: str, *, international: bool) -> str | None:
@@ -228,6 +233,12 @@ def _phone_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
                     verdicts[dialled] = len(verdicts) >= PHONE_PARSES_PER_TEXT or _is_phone(dialled)
                 if verdicts[dialled]:
                     yield run[first].start() - (1 if international else 0), run[last].end()
+    for lookalike in _LOOKALIKE_RUN.finditer(text):
+        if sum(char.isdigit() for char in lookalike.group()) < LOOKALIKE_MIN_DIGITS:
+            continue
+        dialled = _dialled_form(lookalike.group().translate(_LOOKALIKE_DIGITS), international=False)
+        if dialled is not None and _CN_MOBILE.search(dialled) and _is_phone(dialled):
+            yield lookalike.span()
 
 
 # Emails
@@ -267,8 +278,10 @@ def _email_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
 
 # Messaging handles
 
-_HANDLE_KEYWORDS_LATIN = r"wechat|we\s?chat|weixin|vx|wx|qq|telegram|tg|line|whatsapp|whats\s?app|skype|kakao"
-_HANDLE_KEYWORDS_HAN = r"微信|薇信|威信|维信|v信|扣扣|企鹅|电报|飞机"
+_HANDLE_KEYWORDS_LATIN = (
+    r"wechat|we\s?chat|weixin|vx|wx|qq|telegram|tg|line|whatsapp|whats\s?app|skype|kakao|instagram|insta|weibo"
+)
+_HANDLE_KEYWORDS_HAN = r"微信|薇信|威信|维信|v信|扣扣|企鹅|电报|飞机|微博"
 # Ordinary words (English "line", 飞机 "plane", 企鹅 "penguin") that are also nicknames of messengers:
 # they introduce a handle only with a ':' or an "id" first.
 _AMBIGUOUS_KEYWORDS = frozenset({"line", "tg", "飞机", "企鹅", "电报"})

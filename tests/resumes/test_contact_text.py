@@ -195,6 +195,18 @@ def test_digits_of_any_script_and_invisible_characters_do_not_disguise_a_detail(
     assert redact("ask Quill\u200bfeather", name_index=index) == f"ask {REDACTED}"
 
 
+def test_letters_written_for_the_digits_of_a_mobile_do_not_disguise_it():
+    assert redact("call 138OO138OOO or l39l2347788 or 1391234778８") == f"call {REDACTED} or {REDACTED} or {REDACTED}"
+    # Only a run that reads as a valid mobile: product codes and words with digits stay.
+    for text in ("ISO9001 lollipop12345", "model l000000000o0", "ref 1234567ooll"):
+        assert redact(text) == text
+
+
+def test_instagram_and_weibo_introduce_a_handle():
+    assert redact("Instagram: zqxplant, 微博：zqx_plant88") == f"Instagram: {REDACTED}, 微博：{REDACTED}"
+    assert redact("Instagram marketing, 微博运营") == "Instagram marketing, 微博运营"
+
+
 def test_a_year_next_to_a_phone_number_does_not_hide_it():
     assert redact("2019: 13812345678") == f"2019: {REDACTED}"
 
