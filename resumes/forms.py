@@ -235,7 +235,13 @@ class PrivacyForm(forms.Form):
         label=_("Who may find my resume"), choices=labels.choices("visibility"), widget=forms.RadioSelect
     )
     relay_preference = forms.ChoiceField(
-        label=_("What employers receive"), choices=labels.choices("relay_preference"), widget=forms.RadioSelect
+        label=_("What employers receive"),
+        choices=labels.choices("relay_preference"),
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Either way, an organisation that receives your contact also receives your name; a relay contact "
+            "stands in for your phone number and email address only."
+        ),
     )
 
 

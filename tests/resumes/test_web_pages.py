@@ -350,6 +350,14 @@ def test_privacy_settings_are_saved(seeker_client, resume):
     assert b"Select a valid choice." in invalid.content
 
 
+def test_the_privacy_page_says_the_name_goes_with_a_relay_contact(seeker_client, resume):
+    """A relay reveal hands out the seeker's real name; "Always give employers a relay contact" did not say so."""
+    page = seeker_client.get(reverse("resumes:privacy")).content.decode()
+
+    assert "also receives your name" in page
+    assert "stands in for your phone number and email address only" in page
+
+
 def test_organisations_are_found_by_name_blocked_and_unblocked(seeker_client, resume):
     organization = OrganizationFactory(legal_name="Harvest Talent Data Co")
     OrganizationFactory(legal_name="Unrelated Bakery")
