@@ -134,8 +134,8 @@ def _count(number: int, singular: str, plural: str) -> str:
 def _status_action(*, operation, title: str, needs_reason: bool):
     """An admin action calling one status service per selected organisation, after a page that lists them.
 
-    Every status change is confirmed on that page, with each organisation's evidence (licence, USCC check):
-    a click on the changelist alone must not verify a queue. The reason is required where `needs_reason`.
+    Every status change is confirmed on that page, which says of each organisation whether a licence is on
+    file: a click on the changelist alone must not verify a queue. The reason is required where `needs_reason`.
     """
 
     def apply(modeladmin, request, queryset, *, reason: str = ""):
