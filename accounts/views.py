@@ -26,15 +26,18 @@ def rate_limited_response(request: HttpRequest, error: RateLimited) -> HttpRespo
     return response
 
 
-def login_email_rate_key(group: str, request: HttpRequest) -> str:
-    # Count attempts per account without keeping the address itself in the cache key.
-    typed = request.POST.get("username", "")
-    return crypto.email_blind_index(typed) if typed.strip() else "none"
+def _typed_address_rate_key(field: str):
+    """A rate-limit key per typed address, without keeping the address itself in the cache key."""
+
+    def key(group: str, request: HttpRequest) -> str:
+        typed = request.POST.get(field, "")
+        return crypto.email_blind_index(typed) if typed.strip() else "none"
+
+    return key
 
 
-def reset_email_rate_key(group: str, request: HttpRequest) -> str:
-    typed = request.POST.get("email", "")
-    return crypto.email_blind_index(typed) if typed.strip() else "none"
+login_email_rate_key = _typed_address_rate_key("username")
+reset_email_rate_key = _typed_address_rate_key("email")
 
 
 class LoginView(auth_views.LoginView):

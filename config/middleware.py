@@ -7,7 +7,8 @@ from . import unavailable
 from .errors import payload_too_large
 
 
-def _declared_length(request: HttpRequest) -> int:
+def declared_length(request: HttpRequest) -> int:
+    """The body's length as the client declares it (Content-Length), 0 when absent or unreadable."""
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -28,11 +29,7 @@ class RequestBodyLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if (
-            limit is not None
-            and _declared_length(request) > limit
-            and not request.content_type.startswith("multipart/")
-        ):
+        if limit is not None and declared_length(request) > limit and not request.content_type.startswith("multipart/"):
             return payload_too_large(request)
         return self.get_response(request)
 

@@ -38,6 +38,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from config.errors import BODY_TOO_LARGE_ERRORS, DomainError, PayloadTooLarge
+from config.middleware import declared_length
 
 from . import errors
 from .models import RelayWebhookReceipt
@@ -98,11 +99,7 @@ def _refusal(error: DomainError) -> JsonResponse:
 
 
 def _accept(request: HttpRequest, *, required: tuple[str, ...]) -> dict:
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_BODY_BYTES:
+    if declared_length(request) > MAX_BODY_BYTES:
         raise PayloadTooLarge()  # before reading it: Django would refuse a large one with an HTML page
     try:
         body = request.body
