@@ -4,8 +4,9 @@ The rule they serve: once a transaction has committed, nothing may turn its answ
 error. The work after it (mail, ledger lines) is a row committed with it; a Celery task
 delivers the row, and a sweep every minute delivers whatever the queue lost. Where the workers
 share the cache (Redis), a commit does not queue that task itself: the first commit of a burst
-queues one drain, which queues a task for each new row (a reveal's request saves a broker
-publish, most of what its commit cost after the statements). Delivery is
+queues one drain, which starts a little later and queues a task for each new row (a reveal's
+request saves a broker publish, most of what its commit cost after the statements; until the
+drain starts, the process's other commits save the cache's round trip too). Delivery is
 at least once towards the outside world (a crash between a handler's success and the
 commit that records it sends again) and never twice from two workers at once.
 """
@@ -14,6 +15,7 @@ import functools
 import inspect
 import json
 import logging
+import time
 from contextlib import suppress
 
 from django.conf import settings
@@ -171,30 +173,49 @@ def hand_to_worker(*, message_id: int) -> None:
         logger.warning("outbox message %s not queued (%s); the sweep will deliver it", message_id, type(error).__name__)
 
 
+# When, by this process's clock, the drain it last knew queued (per queue) starts at the earliest. A commit
+# that ends before then, with a margin for the worker's clock, needs no word to the cache: that drain claims it.
+_queued_drain_starts_at: dict[str, float] = {}
+DRAIN_START_MARGIN_SECONDS = 0.2
+
+
 def wake_drain() -> None:
     """After a commit: queue a drain, unless one is queued and has not started; logged, never raised, if it fails.
 
-    One cache round trip (SET NX) for most commits of a burst instead of a broker publish each. A drain that
-    finds the key gone (it expires after OUTBOX["wake_seconds"]) or a second drain is harmless: claims are
-    made under row locks, and a message's task delivers it once.
+    A drain starts OUTBOX["drain_delay_ms"] after the commit that queued it (a Celery countdown, so never
+    earlier). The commits of a burst that end before that start need nothing from the cache: the process
+    remembers when the queued drain starts. Past that, one cache round trip (SET NX) tells whether a drain
+    is still queued. A drain that finds the key gone (it expires OUTBOX["wake_seconds"] after the start)
+    or a second drain is harmless: claims are made under row locks, and a message's task delivers it once.
     """
     key = drain_queued_key()
+    now = time.time()
+    if now < _queued_drain_starts_at.get(key, 0.0) - DRAIN_START_MARGIN_SECONDS:
+        return  # the drain this process knows of starts after this commit: it will claim its message
+    delay = settings.OUTBOX["drain_delay_ms"] / 1000
+    starts_at = now + delay
     try:
-        if not cache.add(key, 1, timeout=settings.OUTBOX["wake_seconds"]):
-            return  # the queued drain deletes the key before it claims: it will claim this commit's message
-        _publish(drain_outbox)
+        if not cache.add(key, starts_at, timeout=delay + settings.OUTBOX["wake_seconds"]):
+            # The queued drain deletes the key before it claims: it will claim this commit's message.
+            queued_starts_at = cache.get(key)
+            if isinstance(queued_starts_at, float):
+                _queued_drain_starts_at[key] = queued_starts_at
+            return
+        _publish(drain_outbox, countdown=delay or None)
     except Exception as error:  # the broker or the cache: the commit stands, the sweep delivers
         with suppress(Exception):
             cache.delete(key)  # so that the next commit tries again
         logger.warning("outbox drain not queued (%s); the sweep will deliver the new messages", type(error).__name__)
+        return
+    _queued_drain_starts_at[key] = starts_at
 
 
-def _publish(task, *args) -> None:
+def _publish(task, *args, countdown: float | None = None) -> None:
     # One try, no pause between retries: the caller's request would wait through them (kombu's
     # default waits several seconds on a broker that refuses), and the sweep retries anyway.
     with task.app.pool.acquire(block=True) as connection:
         connection.ensure_connection(max_retries=0)
-        task.apply_async(args, connection=connection, retry=False)
+        task.apply_async(args, connection=connection, retry=False, countdown=countdown)
 
 
 def retry_now(*, message_ids) -> int:

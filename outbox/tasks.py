@@ -27,8 +27,9 @@ def deliver_outbox_message(self, message_id: int) -> str:
 def drain_outbox() -> int:
     """Queue a delivery task for every new message (up to OUTBOX["drain_batch_size"]); returns how many.
 
-    Queued by the first commit of a burst (outbox.services.wake_drain), while the commits after it
-    find the key that says a drain is on its way. The key goes first, then the claim reads: a
+    Queued by the first commit of a burst to start OUTBOX["drain_delay_ms"] later (outbox.services.wake_drain),
+    while the commits after it find the key that says a drain is on its way (or, before that start, know
+    it without asking). The key goes first, then the claim reads: a
     message committed before the delete is among the claimed, one committed after it queues the
     next drain. Whatever this drain fails to queue is claimed, and the sweep's once the claim ends.
     """
@@ -43,7 +44,7 @@ def drain_outbox() -> int:
 
 
 def drain_queued_key() -> str:
-    """The cache key that says a drain is queued and has not started yet; one per queue (tests use their own)."""
+    """The cache key that says a drain is queued and has not started yet, holding its start; one per queue."""
     return f"outbox-drain-queued:{drain_outbox.app.conf.task_default_queue}"
 
 

@@ -467,9 +467,12 @@ OUTBOX = {
     "keep_delivered_days": env.int("OUTBOX_KEEP_DELIVERED_DAYS", default=7),
     # With a cache the workers share (Redis), a commit queues no task per message: the first commit of a
     # burst queues one drain (outbox.tasks.drain_outbox), which queues the deliveries of every new message.
-    # A drain queued less than wake_seconds ago counts as on its way; 0 queues a task per message, as
-    # without Redis (each process's memory cache could not tell the workers' drains apart).
+    # A queued drain counts as on its way until wake_seconds past its start; 0 queues a task per message,
+    # as without Redis (each process's memory cache could not tell the workers' drains apart).
     "wake_seconds": env.int("OUTBOX_WAKE_SECONDS", default=10 if REDIS_URL else 0),
+    # A drain starts this long after the commit that queued it; until then the other commits of every
+    # process need no word to the cache (outbox.services.wake_drain). Mail waits this much longer.
+    "drain_delay_ms": env.int("OUTBOX_DRAIN_DELAY_MS", default=1000),
     # New messages one drain hands over at most; it queues another drain when there may be more.
     "drain_batch_size": env.int("OUTBOX_DRAIN_BATCH_SIZE", default=500),
     # A message a drain handed over is the sweep's again after this long, should its task be lost.

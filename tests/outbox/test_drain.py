@@ -1,12 +1,15 @@
 """One drain per burst of commits (outbox.services.wake_drain, outbox.tasks.drain_outbox), on a real Redis broker.
 
 A commit queues no task of its own where the workers share the cache: the first commit of a burst queues
-a drain, the others find it queued, and the drain queues a delivery task for every new message. No worker
-runs here: what the broker holds is read off its Redis list, and the drain is called as a worker would.
+a drain that starts OUTBOX["drain_delay_ms"] later, the others find it queued (or, before it starts, need
+not ask), and the drain queues a delivery task for every new message. No worker runs here: what the broker
+holds is read off its Redis list, and the drain is called as a worker would, at its start time.
 """
 
 import base64
+import datetime as dt
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -40,11 +43,12 @@ def broker_queue():
     forget_connections()
     client = redis.Redis.from_url(settings.REDIS_URL)
     try:
-        yield lambda: queued(client, queue)
+        yield lambda *, headers=False: queued_messages(client, queue) if headers else queued(client, queue)
     finally:
         client.delete(queue)
         conf.task_always_eager, conf.broker_url, conf.task_default_queue = saved
         forget_connections()
+        services._queued_drain_starts_at.clear()
 
 
 def forget_connections() -> None:
@@ -56,12 +60,23 @@ def forget_connections() -> None:
 
 def queued(client: redis.Redis, queue: str) -> list[tuple[str, list]]:
     """The tasks waiting in `queue`, oldest first, as (task name, positional arguments)."""
-    tasks = []
+    return [(headers["task"], args) for headers, args in queued_messages(client, queue)]
+
+
+def queued_messages(client: redis.Redis, queue: str) -> list[tuple[dict, list]]:
+    """The tasks waiting in `queue`, oldest first, as (headers, positional arguments)."""
+    messages = []
     for raw in reversed(client.lrange(queue, 0, -1)):  # kombu pushes on the left
         message = json.loads(raw)
         args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        tasks.append((message["headers"]["task"], args))
-    return tasks
+        messages.append((message["headers"], args))
+    return messages
+
+
+def at_the_drain_start():
+    """The clocks moved to where the queued drain may start (a worker runs it no earlier)."""
+    delay = settings.OUTBOX["drain_delay_ms"] / 1000
+    return time_machine.travel(time.time() + delay + 0.05, tick=True)
 
 
 def commit_one(text: str) -> OutboxMessage:
@@ -88,25 +103,74 @@ def test_a_burst_of_commits_queues_one_drain_which_queues_each_new_message_once(
 
 def test_a_commit_after_the_drain_started_queues_the_next_drain(broker_queue):
     commit_one("before")
-    drain_outbox()
+    with at_the_drain_start():
+        drain_outbox()
 
-    late = commit_one("after the drain read")
+        late = commit_one("after the drain read")
 
-    assert broker_queue()[-1] == (DRAIN, [])
-    assert drain_outbox() == 1
-    assert broker_queue()[-1] == (DELIVER, [late.pk])
+        assert broker_queue()[-1] == (DRAIN, [])
+        assert drain_outbox() == 1
+        assert broker_queue()[-1] == (DELIVER, [late.pk])
 
 
 def test_the_queued_drain_is_what_the_burst_waits_for_until_its_key_expires(broker_queue):
     commit_one("first")
     assert cache.get(drain_queued_key()) is not None
 
-    cache.delete(drain_queued_key())  # as if wake_seconds had passed with the drain still not started
+    with at_the_drain_start():
+        cache.delete(drain_queued_key())  # as if wake_seconds had passed with the drain still not started
+        commit_one("second")
+
+        assert [name for name, _ in broker_queue()] == [DRAIN, DRAIN]
+        assert drain_outbox() == 2
+        assert drain_outbox() == 0  # the second drain: nothing is queued twice
+
+
+def test_the_drain_starts_its_delay_after_the_commit_that_queued_it(broker_queue):
+    committed_at = timezone.now()
+    commit_one("first of a burst")
+
+    ((headers, _args),) = broker_queue(headers=True)
+    delay = timedelta(milliseconds=settings.OUTBOX["drain_delay_ms"])
+    assert settings.OUTBOX["drain_delay_ms"] > 0
+    assert dt.datetime.fromisoformat(headers["eta"]) >= committed_at + delay
+
+
+def test_commits_before_the_queued_drain_starts_do_not_ask_the_cache_and_are_claimed_by_it(broker_queue):
+    commit_one("queues the drain")
+    # Were the next commits to ask the cache, they would find no drain queued and queue one each.
+    cache.delete(drain_queued_key())
+
+    commit_one("second")
+    commit_one("third")
+
+    assert broker_queue() == [(DRAIN, [])]
+    with at_the_drain_start():
+        assert drain_outbox() == 3
+
+
+def test_a_process_that_finds_the_drain_queued_learns_when_it_starts(broker_queue):
+    commit_one("queued by another process")
+    services._queued_drain_starts_at.clear()  # this process has not seen that drain queued
+
+    commit_one("finds it queued")  # asks the cache, which holds the drain's start
+    cache.delete(drain_queued_key())
+    commit_one("needs not ask")
+
+    assert broker_queue() == [(DRAIN, [])]
+    with at_the_drain_start():
+        assert drain_outbox() == 3
+
+
+def test_without_a_drain_delay_every_commit_asks_the_cache(broker_queue, settings):
+    settings.OUTBOX = {**settings.OUTBOX, "drain_delay_ms": 0}
+    commit_one("first")
+    cache.delete(drain_queued_key())  # as if the drain had started
+
     commit_one("second")
 
-    assert [name for name, _ in broker_queue()] == [DRAIN, DRAIN]
-    assert drain_outbox() == 2
-    assert drain_outbox() == 0  # the second drain: nothing is queued twice
+    assert broker_queue() == [(DRAIN, []), (DRAIN, [])]
+    assert [headers.get("eta") for headers, _args in broker_queue(headers=True)] == [None, None]
 
 
 def test_a_drain_hands_over_at_most_a_batch_and_queues_the_next_drain_for_the_rest(broker_queue, settings):
