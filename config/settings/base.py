@@ -383,6 +383,10 @@ RATELIMITS = {
     "reveal_per_ip": env.str("RATELIMIT_REVEAL_PER_IP", default="60/m"),
     "organization_register_per_user": env.str("RATELIMIT_ORGANIZATION_REGISTER_PER_USER", default="10/h"),
     "organization_register_per_ip": env.str("RATELIMIT_ORGANIZATION_REGISTER_PER_IP", default="30/h"),
+    # Each licence kept is up to 5 MB of private storage that no one deletes: an admin (or an address)
+    # cannot fill the disk. Ten an hour is far more than any honest re-upload after a rejection needs.
+    "licence_upload_per_user": env.str("RATELIMIT_LICENCE_UPLOAD_PER_USER", default="10/h"),
+    "licence_upload_per_ip": env.str("RATELIMIT_LICENCE_UPLOAD_PER_IP", default="30/h"),
     # Each invitation mails an address: an admin cannot turn the platform into a mail cannon.
     "invitation_per_user": env.str("RATELIMIT_INVITATION_PER_USER", default="30/h"),
     # The seekers' web login form (accounts/views.py); the API login has its own pair above.

@@ -181,10 +181,13 @@ class LicenceUploadApi(APIView):
             401: api_schema.UNAUTHENTICATED,
             403: NOT_ORG_ADMIN,
             404: NO_ORGANIZATION,
+            429: api_schema.RATE_LIMITED,
         },
     )
     def post(self, request: Request) -> Response:
         seat = selectors.get_admin_seat(user=request.user)
+        # Counted before the file is read: each kept upload is up to 5 MB of private storage.
+        enforce_rate_limits(request, ("licence_upload_per_user", "user"), ("licence_upload_per_ip", "ip"))
         serializer = self.LicenceUploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         licence = services.upload_licence(

@@ -135,3 +135,19 @@ def test_no_url_serves_the_private_folder(admin_seat, client):
         f"/private_media/{licence.storage_name}",
     ):
         assert client.get(path).status_code == 404
+
+
+@pytest.mark.usefixtures("pinned_clock")
+def test_uploads_are_rate_limited_per_admin_before_the_file_is_kept(admin_seat, private_media, settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "licence_upload_per_user": "2/h"}
+    client = client_for(admin_seat.user)
+    for number in range(2):
+        response = client.post(URL, {"file": upload(tiny_png(), f"licence-{number}.png")}, format="multipart")
+        assert response.status_code == 201
+
+    refused = client.post(URL, {"file": upload(tiny_png(), "one-too-many.png")}, format="multipart")
+
+    assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")
+    assert refused.has_header("Retry-After")
+    assert BusinessLicence.objects.count() == 2
+    assert sum(1 for path in private_media.rglob("*") if path.is_file()) == 2
