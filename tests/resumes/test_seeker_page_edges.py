@@ -244,3 +244,18 @@ def test_the_new_pages_are_served_in_chinese(seeker_client, resume):
         "我的投递"
         in seeker_client.get(reverse("resumes:applications"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     )
+
+
+def test_the_dashboard_s_latest_accesses_name_the_job_each_cited(seeker_client, resume):
+    """Two reveals by one organisation in the same minute, for two jobs, are two different lines."""
+    organization = VerifiedOrganizationFactory(legal_name="Twice Revealing Co")
+    relay = RelayContactFactory(resume=resume, organization=organization)
+    with time_machine.travel(datetime(2026, 4, 1, 8, 0, tzinfo=UTC), tick=False):
+        for title in ("Planted backend role", "Planted data role"):
+            job = JobPostingFactory(organization=organization, title=title)
+            RevealFactory(resume=resume, job=job, relay_contact=relay)
+
+    dashboard = text_of(seeker_client.get(reverse("resumes:dashboard")).content.decode())
+
+    assert "2026-04-01 08:00 · Twice Revealing Co · Planted backend role · " in dashboard
+    assert "2026-04-01 08:00 · Twice Revealing Co · Planted data role · " in dashboard
