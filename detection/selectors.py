@@ -45,8 +45,11 @@ class RunLoaders:
     def links_around(self, nodes: set[str]) -> tuple[list[dict], list[tuple[str, int]]]:
         """Shared links and seats within LINK_ROUNDS steps of `nodes`: a bounded walk, not every link there is.
 
-        Returns the links (kind, key, node) of keys shared by at most sybil_max_key_fanout
-        accounts, and the (recruiter id, organisation id) seats met on the way.
+        Returns the links of keys held by at most sybil_max_key_fanout organisations, each a dict of
+        kind, key, node, first_seen and `organization` (the node's own, or its seat's), and the
+        (recruiter id, organisation id) seats met on the way. Only accounts an operator's verification
+        stands behind count and link (employers' organizations_behind): throwaway accounts cannot
+        pad a key past the fan-out, which would turn the attackers' own network into a public one.
         """
         config = self.context.config
         since = self.context.now - dt.timedelta(days=config["sybil_lookback_days"])
@@ -76,19 +79,47 @@ class RunLoaders:
             keys = set(recent.filter(node__in=to_key).values_list("kind", "key")) - seen_keys if to_key else set()
             seen_keys |= keys
             if keys:
+                rows = [
+                    row
+                    for row in recent.filter(key__in={key for _, key in keys}).values(
+                        "kind", "key", "node", "first_seen"
+                    )
+                    if (row["kind"], row["key"]) in keys
+                ]
                 members: dict[tuple[str, str], list[dict]] = {}
-                for row in recent.filter(key__in={key for _, key in keys}).values("kind", "key", "node"):
-                    if (row["kind"], row["key"]) in keys:
-                        members.setdefault((row["kind"], row["key"]), []).append(row)
-                for rows in members.values():
-                    if len(rows) <= config["sybil_max_key_fanout"]:  # more is a public network: it links nobody
-                        links.extend(rows)
-                        found |= {row["node"] for row in rows}
+                for row in self._with_organization_behind(rows):
+                    members.setdefault((row["kind"], row["key"]), []).append(row)
+                for key_rows in members.values():
+                    organizations = {row["organization"] for row in key_rows}
+                    if len(organizations) <= config["sybil_max_key_fanout"]:  # more is a public network
+                        links.extend(key_rows)
+                        found |= {row["node"] for row in key_rows}
             frontier = found - seen
             seen |= found
             if not frontier - (seated & keyed):
                 break
         return links, sorted(seats)
+
+    @staticmethod
+    def _with_organization_behind(rows: list[dict]) -> list[dict]:
+        """The rows of accounts a verified (or once verified) organisation stands behind, each with its id."""
+        seated, verified = employer_selectors.organizations_behind(
+            user_ids={row["node"].removeprefix(RECRUITER) for row in rows if row["node"].startswith(RECRUITER)},
+            organization_ids={
+                int(row["node"].removeprefix(ORGANIZATION)) for row in rows if row["node"].startswith(ORGANIZATION)
+            },
+        )
+        kept = []
+        for row in rows:
+            node = row["node"]
+            if node.startswith(ORGANIZATION):
+                organization = int(node.removeprefix(ORGANIZATION))
+                organization = organization if organization in verified else None
+            else:
+                organization = seated.get(node.removeprefix(RECRUITER))
+            if organization is not None:
+                kept.append({**row, "organization": organization})
+        return kept
 
     def organization_rows(self, organization_ids, *, since: dt.datetime) -> dict[int, list[ActivityAggregate]]:
         """Hour and day rows of these organisations since `since` (for clusters, whose members may be quiet now)."""

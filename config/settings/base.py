@@ -658,7 +658,9 @@ DETECTION = {
     "night_min_hours": 3,  # spread over three night hours: not one late evening that ran past midnight
     # sybil cluster: accounts linked by a shared login /24 (IPv4) or /64 (IPv6), device, registration IP or licence.
     "sybil_lookback_days": 30,
-    # A key shared by more accounts than this is a public network (mobile carrier NAT, coworking), not a ring.
+    # A key held by accounts of more organisations than this is a public network (mobile carrier NAT,
+    # coworking), not a ring. Only organisations an operator verified (now or once) and their seats count:
+    # throwaway accounts cannot make a ring's own network public.
     "sybil_max_key_fanout": 20,
     # The cluster's combined reveals over 24 h must exceed the largest daily quota of any one of its
     # organisations (what one honest account may take) and at least this floor...

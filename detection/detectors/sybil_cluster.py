@@ -4,14 +4,19 @@ Accounts are nodes; a login network (/24 IPv4, /64 IPv6), a device, a
 registration IP or a licence file shared by two of them joins them (union-find),
 and so does a recruiter's seat in an organisation. A component that spans two or
 more organisations is judged as one harvester: ten accounts each under every
-threshold can still add up to one.
+threshold can still add up to one. Only keys shared across organisations count as
+shared evidence. A licence file is a public document: an organisation linked to
+the others only by a licence it uploaded first (they uploaded copies) is named in
+the flag but left to an operator, so that copying an honest organisation's
+licence cannot get it suspended.
 """
 
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
-from detection.models import SubjectType
+from detection.models import LinkKind, SubjectType
 from detection.periods import day_key, hour_start
 from detection.selectors import ORGANIZATION, RECRUITER
 
@@ -43,6 +48,22 @@ class UnionFind:
         return list(groups.values())
 
 
+@dataclass(frozen=True)
+class Linkage:
+    union: UnionFind
+    kinds_shared: dict[str, Counter]  # per component root: keys shared across organisations, by kind
+    # Organisations linked to the others only by licence files they uploaded first: stopped by no automatic
+    # action (detection.services.actions), named in the flag for an operator.
+    first_licence_holders: set[int]
+
+
+def _first_holder(rows: list[dict]) -> int | None:
+    """The organisation that held a licence file first, if one did (a tie names none)."""
+    earliest = min(row["first_seen"] for row in rows)
+    holders = {row["organization"] for row in rows if row["first_seen"] == earliest}
+    return holders.pop() if len(holders) == 1 else None
+
+
 class SybilClusterDetector:
     name = "sybil_cluster"
     family = Family.LINKAGE
@@ -54,7 +75,8 @@ class SybilClusterDetector:
         touched = {f"{RECRUITER}{recruiter}" for recruiter in context.recruiters} | {
             f"{ORGANIZATION}{organization}" for organization in context.organizations
         }
-        union, kinds_shared = self.link(context, touched)
+        linkage = self.link(context, touched)
+        union = linkage.union
         findings = []
         for component in union.components():
             organizations = sorted(
@@ -62,34 +84,52 @@ class SybilClusterDetector:
             )
             if len(organizations) < 2 or not component & touched:
                 continue
-            shared = kinds_shared.get(union.find(next(iter(component))), Counter())
-            finding = self.judge(context, component, organizations, shared, config)
+            shared = linkage.kinds_shared.get(union.find(next(iter(component))), Counter())
+            left_to_operator = sorted(linkage.first_licence_holders & set(organizations))
+            finding = self.judge(context, component, organizations, shared, config, left_to_operator)
             if finding is not None:
                 findings.append(finding)
         return findings
 
-    def link(self, context: DetectionContext, touched: set[str]) -> tuple[UnionFind, dict[str, Counter]]:
+    def link(self, context: DetectionContext, touched: set[str]) -> "Linkage":
         links, seats = context.loaders.links_around(touched)
-        groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for link in links:
-            groups[(link["kind"], link["key"])].add(link["node"])
+            groups[(link["kind"], link["key"])].append(link)
         union = UnionFind()
         kinds_shared: dict[str, Counter] = defaultdict(Counter)
-        for (kind, _key), nodes in groups.items():
+        # Per organisation, the keys it shares with another organisation, each with the licence's first holder.
+        shared_keys: dict[int, list[int | None]] = defaultdict(list)
+        for (kind, _key), rows in groups.items():
+            nodes = sorted({row["node"] for row in rows})
             if len(nodes) < 2:
                 continue  # nobody to share with
-            first, *rest = sorted(nodes)
+            first, *rest = nodes
             for node in rest:
                 union.union(first, node)
+            organizations = {row["organization"] for row in rows}
+            if len(organizations) < 2:
+                continue  # a recruiter and its own organisation: evidence of nothing
             kinds_shared[first][kind] += 1
+            holder = _first_holder(rows) if kind == LinkKind.LICENCE else None
+            for organization in organizations:
+                shared_keys[organization].append(holder)
         for recruiter_id, organization_id in seats:
             union.union(f"{RECRUITER}{recruiter_id}", f"{ORGANIZATION}{organization_id}")
         merged: dict[str, Counter] = defaultdict(Counter)
         for node, counts in kinds_shared.items():
             merged[union.find(node)] += counts
-        return union, merged
+        # A licence is a public document: a copy uploaded later links the copiers, not the one it was copied from.
+        first_holders = {
+            organization
+            for organization, holders in shared_keys.items()
+            if all(holder == organization for holder in holders)
+        }
+        return Linkage(union=union, kinds_shared=merged, first_licence_holders=first_holders)
 
-    def judge(self, context, component: set[str], organizations: list[int], shared: Counter, config) -> Finding | None:
+    def judge(
+        self, context, component: set[str], organizations: list[int], shared: Counter, config, left_to_operator
+    ) -> Finding | None:
         since_day = context.today - dt.timedelta(days=config["no_conversation_days"] - 1)
         since_hour = hour_start(context.now - DAY)
         rows = context.loaders.organization_rows(organizations, since=min(since_day, since_hour))
@@ -137,6 +177,8 @@ class SybilClusterDetector:
                 "replies_and_approvals": replies,
                 "reply_rate": round(rate, 3),
                 "max_reply_rate": config["sybil_max_conversation_rate"],
+                # Linked only by a licence file they uploaded first (a copy elsewhere): no automatic stop.
+                **({"left_to_operator": left_to_operator} if left_to_operator else {}),
             },
             cluster_members=tuple(members),
         )

@@ -64,7 +64,13 @@ def act_on_high_flags(
     since = min([finding.window_start, *(contributor.window_start for contributor in contributors)])
     reason = f"Detection flag #{flag.pk}: {flag.detector}, {flag.severity} severity."
     if finding.subject_type == SubjectType.CLUSTER:
-        organization_ids = [member["id"] for member in finding.cluster_members if member["type"] == "organization"]
+        # Members the evidence does not hold to account on its own (sybil_cluster: a licence they held first).
+        left_to_operator = set(finding.evidence.get("left_to_operator", ()))
+        organization_ids = [
+            member["id"]
+            for member in finding.cluster_members
+            if member["type"] == "organization" and member["id"] not in left_to_operator
+        ]
         lone_recruiter = None
     else:
         organization_ids = [finding.organization_id] if finding.organization_id is not None else []

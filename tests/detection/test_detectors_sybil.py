@@ -11,6 +11,7 @@ from detection.folding import network_of
 from detection.models import AccountLink, Flag, FlagAction, Severity
 from detection.services import run_detectors
 from employers.models import OrganizationStatus
+from tests.employers.factories import OrganizationFactory, RecruiterFactory, SeatFactory
 
 from .factories import (
     NOW,
@@ -103,6 +104,87 @@ def test_a_public_network_shared_by_many_accounts_links_nobody(settings):
     run_detectors(now=NOW)
 
     assert not Flag.objects.filter(detector="sybil_cluster").exists()
+
+
+def licence_upload(recruiter, organization, at: dt.datetime, *, sha256: str) -> None:
+    with time_machine.travel(at, tick=False):
+        record_event(
+            action="organization.licence_uploaded",
+            actor=recruiter,
+            organization=organization,
+            target_type="licence",
+            target_id=organization.pk,
+            details={"content_type": "application/pdf", "size": 1000, "sha256": sha256},
+        )
+
+
+def test_a_copy_of_an_organisation_s_licence_links_the_copiers_but_stops_only_them():
+    """A licence is public: uploading a copy of an honest organisation's file must not get it suspended."""
+    honest, (honest_recruiter,), _ = organization_with_recruiters()
+    licence_upload(honest_recruiter, honest, NOW - dt.timedelta(days=30), sha256="cd" * 32)
+    steady_reveals(honest_recruiter, honest, 6, seed=71)
+    copiers = [organization_with_recruiters() for _ in range(2)]
+    for index, (organization, (recruiter,), _) in enumerate(copiers):
+        licence_upload(recruiter, organization, NOW - dt.timedelta(days=2, minutes=index), sha256="cd" * 32)
+        steady_reveals(recruiter, organization, 50, seed=72 + index)
+
+    run_detectors(now=NOW)
+
+    flag = Flag.objects.get(detector="sybil_cluster")
+    assert flag.severity == Severity.HIGH
+    assert flag.evidence["organizations"] == 3
+    assert flag.evidence["left_to_operator"] == [honest.pk]
+    assert flag.action_taken == FlagAction.ORGANIZATION_SUSPENDED
+    honest.refresh_from_db()
+    assert honest.status == OrganizationStatus.VERIFIED
+    for organization, _, _ in copiers:
+        organization.refresh_from_db()
+        assert organization.status == OrganizationStatus.SUSPENDED
+
+
+def test_throwaway_accounts_on_a_ring_s_network_do_not_make_it_public(settings):
+    """Accounts no verified organisation stands behind cannot pad a key past the fan-out."""
+    settings.DETECTION = {**settings.DETECTION, "sybil_max_key_fanout": 3}
+    ring = [organization_with_recruiters() for _ in range(3)]
+    for index, (organization, (recruiter,), _) in enumerate(ring):
+        login(recruiter, NOW - dt.timedelta(hours=23, minutes=30), ip=f"10.60.1.{index + 1}")
+        steady_reveals(recruiter, organization, 45, seed=80 + index)
+    for index in range(4):  # no seat at all, or a seat in an organisation never verified
+        padding = RecruiterFactory() if index % 2 else SeatFactory(organization=OrganizationFactory()).user
+        login(padding, NOW - dt.timedelta(hours=23), ip=f"10.60.1.{100 + index}")
+
+    run_detectors(now=NOW)
+
+    flag = Flag.objects.get(detector="sybil_cluster")
+    assert flag.evidence["shared_evidence"] == {"login_network": 1}
+    assert flag.evidence["organizations"] == 3
+    assert "left_to_operator" not in flag.evidence
+    for organization, _, _ in ring:
+        organization.refresh_from_db()
+        assert organization.status == OrganizationStatus.SUSPENDED
+
+
+def test_only_evidence_shared_between_organisations_is_counted_as_shared():
+    """A recruiter and its own organisation hold the same registration IP and licence: that links nobody else."""
+    ring = [organization_with_recruiters() for _ in range(3)]
+    for index, (organization, (recruiter,), _) in enumerate(ring):
+        with time_machine.travel(NOW - dt.timedelta(days=3), tick=False):
+            record_event(
+                action="organization.registration",
+                actor=recruiter,
+                organization=organization,
+                target_type="organization",
+                target_id=organization.pk,
+                ip=f"192.0.{index}.10",
+            )
+        licence_upload(recruiter, organization, NOW - dt.timedelta(days=3), sha256=f"{index:02d}" * 32)
+        login(recruiter, NOW - dt.timedelta(hours=23, minutes=30), ip=f"198.51.{index}.7", device="ring-laptop-2")
+        steady_reveals(recruiter, organization, 45, seed=90 + index)
+
+    run_detectors(now=NOW)
+
+    flag = Flag.objects.get(detector="sybil_cluster")
+    assert flag.evidence["shared_evidence"] == {"device": 1}
 
 
 def test_networks_are_a_24_for_ipv4_and_a_64_for_ipv6():
