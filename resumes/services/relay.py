@@ -19,7 +19,7 @@ from accounts.models import User
 from audit.actions import AuditAction, AuditOutcome
 from audit.services import contains_contact_data, record_event
 from employers.errors import ReasonRequired
-from employers.models import Organization
+from employers.models import Organization, OrganizationStatus
 from outbox.registry import handler as outbox_handler
 from outbox.services import enqueue
 
@@ -166,6 +166,19 @@ def _active_relay(queryset) -> RelayContact | None:
     return relay
 
 
+def _organization_stopped(relay: RelayContact) -> bool:
+    """A suspended (or rejected) organisation reaches no seeker through its relays, and no reply reaches it.
+
+    A stop, not a revocation: an operator's reinstatement lets its relays forward again.
+    """
+    return relay.organization.status != OrganizationStatus.VERIFIED
+
+
+def _refuse(action: str, code: str, **audit) -> None:
+    record_event(action=action, outcome=AuditOutcome.DENIED, code=code, **audit)
+    raise errors.RelayInactive()
+
+
 def _seeker_blocks(relay: RelayContact) -> bool:
     """While the seeker blocks the organisation, its mail and calls do not reach them (an unblock lets them again)."""
     return relay.resume.blocks.filter(organization_id=relay.organization_id).exists()
@@ -248,8 +261,13 @@ def forward_inbound_email(
         raise errors.RelayInactive()
     resume, organization = relay.resume, relay.organization
     audit_common = {**audit_common, "organization": organization, "target_id": relay.pk}
+    if _organization_stopped(relay):
+        _refuse(AuditAction.RELAY_EMAIL_REFUSED, "org_suspended", **audit_common)
     seeker_addresses = {resume.email_blind_index, resume.seeker.email_blind_index} - {""}
     if sender_index in seeker_addresses:
+        if _reply_recipient(resume=resume, organization=organization) is None:
+            # Every recruiter of this organisation who revealed the seeker was stopped (or left).
+            _refuse(AuditAction.RELAY_EMAIL_REFUSED, "recruiter_inactive", **audit_common)
         _forward_after_commit(relay=relay, to=TO_RECRUITER, subject=subject, body=body)
         sender_verified = authentication.vouches_for(sender)
         reveal = (
@@ -277,6 +295,8 @@ def forward_inbound_email(
             **audit_common,
         )
         raise errors.RelayInactive()
+    if relay_use.is_stopped_seat_sender(organization=organization, sender_index=sender_index):
+        _refuse(AuditAction.RELAY_EMAIL_REFUSED, "recruiter_inactive", **audit_common)
     outside = not relay_use.is_organization_sender(organization=organization, sender=sender, sender_index=sender_index)
     if outside:
         relay_use.record_outside_use(relay=relay, kind=RelayUseKind.EMAIL, party_index=sender_index)
@@ -298,14 +318,26 @@ def forward_inbound_email(
     return "to_seeker"
 
 
-def _recruiter_address(*, resume: Resume, organization: Organization) -> str | None:
+def _reply_recipient(*, resume: Resume, organization: Organization) -> User | None:
+    """Who gets the seeker's reply: the latest recruiter to reveal them whose seat here is still active."""
     reveal = (
-        Reveal.objects.filter(resume=resume, organization=organization, recruiter__is_active=True)
+        Reveal.objects.filter(
+            resume=resume,
+            organization=organization,
+            recruiter__is_active=True,
+            recruiter__seat__organization=organization,
+            recruiter__seat__is_active=True,
+        )
         .select_related("recruiter")
         .order_by("-created_at")
         .first()
     )
-    return reveal.recruiter.decrypt_email() if reveal is not None else None
+    return reveal.recruiter if reveal is not None else None
+
+
+def _recruiter_address(*, resume: Resume, organization: Organization) -> str | None:
+    recruiter = _reply_recipient(resume=resume, organization=organization)
+    return recruiter.decrypt_email() if recruiter is not None else None
 
 
 FORWARDED_EMAIL = "relay.forwarded_email"
@@ -333,8 +365,8 @@ def _forward_after_commit(*, relay: RelayContact, to: str, subject: str, body: s
 def _send_forwarded_email(*, relay_contact_id: int, to: str, subject: str, body: str) -> None:
     """Delivered by the outbox: nothing once the relay contact was revoked or its seeker is no longer active."""
     relay = _active_relay(RelayContact.objects.filter(pk=relay_contact_id))
-    if relay is None:
-        return
+    if relay is None or _organization_stopped(relay):
+        return  # stopped after the webhook took the mail: it goes nowhere
     resume = relay.resume
     if to == TO_RECRUITER:
         address = _recruiter_address(resume=resume, organization=relay.organization)
@@ -377,6 +409,14 @@ def resolve_voice_call(*, number: str, extension: str, caller: str = "") -> str:
             target_type="relay_contact",
         )
         raise errors.RelayInactive()
+    if _organization_stopped(relay):
+        _refuse(
+            AuditAction.RELAY_VOICE_REFUSED,
+            "org_suspended",
+            organization=relay.organization,
+            target_type="relay_contact",
+            target_id=relay.pk,
+        )
     if _seeker_blocks(relay):
         record_event(
             action=AuditAction.RELAY_VOICE_REFUSED,

@@ -35,6 +35,13 @@ def is_organization_sender(*, organization: Organization, sender: str, sender_in
     ).exists()
 
 
+def is_stopped_seat_sender(*, organization: Organization, sender_index: str) -> bool:
+    """Mail from a recruiter whose seat in the organisation was stopped (by an operator, detection or its admin)."""
+    return User.objects.filter(
+        seat__organization=organization, seat__is_active=False, email_blind_index=sender_index
+    ).exists()
+
+
 def is_organization_caller(*, organization: Organization, caller_e164: str) -> bool:
     """A call from one of the numbers the organisation registered."""
     registered = {normalise_phone_number(str(number)) for number in organization.phone_numbers or []} - {""}

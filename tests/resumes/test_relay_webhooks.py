@@ -8,6 +8,9 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from employers.models import QuotaCounter
+from employers.services import reinstate_organization, suspend_organization, suspend_seat_by_platform
+from outbox.delivery import deliver_due_messages
+from outbox.models import OutboxMessage
 from resumes.models import Reveal
 from resumes.services import block_organization, unblock_organization
 from resumes.webhooks import MAX_BODY_BYTES, sign_webhook_body
@@ -384,3 +387,84 @@ class TestVoice:
 
         assert (response.status_code, response.json()["code"]) == (404, "not_found")
         assert "+8613911112222" not in response.content.decode()
+
+
+class TestStoppedOrganisationOrSeat:
+    """A stop must stop contact too: a suspended organisation's relays, and a stopped seat, forwarded as before."""
+
+    def test_a_suspended_organisation_reaches_no_seeker_and_gets_no_reply_until_reinstated(
+        self, client, revealed, operator, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        organization, alias = revealed["organization"], revealed["contact"]["email"]
+        number, extension = revealed["contact"]["phone"].split(",")
+        suspend_organization(organization=organization, by=None, reason="Detection flag: sybil cluster.")
+        mailoutbox.clear()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            mail = post_signed(client, EMAIL_URL, email_payload(alias))
+            reply = post_signed(client, EMAIL_URL, email_payload(alias, sender=SEEKER_ADDRESS, **DMARC_PASS))
+        voice = post_signed(
+            client, VOICE_URL, {"number": number, "extension": extension, "timestamp": int(time.time())}
+        )
+
+        assert [response.status_code for response in (mail, reply, voice)] == [404, 404, 404]
+        assert "+8613911112222" not in voice.content.decode()
+        assert mailoutbox == []
+        refused = AuditEvent.objects.filter(code="org_suspended").values_list("action", flat=True)
+        assert sorted(refused) == ["relay.email.refused", "relay.email.refused", "relay.voice.refused"]
+        assert not Reveal.objects.filter(credited_back_at__isnull=False).exists()
+
+        reinstate_organization(organization=organization, by=operator, reason="Flag dismissed.")
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post_signed(client, EMAIL_URL, email_payload(alias, subject="Again")).status_code == 200
+        assert len(mailoutbox) == 1
+
+    def test_mail_taken_before_the_suspension_is_not_delivered_after_it(
+        self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        post_signed(client, EMAIL_URL, email_payload(revealed["contact"]["email"]))  # its delivery waits
+        suspend_organization(organization=revealed["organization"], by=None, reason="Detection flag: burst.")
+        mailoutbox.clear()
+
+        deliver_due_messages()
+
+        assert [message for message in mailoutbox if SEEKER_ADDRESS in message.to] == []
+        assert not OutboxMessage.objects.filter(delivered_at__isnull=True).exists()  # dropped, not retried
+
+    def test_a_stopped_recruiter_gets_no_reply_and_sends_nothing_through_the_relay(
+        self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        seat, alias = revealed["seat"], revealed["contact"]["email"]
+        suspend_seat_by_platform(seat=seat, reason="Detection flag: velocity.")
+        mailoutbox.clear()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            reply = post_signed(client, EMAIL_URL, email_payload(alias, sender=SEEKER_ADDRESS, **DMARC_PASS))
+            sent = post_signed(client, EMAIL_URL, email_payload(alias, sender=seat.user.decrypt_email()))
+
+        assert [reply.status_code, sent.status_code] == [404, 404]
+        assert mailoutbox == []
+        assert AuditEvent.objects.filter(code="recruiter_inactive", action="relay.email.refused").count() == 2
+
+    def test_a_reply_goes_to_the_latest_revealing_recruiter_whose_seat_is_still_active(
+        self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        organization, resume = revealed["organization"], revealed["resume"]
+        colleague = SeatFactory(organization=organization, user__email="colleague@company.example.test")
+        job = JobPostingFactory(organization=organization)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(colleague.user).post(
+                f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json"
+            )
+        assert response.status_code == 200
+        suspend_seat_by_platform(seat=colleague, reason="Detection flag: velocity.")
+        mailoutbox.clear()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            reply = post_signed(
+                client, EMAIL_URL, email_payload(revealed["contact"]["email"], sender=SEEKER_ADDRESS, **DMARC_PASS)
+            )
+
+        assert reply.json() == {"status": "forwarded", "direction": "to_recruiter"}
+        (message,) = mailoutbox
+        assert message.to == [revealed["seat"].user.decrypt_email()]
