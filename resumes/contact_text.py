@@ -44,6 +44,8 @@ from accounts import crypto
 from .contact import DEFAULT_PHONE_REGION
 
 REDACTED = "[contact hidden]"
+# The CJK ideographs (unified, extension A, compatibility), as a regex class body.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
 
 class ContactKind(StrEnum):
@@ -52,6 +54,9 @@ class ContactKind(StrEnum):
     HANDLE = "handle"
     LINK = "link"
     NAME = "name"
+    BIRTH_DATE = "birth_date"
+    ID_NUMBER = "id_number"
+    ADDRESS = "address"
 
 
 @dataclass(frozen=True)
@@ -330,11 +335,103 @@ def _link_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
         yield start, end
 
 
+# Spelled out a character at a time ("z h a n g 8 8 @ q q . c o m", "w e i x i n : zhang88")
+
+_SPACED_RUN = re.compile(r"(?<![a-z0-9])[a-z0-9@._\-:](?: [a-z0-9@._\-:]){5,}(?![a-z0-9])")
+_KEYWORD_BEFORE = 16  # how far before a spelled-out run a messaging keyword may stand
+
+
+def _spaced_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
+    """A run of single characters that, put together, is an email address or a messaging handle."""
+    text = normalised.text
+    for match in _SPACED_RUN.finditer(text):
+        joined = match.group().replace(" ", "")
+        before = text[max(0, match.start() - _KEYWORD_BEFORE) : match.start()]
+        handle = _HANDLE.search(before + joined)
+        if (
+            _PLAIN_EMAIL.search(joined)
+            or _DISGUISED_EMAIL.search(joined)
+            or (handle is not None and handle.end("handle") > len(before))
+        ):
+            yield match.span()
+
+
+# Birth dates and resident identity numbers
+
+_MONTH_NAMES = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_MONTH = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"(?:19|20)\d{2}"
+_DATE = (
+    rf"(?:{_YEAR}\s*[-./年]\s*{_MONTH}(?:\s*[-./月]\s*{_DAY}\s*日?|\s*月)?"  # 1990-03-15, 1990年3月15日, 1990.03
+    rf"|{_DAY}\s*[-./]\s*{_MONTH}\s*[-./]\s*{_YEAR}"  # 15/03/1990
+    rf"|{_DAY}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})[a-z]*\.?,?\s+{_YEAR}"  # 15 March 1990
+    rf"|(?:{_MONTH_NAMES})[a-z]*\.?\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR})"  # March 15, 1990
+)
+# A date is a birth date only after a word that says so: resumes are full of dates.
+_BIRTH_KEYWORD = (
+    r"(?:date\s+of\s+birth|birth\s*(?:date|day)|born(?:\s+on|\s+in)?|d\.?o\.?b\.?"
+    r"|出生(?:日期|年月日|年月|于)?|生日|生于)"
+)
+_BIRTH_DATE = re.compile(rf"(?<![a-z]){_BIRTH_KEYWORD}(?![a-z])\s*(?:[:=\-]|is\b|是|为)?\s*(?P<date>{_DATE})(?![\d])")
+# The 18-character resident identity number: region (6), birth date (8), sequence (3), check digit or X.
+_ID_NUMBER = re.compile(
+    rf"(?<![0-9a-z])[1-9]\d{{5}}[\s\-]?{_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[\s\-]?\d{{3}}[0-9x](?![0-9a-z])"
+)
+
+
+def _birth_date_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
+    for match in _BIRTH_DATE.finditer(normalised.text):
+        yield match.span("date")
+
+
+def _id_number_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
+    for match in _ID_NUMBER.finditer(normalised.text):
+        yield match.span()
+
+
+# Street addresses: a Chinese one down to the door number, or whatever follows an address keyword
+
+_UNIT = r"(?:号楼|栋|幢|座|单元|层|楼|室|号|户)"
+_ESTATE = r"(?:小区|花园|公寓|大厦|苑|家园|新村|广场|园)"
+# Found from the door number outwards, each step a bounded scan: one pattern from the divisions to the
+# room would backtrack without end over long Chinese text.
+_DOOR_NUMBER = re.compile(r"(?:路|街|大道|巷|弄|胡同)\s*\d+\s*(?:号|弄)")  # 建国路88号
+_AFTER_DOOR = re.compile(
+    rf"(?:\s*[{_CJK}]{{1,8}}?{_ESTATE})?"  # 阳光花园
+    rf"(?:[\s\-]*\d+[a-z]?\s*{_UNIT})*(?:[\s\-]*\d+[a-z]?(?!\d))?"  # 3栋2单元501
+)
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+ADDRESS_BEFORE_DOOR = 16  # the street's name and the divisions before it: 北京市朝阳区建国路
+
+
+_ADDRESS_KEYWORD = re.compile(
+    r"(?:家庭住址|住址|地址|家住|住在|居住地|home\s+address|address\s*:|lives?\s+at)\s*[:=]?\s*"
+    # To the sentence's end, if it has a number (NFKC folded the full-width ; ! ? into these).
+    r"(?P<address>(?=[^\n。;!?]{0,60}\d)[^\n。;!?]{2,60})"
+)
+
+
+def _address_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
+    text = normalised.text
+    for match in _DOOR_NUMBER.finditer(text):
+        start = match.start()
+        while start > 0 and match.start() - start < ADDRESS_BEFORE_DOOR and _CJK_CHAR.match(text, start - 1):
+            start -= 1
+        yield start, _AFTER_DOOR.match(text, match.end()).end()
+    for match in _ADDRESS_KEYWORD.finditer(text):
+        yield match.span("address")
+
+
 _DETECTORS = (
     (ContactKind.PHONE, _phone_spans),
     (ContactKind.EMAIL, _email_spans),
     (ContactKind.HANDLE, _handle_spans),
     (ContactKind.LINK, _link_spans),
+    (ContactKind.EMAIL, _spaced_spans),
+    (ContactKind.BIRTH_DATE, _birth_date_spans),
+    (ContactKind.ID_NUMBER, _id_number_spans),
+    (ContactKind.ADDRESS, _address_spans),
 )
 
 
@@ -353,7 +450,6 @@ def find_contact_details(text: str) -> list[ContactSpan]:
 
 # The seeker's name, by keyed hash
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(rf"[{_CJK}]+")
 _WORD = re.compile(rf"[^\W_{_CJK}]+")
 _COMPOUND_SURNAMES_TEXT = (
@@ -581,7 +677,7 @@ def redact_items(items: Iterable[str], *, name_index: Collection[str] = (), repl
 def contact_kinds(text: str) -> list[ContactKind]:
     """The kinds of contact detail in `text`, each once, in the order of the detectors."""
     kinds = {span.kind for span in find_contact_details(text)}
-    return [kind for kind, _ in _DETECTORS if kind in kinds]
+    return list(dict.fromkeys(kind for kind, _ in _DETECTORS if kind in kinds))
 
 
 def contains_contact_details(text: str) -> bool:

@@ -40,7 +40,8 @@ def split_skills(text: str) -> list[str]:
 
 
 CONTACT_IN_FREE_TEXT = _(
-    "This looks like contact details (a phone number, an email address, a messaging account or a link). "
+    "This looks like contact details (a phone number, an email address, a messaging account, a link, "
+    "a birth date, an ID number or a street address). "
     "Employers read this part before they may contact you, so please remove them and put your contact "
     "details on your protected Contact details page instead: only employers you allow can reach you there."
 )

@@ -3,6 +3,8 @@
 # Full-width digits, colons, commas and dashes are the disguises (and the ordinary Chinese text) under test.
 # ruff: noqa: RUF001
 
+import random
+
 import pytest
 
 from resumes.contact_text import (
@@ -137,7 +139,33 @@ ORDINARY = [
     "one of the two best teams, three times",
     "Tel Aviv",
     "phone: [contact hidden]",
+    "Born in 1990, 10 years in Shanghai",
+    "负责建国路项目，团队 12 人",
+    "Please address the problem of 3 servers",
+    "A B C D E F testing",
+    "2015.09-2019.06 在北京市朝阳区工作",
+    "上海市浦东新区, 5 年经验",
 ]
+
+# Birth dates (after a word that says so), resident identity numbers, street addresses, spelled-out details.
+BIRTH_DATES = [
+    "Born 1990-03-15",
+    "born on March 15, 1990",
+    "DOB: 15/03/1990",
+    "Date of birth: 15 March 1990",
+    "出生日期：1990年3月15日",
+    "出生年月: 1990.03",
+    "生日 一九九〇年三月十五日",
+]
+ID_NUMBERS = ["110101199003151234", "11010119900315123X", "110101 19900315 1234"]
+ADDRESSES = [
+    "住北京市朝阳区建国路88号3单元501",
+    "上海市浦东新区世纪大道100号阳光花园3栋2单元501室",
+    "地址：朝阳区望京西园3区312楼",
+    "home address 12 Baker Street, London",
+    "lives at Flat 3, 10 Downing St",
+]
+SPELLED_OUT = ["z h a n g w e i 8 8 @ q q . c o m", "w e i x i n : z h a n g 8 8", "WeChat: z h a n g w e i 8 8"]
 
 
 @pytest.mark.parametrize("text", PHONES)
@@ -165,6 +193,24 @@ def test_messaging_handles_are_found_after_their_keyword(text):
 def test_links_to_personal_pages_are_found(text):
     assert contact_kinds(f"See {text}.") == [ContactKind.LINK]
     assert redact(f"See {text}.") == f"See {REDACTED}."
+
+
+@pytest.mark.parametrize(
+    ("texts", "kind"),
+    [
+        (BIRTH_DATES, ContactKind.BIRTH_DATE),
+        (ID_NUMBERS, ContactKind.ID_NUMBER),
+        (ADDRESSES, ContactKind.ADDRESS),
+        (SPELLED_OUT, ContactKind.EMAIL),
+    ],
+)
+def test_birth_dates_identity_numbers_addresses_and_spelled_out_details_are_hidden(texts, kind):
+    for text in texts:
+        summary = f"Python developer. {text}\nLikes hiking"
+        assert contact_kinds(summary) == [kind], text
+        redacted = redact(summary)
+        assert REDACTED in redacted and redacted.startswith("Python developer. ") and redacted.endswith("Likes hiking")
+        assert not any(digit in redacted for digit in "0123456789"), redacted
 
 
 @pytest.mark.parametrize("text", ORDINARY)
@@ -279,3 +325,14 @@ def test_padding_a_text_with_numbers_does_not_push_a_phone_past_the_detector():
     padding = " item ".join(f"1{3 + n % 7}{n:09d}" for n in range(300))
 
     assert redact(f"{padding} call 13812345678").endswith(f"call {REDACTED}")
+
+
+def test_long_chinese_text_with_divisions_and_streets_but_no_door_number_is_read_in_one_pass():
+    """A first address pattern backtracked for minutes over such text: the suite's per-test timeout catches that."""
+    rng = random.Random(7)
+    text = "".join(
+        rng.choice("北京市朝阳区上海浦东新区负责项目团队开发经验工作路街号单元省县镇乡花园") for _ in range(5000)
+    )
+
+    assert ContactKind.ADDRESS not in contact_kinds(text + " 擅长Python")
+    assert contact_kinds(text + "建国路88号3单元501") == [ContactKind.ADDRESS]
