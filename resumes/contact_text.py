@@ -362,9 +362,14 @@ _MONTH_NAMES = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _MONTH = r"(?:0?[1-9]|1[0-2])"
 _YEAR = r"(?:19|20)\d{2}"
+# Chinese numerals are digits already, but for 十 ("十二月", "二十五日" read "十2", "2十5").
+_HAN_MONTH = rf"(?:十[12]?|{_MONTH})"
+_HAN_DAY = r"(?:[123]?十\d?|0?[1-9]|[12]\d|3[01])"
 _DATE = (
-    rf"(?:{_YEAR}\s*[-./年]\s*{_MONTH}(?:\s*[-./月]\s*{_DAY}\s*日?|\s*月)?"  # 1990-03-15, 1990年3月15日, 1990.03
+    rf"(?:{_YEAR}\s*[-./年]\s*{_HAN_MONTH}(?:\s*[-./月]\s*{_HAN_DAY}\s*日?|\s*月)?"  # 1990-03-15, 1990年3月15日
     rf"|{_DAY}\s*[-./]\s*{_MONTH}\s*[-./]\s*{_YEAR}"  # 15/03/1990
+    rf"|{_MONTH}\s*[-./]\s*{_DAY}\s*[-./]\s*{_YEAR}"  # 03/15/1990
+    rf"|{_DAY}[\s\-]*(?:{_MONTH_NAMES})[a-z]*\.?[\s\-,]*{_YEAR}"  # 15-Mar-1990
     rf"|{_DAY}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})[a-z]*\.?,?\s+{_YEAR}"  # 15 March 1990
     rf"|(?:{_MONTH_NAMES})[a-z]*\.?\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR})"  # March 15, 1990
 )
@@ -373,7 +378,10 @@ _BIRTH_KEYWORD = (
     r"(?:date\s+of\s+birth|birth\s*(?:date|day)|born(?:\s+on|\s+in)?|d\.?o\.?b\.?"
     r"|出生(?:日期|年月日|年月|于)?|生日|生于)"
 )
-_BIRTH_DATE = re.compile(rf"(?<![a-z]){_BIRTH_KEYWORD}(?![a-z])\s*(?:[:=\-]|is\b|是|为)?\s*(?P<date>{_DATE})(?![\d])")
+_BIRTH_DATE = re.compile(
+    rf"(?<![a-z]){_BIRTH_KEYWORD}(?![a-z])\s*(?:\([a-z. ]{{1,15}}\))?"  # 出生日期(DOB)
+    rf"\s*(?:[:=\-]|is\b|是|为)?\s*(?P<date>{_DATE})(?![\d])"
+)
 # The 18-character resident identity number: region (6), birth date (8), sequence (3), check digit or X.
 _ID_NUMBER = re.compile(
     rf"(?<![0-9a-z])[1-9]\d{{5}}[\s\-]?{_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[\s\-]?\d{{3}}[0-9x](?![0-9a-z])"
@@ -390,25 +398,35 @@ def _id_number_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
         yield match.span()
 
 
-# Street addresses: a Chinese one down to the door number, or whatever follows an address keyword
+# Street addresses: a Chinese one found from its door number, or what follows an address keyword if it
+# holds a door, a building or a room
 
 _UNIT = r"(?:号楼|栋|幢|座|单元|层|楼|室|号|户)"
-_ESTATE = r"(?:小区|花园|公寓|大厦|苑|家园|新村|广场|园)"
+_ESTATE = r"(?:小区|花园|公寓|大厦|苑|家园|新村|广场|园|院)"
 # Found from the door number outwards, each step a bounded scan: one pattern from the divisions to the
 # room would backtrack without end over long Chinese text.
-_DOOR_NUMBER = re.compile(r"(?:路|街|大道|巷|弄|胡同)\s*\d+\s*(?:号|弄)")  # 建国路88号
+_DOOR_NUMBER = re.compile(
+    r"(?:路|街|大道|巷|弄|胡同)\s*\d+\s*(?:号|弄)"  # 建国路88号
+    rf"|{_ESTATE}\s*\d+\s*(?:号楼|栋|幢|座)"  # 阳光小区3号楼, 望京花园3栋
+)
 _AFTER_DOOR = re.compile(
-    rf"(?:\s*[{_CJK}]{{1,8}}?{_ESTATE})?"  # 阳光花园
+    rf"(?:\s*[{_CJK}]{{0,8}}?{_ESTATE})?"  # 阳光花园, 院
     rf"(?:[\s\-]*\d+[a-z]?\s*{_UNIT})*(?:[\s\-]*\d+[a-z]?(?!\d))?"  # 3栋2单元501
 )
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 ADDRESS_BEFORE_DOOR = 16  # the street's name and the divisions before it: 北京市朝阳区建国路
-
-
+# An address keyword, where it cannot be part of another word: "IP地址", "邮件地址", "go-live at" are not.
 _ADDRESS_KEYWORD = re.compile(
-    r"(?:家庭住址|住址|地址|家住|住在|居住地|home\s+address|address\s*:|lives?\s+at)\s*[:=]?\s*"
-    # To the sentence's end, if it has a number (NFKC folded the full-width ; ! ? into these).
-    r"(?P<address>(?=[^\n。;!?]{0,60}\d)[^\n。;!?]{2,60})"
+    rf"(?:家庭住址|住址|家住|住在|居住地|(?<![a-z{_CJK}])地址\s*[:=]|(?<![a-z])home\s+address(?![a-z])"
+    r"|(?<![a-z])address\s*:|(?<![a-z])lives?\s+at(?![a-z]))\s*[:=]?\s*"
+)
+ADDRESS_AFTER_KEYWORD = 60
+_SENTENCE_END = re.compile(r"[\n。;!?]")  # NFKC folded the full-width ; ! ? into these
+# What makes the words after a keyword an address: a door, a building or a room, with its number.
+_ADDRESS_CONTENT = re.compile(
+    rf"\d+[a-z]?\s*(?:{_UNIT}|弄)"
+    r"|(?<![a-z])(?:flat|apt|apartment|unit|suite|room)(?![a-z])\.?\s*#?\d"
+    r"|\d+\s+(?:[a-z]+\s+){1,3}(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr)(?![a-z])"
 )
 
 
@@ -420,7 +438,11 @@ def _address_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
             start -= 1
         yield start, _AFTER_DOOR.match(text, match.end()).end()
     for match in _ADDRESS_KEYWORD.finditer(text):
-        yield match.span("address")
+        start = match.end()
+        sentence_end = _SENTENCE_END.search(text, start, start + ADDRESS_AFTER_KEYWORD)
+        end = sentence_end.start() if sentence_end else min(len(text), start + ADDRESS_AFTER_KEYWORD)
+        if _ADDRESS_CONTENT.search(text, start, end):
+            yield start, end
 
 
 _DETECTORS = (

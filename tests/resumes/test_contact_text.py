@@ -145,6 +145,19 @@ ORDINARY = [
     "A B C D E F testing",
     "2015.09-2019.06 在北京市朝阳区工作",
     "上海市浦东新区, 5 年经验",
+    # Found by a review of the first address rules: words around "地址" and "live at" that are no address.
+    "负责IP地址规划与管理，统一调度全网设备",
+    "MAC地址过滤功能，支持100台设备",
+    "负责数据库地址映射，提升性能一倍",
+    "服务器地址：10.0.0.1",
+    "IP address: 10.0.0.1",
+    "Led the go-live at 12 branches in 2020",
+    "Built live attribution dashboards for 3 teams",
+    "住在一个安静的地方",
+    "The service lives at port 8080",
+    "负责3号线地铁项目",
+    "2 years on Wall Street",
+    "2019年十月加入公司",
 ]
 
 # Birth dates (after a word that says so), resident identity numbers, street addresses, spelled-out details.
@@ -156,6 +169,10 @@ BIRTH_DATES = [
     "出生日期：1990年3月15日",
     "出生年月: 1990.03",
     "生日 一九九〇年三月十五日",
+    "出生于一九九零年十二月二十五日",
+    "DOB: 03/15/1990",
+    "Date of birth: 15-Mar-1990",
+    "出生日期(DOB): 1990-03-15",
 ]
 ID_NUMBERS = ["110101199003151234", "11010119900315123X", "110101 19900315 1234"]
 ADDRESSES = [
@@ -164,6 +181,9 @@ ADDRESSES = [
     "地址：朝阳区望京西园3区312楼",
     "home address 12 Baker Street, London",
     "lives at Flat 3, 10 Downing St",
+    "住北京市朝阳区阳光小区3号楼2单元501",
+    "望京花园3栋2单元501室",
+    "建国路88号院3号楼2单元501",
 ]
 SPELLED_OUT = ["z h a n g w e i 8 8 @ q q . c o m", "w e i x i n : z h a n g 8 8", "WeChat: z h a n g w e i 8 8"]
 
