@@ -19,7 +19,7 @@ from accounts.models import User
 from audit.actions import AuditAction, AuditOutcome
 from audit.services import contains_contact_data, record_event
 from employers.errors import ReasonRequired
-from employers.models import Organization, OrganizationStatus
+from employers.models import Organization, OrganizationStatus, SeatRole
 from outbox.registry import handler as outbox_handler
 from outbox.services import enqueue
 
@@ -174,8 +174,13 @@ def _organization_stopped(relay: RelayContact) -> bool:
     return relay.organization.status != OrganizationStatus.VERIFIED
 
 
-def _refuse(action: str, code: str, **audit) -> None:
-    record_event(action=action, outcome=AuditOutcome.DENIED, code=code, **audit)
+def _refuse_email(code: str, **audit) -> None:
+    record_event(action=AuditAction.RELAY_EMAIL_REFUSED, outcome=AuditOutcome.DENIED, code=code, **audit)
+    raise errors.RelayInactive()
+
+
+def _refuse_call(code: str, **audit) -> None:
+    record_event(action=AuditAction.RELAY_VOICE_REFUSED, outcome=AuditOutcome.DENIED, code=code, **audit)
     raise errors.RelayInactive()
 
 
@@ -262,12 +267,12 @@ def forward_inbound_email(
     resume, organization = relay.resume, relay.organization
     audit_common = {**audit_common, "organization": organization, "target_id": relay.pk}
     if _organization_stopped(relay):
-        _refuse(AuditAction.RELAY_EMAIL_REFUSED, "org_suspended", **audit_common)
+        _refuse_email("org_suspended", **audit_common)
     seeker_addresses = {resume.email_blind_index, resume.seeker.email_blind_index} - {""}
     if sender_index in seeker_addresses:
         if _reply_recipient(resume=resume, organization=organization) is None:
-            # Every recruiter of this organisation who revealed the seeker was stopped (or left).
-            _refuse(AuditAction.RELAY_EMAIL_REFUSED, "recruiter_inactive", **audit_common)
+            # Nobody active is left to read it: every revealing recruiter and every admin was stopped.
+            _refuse_email("recruiter_inactive", **audit_common)
         _forward_after_commit(relay=relay, to=TO_RECRUITER, subject=subject, body=body)
         sender_verified = authentication.vouches_for(sender)
         reveal = (
@@ -296,7 +301,7 @@ def forward_inbound_email(
         )
         raise errors.RelayInactive()
     if relay_use.is_stopped_seat_sender(organization=organization, sender_index=sender_index):
-        _refuse(AuditAction.RELAY_EMAIL_REFUSED, "recruiter_inactive", **audit_common)
+        _refuse_email("recruiter_inactive", **audit_common)
     outside = not relay_use.is_organization_sender(organization=organization, sender=sender, sender_index=sender_index)
     if outside:
         relay_use.record_outside_use(relay=relay, kind=RelayUseKind.EMAIL, party_index=sender_index)
@@ -319,20 +324,25 @@ def forward_inbound_email(
 
 
 def _reply_recipient(*, resume: Resume, organization: Organization) -> User | None:
-    """Who gets the seeker's reply: the latest recruiter to reveal them whose seat here is still active."""
+    """Who gets the seeker's reply: the latest recruiter to reveal them whose seat here is still active.
+
+    When every one of them was stopped or has left, the organisation's first active admin: a stopped
+    recruiter's inbox never gets it, and colleagues still hiring do.
+    """
+    active_here = {"is_active": True, "seat__organization": organization, "seat__is_active": True}
     reveal = (
         Reveal.objects.filter(
             resume=resume,
             organization=organization,
-            recruiter__is_active=True,
-            recruiter__seat__organization=organization,
-            recruiter__seat__is_active=True,
+            **{f"recruiter__{key}": value for key, value in active_here.items()},
         )
         .select_related("recruiter")
         .order_by("-created_at")
         .first()
     )
-    return reveal.recruiter if reveal is not None else None
+    if reveal is not None:
+        return reveal.recruiter
+    return User.objects.filter(**active_here, seat__role=SeatRole.ADMIN).order_by("seat__created_at", "pk").first()
 
 
 def _recruiter_address(*, resume: Resume, organization: Organization) -> str | None:
@@ -410,8 +420,7 @@ def resolve_voice_call(*, number: str, extension: str, caller: str = "") -> str:
         )
         raise errors.RelayInactive()
     if _organization_stopped(relay):
-        _refuse(
-            AuditAction.RELAY_VOICE_REFUSED,
+        _refuse_call(
             "org_suspended",
             organization=relay.organization,
             target_type="relay_contact",

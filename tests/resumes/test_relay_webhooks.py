@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from employers.models import QuotaCounter
+from employers.models import QuotaCounter, SeatRole
 from employers.services import reinstate_organization, suspend_organization, suspend_seat_by_platform
 from outbox.delivery import deliver_due_messages
 from outbox.models import OutboxMessage
@@ -468,3 +468,21 @@ class TestStoppedOrganisationOrSeat:
         assert reply.json() == {"status": "forwarded", "direction": "to_recruiter"}
         (message,) = mailoutbox
         assert message.to == [revealed["seat"].user.decrypt_email()]
+
+    def test_when_every_revealing_recruiter_was_stopped_the_reply_goes_to_an_active_admin(
+        self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        admin = SeatFactory(
+            organization=revealed["organization"], role=SeatRole.ADMIN, user__email="admin@company.example.test"
+        )
+        suspend_seat_by_platform(seat=revealed["seat"], reason="Detection flag: velocity.")
+        mailoutbox.clear()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            reply = post_signed(
+                client, EMAIL_URL, email_payload(revealed["contact"]["email"], sender=SEEKER_ADDRESS, **DMARC_PASS)
+            )
+
+        assert reply.json() == {"status": "forwarded", "direction": "to_recruiter"}
+        (message,) = mailoutbox
+        assert message.to == [admin.user.decrypt_email()]
