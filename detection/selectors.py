@@ -45,8 +45,8 @@ class RunLoaders:
     def links_around(self, nodes: set[str]) -> tuple[list[dict], list[tuple[str, int]]]:
         """Shared links and seats within LINK_ROUNDS steps of `nodes`: a bounded walk, not every link there is.
 
-        Returns the links of keys held by at most sybil_max_key_fanout organisations, each a dict of
-        kind, key, node, first_seen and `organization` (the node's own, or its seat's), and the
+        Returns the links of keys held by at most sybil_max_key_fanout organisations verified now, each a dict of
+        kind, key, node and `organization` (the node's own, or its seat's), and the
         (recruiter id, organisation id) seats met on the way. Only accounts an operator's verification
         stands behind count and link (employers' organizations_behind): throwaway accounts cannot
         pad a key past the fan-out, which would turn the attackers' own network into a public one.
@@ -90,7 +90,8 @@ class RunLoaders:
                 for row in self._with_organization_behind(rows):
                     members.setdefault((row["kind"], row["key"]), []).append(row)
                 for key_rows in members.values():
-                    organizations = {row["organization"] for row in key_rows}
+                    # Suspended organisations link, but do not count: burnt accounts cannot make a key public.
+                    organizations = {row["organization"] for row in key_rows if row["verified_now"]}
                     if len(organizations) <= config["sybil_max_key_fanout"]:  # more is a public network
                         links.extend(key_rows)
                         found |= {row["node"] for row in key_rows}
@@ -103,7 +104,7 @@ class RunLoaders:
     @staticmethod
     def _with_organization_behind(rows: list[dict]) -> list[dict]:
         """The rows of accounts a verified (or once verified) organisation stands behind, each with its id."""
-        seated, verified = employer_selectors.organizations_behind(
+        seated, verified, verified_now = employer_selectors.organizations_behind(
             user_ids={row["node"].removeprefix(RECRUITER) for row in rows if row["node"].startswith(RECRUITER)},
             organization_ids={
                 int(row["node"].removeprefix(ORGANIZATION)) for row in rows if row["node"].startswith(ORGANIZATION)
@@ -118,7 +119,7 @@ class RunLoaders:
             else:
                 organization = seated.get(node.removeprefix(RECRUITER))
             if organization is not None:
-                kept.append({**row, "organization": organization})
+                kept.append({**row, "organization": organization, "verified_now": organization in verified_now})
         return kept
 
     def organization_rows(self, organization_ids, *, since: dt.datetime) -> dict[int, list[ActivityAggregate]]:

@@ -217,23 +217,24 @@ def seat_memberships(*, user_ids=(), organization_ids=()) -> list[tuple[str, int
     ]
 
 
-def organizations_behind(*, user_ids=(), organization_ids=()) -> tuple[dict[str, int], set[int]]:
+def organizations_behind(*, user_ids=(), organization_ids=()) -> tuple[dict[str, int], set[int], set[int]]:
     """Of these accounts, those an operator's verification stands behind (now or once, suspended ones included).
 
     Returns ({user id: organisation id} for users seated in such an organisation, {such organisation ids}
-    among `organization_ids`). An account without a seat, or in an organisation never verified, can reveal
-    nothing and costs nothing to create.
+    among all of those, {those of them verified now}). An account without a seat, or in an organisation
+    never verified, can reveal nothing and costs nothing to create.
     """
     seats = Seat.objects.filter(user_id__in=set(user_ids), organization__verified_at__isnull=False)
     seated = {
         str(user_id): organization_id for user_id, organization_id in seats.values_list("user_id", "organization_id")
     }
-    verified = set(
-        Organization.objects.filter(pk__in=set(organization_ids), verified_at__isnull=False).values_list(
-            "pk", flat=True
-        )
+    statuses = dict(
+        Organization.objects.filter(
+            pk__in=set(organization_ids) | set(seated.values()), verified_at__isnull=False
+        ).values_list("pk", "status")
     )
-    return seated, verified
+    verified_now = {pk for pk, status in statuses.items() if status == OrganizationStatus.VERIFIED}
+    return seated, set(statuses), verified_now
 
 
 def active_seat_counts(*, organization_ids) -> dict[int, int]:

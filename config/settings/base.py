@@ -659,8 +659,8 @@ DETECTION = {
     # sybil cluster: accounts linked by a shared login /24 (IPv4) or /64 (IPv6), device, registration IP or licence.
     "sybil_lookback_days": 30,
     # A key held by accounts of more organisations than this is a public network (mobile carrier NAT,
-    # coworking), not a ring. Only organisations an operator verified (now or once) and their seats count:
-    # throwaway accounts cannot make a ring's own network public.
+    # coworking), not a ring. Only organisations verified now and their seats count: throwaway accounts,
+    # and burnt (suspended) organisations, cannot make a ring's own network public.
     "sybil_max_key_fanout": 20,
     # The cluster's combined reveals over 24 h must exceed the largest daily quota of any one of its
     # organisations (what one honest account may take) and at least this floor...

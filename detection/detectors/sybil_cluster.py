@@ -6,9 +6,9 @@ and so does a recruiter's seat in an organisation. A component that spans two or
 more organisations is judged as one harvester: ten accounts each under every
 threshold can still add up to one. Only keys shared across organisations count as
 shared evidence. A licence file is a public document: an organisation linked to
-the others only by a licence it uploaded first (they uploaded copies) is named in
-the flag but left to an operator, so that copying an honest organisation's
-licence cannot get it suspended.
+the others by licence files only is named in the flag but left to an operator,
+so that uploading a copy of an honest organisation's licence (before or after it
+does) cannot get it suspended.
 """
 
 import datetime as dt
@@ -52,16 +52,9 @@ class UnionFind:
 class Linkage:
     union: UnionFind
     kinds_shared: dict[str, Counter]  # per component root: keys shared across organisations, by kind
-    # Organisations linked to the others only by licence files they uploaded first: stopped by no automatic
-    # action (detection.services.actions), named in the flag for an operator.
-    first_licence_holders: set[int]
-
-
-def _first_holder(rows: list[dict]) -> int | None:
-    """The organisation that held a licence file first, if one did (a tie names none)."""
-    earliest = min(row["first_seen"] for row in rows)
-    holders = {row["organization"] for row in rows if row["first_seen"] == earliest}
-    return holders.pop() if len(holders) == 1 else None
+    # Organisations linked to other organisations by licence files only: stopped by no automatic action
+    # (detection.services.actions), named in the flag for an operator.
+    licence_only: set[int]
 
 
 class SybilClusterDetector:
@@ -85,7 +78,7 @@ class SybilClusterDetector:
             if len(organizations) < 2 or not component & touched:
                 continue
             shared = linkage.kinds_shared.get(union.find(next(iter(component))), Counter())
-            left_to_operator = sorted(linkage.first_licence_holders & set(organizations))
+            left_to_operator = sorted(linkage.licence_only & set(organizations))
             finding = self.judge(context, component, organizations, shared, config, left_to_operator)
             if finding is not None:
                 findings.append(finding)
@@ -98,8 +91,8 @@ class SybilClusterDetector:
             groups[(link["kind"], link["key"])].append(link)
         union = UnionFind()
         kinds_shared: dict[str, Counter] = defaultdict(Counter)
-        # Per organisation, the keys it shares with another organisation, each with the licence's first holder.
-        shared_keys: dict[int, list[int | None]] = defaultdict(list)
+        # Per organisation, the kinds of the keys it shares with another organisation.
+        shared_kinds: dict[int, set[str]] = defaultdict(set)
         for (kind, _key), rows in groups.items():
             nodes = sorted({row["node"] for row in rows})
             if len(nodes) < 2:
@@ -111,21 +104,17 @@ class SybilClusterDetector:
             if len(organizations) < 2:
                 continue  # a recruiter and its own organisation: evidence of nothing
             kinds_shared[first][kind] += 1
-            holder = _first_holder(rows) if kind == LinkKind.LICENCE else None
             for organization in organizations:
-                shared_keys[organization].append(holder)
+                shared_kinds[organization].add(kind)
         for recruiter_id, organization_id in seats:
             union.union(f"{RECRUITER}{recruiter_id}", f"{ORGANIZATION}{organization_id}")
         merged: dict[str, Counter] = defaultdict(Counter)
         for node, counts in kinds_shared.items():
             merged[union.find(node)] += counts
-        # A licence is a public document: a copy uploaded later links the copiers, not the one it was copied from.
-        first_holders = {
-            organization
-            for organization, holders in shared_keys.items()
-            if all(holder == organization for holder in holders)
-        }
-        return Linkage(union=union, kinds_shared=merged, first_licence_holders=first_holders)
+        # A licence is a public document: anyone may upload a copy of an honest organisation's, before or
+        # after it does. Shared by itself it is a question for an operator, not a reason to stop anyone.
+        licence_only = {organization for organization, kinds in shared_kinds.items() if kinds == {LinkKind.LICENCE}}
+        return Linkage(union=union, kinds_shared=merged, licence_only=licence_only)
 
     def judge(
         self, context, component: set[str], organizations: list[int], shared: Counter, config, left_to_operator
@@ -177,7 +166,7 @@ class SybilClusterDetector:
                 "replies_and_approvals": replies,
                 "reply_rate": round(rate, 3),
                 "max_reply_rate": config["sybil_max_conversation_rate"],
-                # Linked only by a licence file they uploaded first (a copy elsewhere): no automatic stop.
+                # Linked to the others by licence files only: no automatic stop.
                 **({"left_to_operator": left_to_operator} if left_to_operator else {}),
             },
             cluster_members=tuple(members),

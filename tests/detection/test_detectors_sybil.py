@@ -118,7 +118,7 @@ def licence_upload(recruiter, organization, at: dt.datetime, *, sha256: str) -> 
         )
 
 
-def test_a_copy_of_an_organisation_s_licence_links_the_copiers_but_stops_only_them():
+def test_organisations_linked_by_a_licence_file_only_are_left_to_an_operator():
     """A licence is public: uploading a copy of an honest organisation's file must not get it suspended."""
     honest, (honest_recruiter,), _ = organization_with_recruiters()
     licence_upload(honest_recruiter, honest, NOW - dt.timedelta(days=30), sha256="cd" * 32)
@@ -132,12 +132,52 @@ def test_a_copy_of_an_organisation_s_licence_links_the_copiers_but_stops_only_th
 
     flag = Flag.objects.get(detector="sybil_cluster")
     assert flag.severity == Severity.HIGH
-    assert flag.evidence["organizations"] == 3
+    assert flag.evidence["shared_evidence"] == {"licence": 1}
+    assert flag.evidence["left_to_operator"] == sorted([honest.pk, *(o.pk for o, _, _ in copiers)])
+    assert flag.action_taken == FlagAction.NONE
+    for organization in (honest, *(o for o, _, _ in copiers)):
+        organization.refresh_from_db()
+        assert organization.status == OrganizationStatus.VERIFIED
+
+
+def test_copiers_linked_by_more_than_the_licence_are_stopped_and_its_honest_holder_is_not():
+    honest, (honest_recruiter,), _ = organization_with_recruiters()
+    licence_upload(honest_recruiter, honest, NOW - dt.timedelta(days=30), sha256="ce" * 32)
+    steady_reveals(honest_recruiter, honest, 6, seed=75)
+    copiers = [organization_with_recruiters() for _ in range(2)]
+    for index, (organization, (recruiter,), _) in enumerate(copiers):
+        licence_upload(recruiter, organization, NOW - dt.timedelta(days=2, minutes=index), sha256="ce" * 32)
+        login(recruiter, NOW - dt.timedelta(hours=23, minutes=30), ip=f"198.18.{index}.7", device="copier-laptop")
+        steady_reveals(recruiter, organization, 50, seed=76 + index)
+
+    run_detectors(now=NOW)
+
+    flag = Flag.objects.get(detector="sybil_cluster")
     assert flag.evidence["left_to_operator"] == [honest.pk]
     assert flag.action_taken == FlagAction.ORGANIZATION_SUSPENDED
     honest.refresh_from_db()
     assert honest.status == OrganizationStatus.VERIFIED
     for organization, _, _ in copiers:
+        organization.refresh_from_db()
+        assert organization.status == OrganizationStatus.SUSPENDED
+
+
+def test_suspended_organisations_on_a_ring_s_network_do_not_make_it_public(settings):
+    """Burnt organisations still link (their history is evidence) but do not count towards the fan-out."""
+    settings.DETECTION = {**settings.DETECTION, "sybil_max_key_fanout": 3}
+    for index in range(2):
+        _, (recruiter,), _ = organization_with_recruiters(status=OrganizationStatus.SUSPENDED)
+        login(recruiter, NOW - dt.timedelta(hours=23), ip=f"10.70.1.{200 + index}")
+    ring = [organization_with_recruiters() for _ in range(3)]
+    for index, (organization, (recruiter,), _) in enumerate(ring):
+        login(recruiter, NOW - dt.timedelta(hours=23, minutes=30), ip=f"10.70.1.{index + 1}")
+        steady_reveals(recruiter, organization, 45, seed=85 + index)
+
+    run_detectors(now=NOW)
+
+    flag = Flag.objects.get(detector="sybil_cluster")
+    assert flag.evidence["organizations"] == 5
+    for organization, _, _ in ring:
         organization.refresh_from_db()
         assert organization.status == OrganizationStatus.SUSPENDED
 
