@@ -173,9 +173,10 @@ def hand_to_worker(*, message_id: int) -> None:
         logger.warning("outbox message %s not queued (%s); the sweep will deliver it", message_id, type(error).__name__)
 
 
-# When, by this process's clock, the drain it last knew queued (per queue) starts at the earliest. A commit
-# that ends before then, with a margin for the worker's clock, needs no word to the cache: that drain claims it.
-_queued_drain_starts_at: dict[str, float] = {}
+# Per queue, the moment (this process's monotonic clock) until which its commits need not tell the cache:
+# the drain it last knew queued starts after it. Monotonic, so that a step of the wall clock cannot stretch it.
+_skip_wake_until: dict[str, float] = {}
+# Less than the queued drain's start by this much: a worker's clock may run a little ahead of this host's.
 DRAIN_START_MARGIN_SECONDS = 0.2
 
 
@@ -189,17 +190,16 @@ def wake_drain() -> None:
     or a second drain is harmless: claims are made under row locks, and a message's task delivers it once.
     """
     key = drain_queued_key()
-    now = time.time()
-    if now < _queued_drain_starts_at.get(key, 0.0) - DRAIN_START_MARGIN_SECONDS:
+    if time.monotonic() < _skip_wake_until.get(key, 0.0):
         return  # the drain this process knows of starts after this commit: it will claim its message
     delay = settings.OUTBOX["drain_delay_ms"] / 1000
-    starts_at = now + delay
+    starts_at = time.time() + delay  # shared with the other processes through the key: the wall clock
     try:
         if not cache.add(key, starts_at, timeout=delay + settings.OUTBOX["wake_seconds"]):
             # The queued drain deletes the key before it claims: it will claim this commit's message.
             queued_starts_at = cache.get(key)
             if isinstance(queued_starts_at, float):
-                _queued_drain_starts_at[key] = queued_starts_at
+                _skip_wake(key, seconds=min(queued_starts_at - time.time(), delay))
             return
         _publish(drain_outbox, countdown=delay or None)
     except Exception as error:  # the broker or the cache: the commit stands, the sweep delivers
@@ -207,7 +207,13 @@ def wake_drain() -> None:
             cache.delete(key)  # so that the next commit tries again
         logger.warning("outbox drain not queued (%s); the sweep will deliver the new messages", type(error).__name__)
         return
-    _queued_drain_starts_at[key] = starts_at
+    _skip_wake(key, seconds=delay)
+
+
+def _skip_wake(key: str, *, seconds: float) -> None:
+    seconds -= DRAIN_START_MARGIN_SECONDS
+    if seconds > 0:
+        _skip_wake_until[key] = time.monotonic() + seconds
 
 
 def _publish(task, *args, countdown: float | None = None) -> None:

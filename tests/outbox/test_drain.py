@@ -10,7 +10,9 @@ import base64
 import datetime as dt
 import json
 import time
+from contextlib import contextmanager
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import redis
@@ -48,7 +50,7 @@ def broker_queue():
         client.delete(queue)
         conf.task_always_eager, conf.broker_url, conf.task_default_queue = saved
         forget_connections()
-        services._queued_drain_starts_at.clear()
+        services._skip_wake_until.clear()
 
 
 def forget_connections() -> None:
@@ -73,10 +75,20 @@ def queued_messages(client: redis.Redis, queue: str) -> list[tuple[dict, list]]:
     return messages
 
 
+@contextmanager
 def at_the_drain_start():
-    """The clocks moved to where the queued drain may start (a worker runs it no earlier)."""
-    delay = settings.OUTBOX["drain_delay_ms"] / 1000
-    return time_machine.travel(time.time() + delay + 0.05, tick=True)
+    """The clocks moved to where the queued drain may start (a worker runs it no earlier).
+
+    time-machine moves the wall clock only: the monotonic one, which says how long a process skips
+    the cache, is moved by as much.
+    """
+    delay = settings.OUTBOX["drain_delay_ms"] / 1000 + 0.05
+    real_monotonic = time.monotonic
+    with (
+        time_machine.travel(time.time() + delay, tick=True),
+        mock.patch.object(services.time, "monotonic", lambda: real_monotonic() + delay),
+    ):
+        yield
 
 
 def commit_one(text: str) -> OutboxMessage:
@@ -151,7 +163,7 @@ def test_commits_before_the_queued_drain_starts_do_not_ask_the_cache_and_are_cla
 
 def test_a_process_that_finds_the_drain_queued_learns_when_it_starts(broker_queue):
     commit_one("queued by another process")
-    services._queued_drain_starts_at.clear()  # this process has not seen that drain queued
+    services._skip_wake_until.clear()  # this process has not seen that drain queued
 
     commit_one("finds it queued")  # asks the cache, which holds the drain's start
     cache.delete(drain_queued_key())
