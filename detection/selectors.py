@@ -81,9 +81,7 @@ class RunLoaders:
             if keys:
                 rows = [
                     row
-                    for row in recent.filter(key__in={key for _, key in keys}).values(
-                        "kind", "key", "node", "first_seen"
-                    )
+                    for row in recent.filter(key__in={key for _, key in keys}).values("kind", "key", "node")
                     if (row["kind"], row["key"]) in keys
                 ]
                 members: dict[tuple[str, str], list[dict]] = {}

@@ -84,7 +84,7 @@ class SybilClusterDetector:
                 findings.append(finding)
         return findings
 
-    def link(self, context: DetectionContext, touched: set[str]) -> "Linkage":
+    def link(self, context: DetectionContext, touched: set[str]) -> Linkage:
         links, seats = context.loaders.links_around(touched)
         groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for link in links:

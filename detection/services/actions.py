@@ -64,7 +64,7 @@ def act_on_high_flags(
     since = min([finding.window_start, *(contributor.window_start for contributor in contributors)])
     reason = f"Detection flag #{flag.pk}: {flag.detector}, {flag.severity} severity."
     if finding.subject_type == SubjectType.CLUSTER:
-        # Members the evidence does not hold to account on its own (sybil_cluster: a licence they held first).
+        # Members the evidence does not hold to account on its own (sybil_cluster: linked by licence files only).
         left_to_operator = set(finding.evidence.get("left_to_operator", ()))
         organization_ids = [
             member["id"]

@@ -373,7 +373,8 @@ def _forward_after_commit(*, relay: RelayContact, to: str, subject: str, body: s
 
 @outbox_handler(FORWARDED_EMAIL)
 def _send_forwarded_email(*, relay_contact_id: int, to: str, subject: str, body: str) -> None:
-    """Delivered by the outbox: nothing once the relay contact was revoked or its seeker is no longer active."""
+    """Delivered by the outbox: nothing once the relay contact was revoked, its seeker is no longer active or
+    its organisation was suspended."""
     relay = _active_relay(RelayContact.objects.filter(pk=relay_contact_id))
     if relay is None or _organization_stopped(relay):
         return  # stopped after the webhook took the mail: it goes nowhere
