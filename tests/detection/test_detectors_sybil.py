@@ -62,15 +62,7 @@ def test_organisations_sharing_a_licence_file_are_linked():
     first, (first_recruiter,), _ = organization_with_recruiters()
     second, (second_recruiter,), _ = organization_with_recruiters()
     for organization, recruiter in ((first, first_recruiter), (second, second_recruiter)):
-        with time_machine.travel(NOW - dt.timedelta(days=2), tick=False):
-            record_event(
-                action="organization.licence_uploaded",
-                actor=recruiter,
-                organization=organization,
-                target_type="licence",
-                target_id=organization.pk,
-                details={"content_type": "application/pdf", "size": 1000, "sha256": "ab" * 32},
-            )
+        licence_upload(recruiter, organization, NOW - dt.timedelta(days=2), sha256="ab" * 32)
         steady_reveals(recruiter, organization, 55, seed=organization.pk % 1000)
 
     run_detectors(now=NOW)
@@ -118,37 +110,38 @@ def licence_upload(recruiter, organization, at: dt.datetime, *, sha256: str) -> 
         )
 
 
+def honest_holder_and_copiers(*, sha256: str, seed: int, copiers_share_a_device: bool):
+    """An honest organisation with its licence for a month and 6 reveals; two that uploaded copies and took 50 each."""
+    honest, (honest_recruiter,), _ = organization_with_recruiters()
+    licence_upload(honest_recruiter, honest, NOW - dt.timedelta(days=30), sha256=sha256)
+    steady_reveals(honest_recruiter, honest, 6, seed=seed)
+    copiers = [organization_with_recruiters()[:2] for _ in range(2)]
+    for index, (organization, (recruiter,)) in enumerate(copiers):
+        licence_upload(recruiter, organization, NOW - dt.timedelta(days=2, minutes=index), sha256=sha256)
+        if copiers_share_a_device:
+            login(recruiter, NOW - dt.timedelta(hours=23, minutes=30), ip=f"198.18.{index}.7", device="copier-laptop")
+        steady_reveals(recruiter, organization, 50, seed=seed + 1 + index)
+    return honest, [organization for organization, _ in copiers]
+
+
 def test_organisations_linked_by_a_licence_file_only_are_left_to_an_operator():
     """A licence is public: uploading a copy of an honest organisation's file must not get it suspended."""
-    honest, (honest_recruiter,), _ = organization_with_recruiters()
-    licence_upload(honest_recruiter, honest, NOW - dt.timedelta(days=30), sha256="cd" * 32)
-    steady_reveals(honest_recruiter, honest, 6, seed=71)
-    copiers = [organization_with_recruiters() for _ in range(2)]
-    for index, (organization, (recruiter,), _) in enumerate(copiers):
-        licence_upload(recruiter, organization, NOW - dt.timedelta(days=2, minutes=index), sha256="cd" * 32)
-        steady_reveals(recruiter, organization, 50, seed=72 + index)
+    honest, copiers = honest_holder_and_copiers(sha256="cd" * 32, seed=71, copiers_share_a_device=False)
 
     run_detectors(now=NOW)
 
     flag = Flag.objects.get(detector="sybil_cluster")
     assert flag.severity == Severity.HIGH
     assert flag.evidence["shared_evidence"] == {"licence": 1}
-    assert flag.evidence["left_to_operator"] == sorted([honest.pk, *(o.pk for o, _, _ in copiers)])
+    assert flag.evidence["left_to_operator"] == sorted([honest.pk, *(copier.pk for copier in copiers)])
     assert flag.action_taken == FlagAction.NONE
-    for organization in (honest, *(o for o, _, _ in copiers)):
+    for organization in (honest, *copiers):
         organization.refresh_from_db()
         assert organization.status == OrganizationStatus.VERIFIED
 
 
 def test_copiers_linked_by_more_than_the_licence_are_stopped_and_its_honest_holder_is_not():
-    honest, (honest_recruiter,), _ = organization_with_recruiters()
-    licence_upload(honest_recruiter, honest, NOW - dt.timedelta(days=30), sha256="ce" * 32)
-    steady_reveals(honest_recruiter, honest, 6, seed=75)
-    copiers = [organization_with_recruiters() for _ in range(2)]
-    for index, (organization, (recruiter,), _) in enumerate(copiers):
-        licence_upload(recruiter, organization, NOW - dt.timedelta(days=2, minutes=index), sha256="ce" * 32)
-        login(recruiter, NOW - dt.timedelta(hours=23, minutes=30), ip=f"198.18.{index}.7", device="copier-laptop")
-        steady_reveals(recruiter, organization, 50, seed=76 + index)
+    honest, copiers = honest_holder_and_copiers(sha256="ce" * 32, seed=75, copiers_share_a_device=True)
 
     run_detectors(now=NOW)
 
@@ -157,7 +150,7 @@ def test_copiers_linked_by_more_than_the_licence_are_stopped_and_its_honest_hold
     assert flag.action_taken == FlagAction.ORGANIZATION_SUSPENDED
     honest.refresh_from_db()
     assert honest.status == OrganizationStatus.VERIFIED
-    for organization, _, _ in copiers:
+    for organization in copiers:
         organization.refresh_from_db()
         assert organization.status == OrganizationStatus.SUSPENDED
 
@@ -210,12 +203,7 @@ def test_only_evidence_shared_between_organisations_is_counted_as_shared():
     for index, (organization, (recruiter,), _) in enumerate(ring):
         with time_machine.travel(NOW - dt.timedelta(days=3), tick=False):
             record_event(
-                action="organization.registration",
-                actor=recruiter,
-                organization=organization,
-                target_type="organization",
-                target_id=organization.pk,
-                ip=f"192.0.{index}.10",
+                action="organization.registration", actor=recruiter, organization=organization, ip=f"192.0.{index}.10"
             )
         licence_upload(recruiter, organization, NOW - dt.timedelta(days=3), sha256=f"{index:02d}" * 32)
         login(recruiter, NOW - dt.timedelta(hours=23, minutes=30), ip=f"198.51.{index}.7", device="ring-laptop-2")

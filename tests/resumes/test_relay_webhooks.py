@@ -392,6 +392,16 @@ class TestVoice:
 class TestStoppedOrganisationOrSeat:
     """A stop must stop contact too: a suspended organisation's relays, and a stopped seat, forwarded as before."""
 
+    @staticmethod
+    def reply_as_the_seeker(client, revealed, mailoutbox, capture_on_commit_callbacks) -> list:
+        """The seeker's verified reply through the relay, forwarded: the mail it sent."""
+        with capture_on_commit_callbacks(execute=True):
+            reply = post_signed(
+                client, EMAIL_URL, email_payload(revealed["contact"]["email"], sender=SEEKER_ADDRESS, **DMARC_PASS)
+            )
+        assert reply.json() == {"status": "forwarded", "direction": "to_recruiter"}
+        return list(mailoutbox)
+
     def test_a_suspended_organisation_reaches_no_seeker_and_gets_no_reply_until_reinstated(
         self, client, revealed, operator, mailoutbox, django_capture_on_commit_callbacks
     ):
@@ -460,13 +470,7 @@ class TestStoppedOrganisationOrSeat:
         suspend_seat_by_platform(seat=colleague, reason="Detection flag: velocity.")
         mailoutbox.clear()
 
-        with django_capture_on_commit_callbacks(execute=True):
-            reply = post_signed(
-                client, EMAIL_URL, email_payload(revealed["contact"]["email"], sender=SEEKER_ADDRESS, **DMARC_PASS)
-            )
-
-        assert reply.json() == {"status": "forwarded", "direction": "to_recruiter"}
-        (message,) = mailoutbox
+        (message,) = self.reply_as_the_seeker(client, revealed, mailoutbox, django_capture_on_commit_callbacks)
         assert message.to == [revealed["seat"].user.decrypt_email()]
 
     def test_when_every_revealing_recruiter_was_stopped_the_reply_goes_to_an_active_admin(
@@ -478,11 +482,5 @@ class TestStoppedOrganisationOrSeat:
         suspend_seat_by_platform(seat=revealed["seat"], reason="Detection flag: velocity.")
         mailoutbox.clear()
 
-        with django_capture_on_commit_callbacks(execute=True):
-            reply = post_signed(
-                client, EMAIL_URL, email_payload(revealed["contact"]["email"], sender=SEEKER_ADDRESS, **DMARC_PASS)
-            )
-
-        assert reply.json() == {"status": "forwarded", "direction": "to_recruiter"}
-        (message,) = mailoutbox
+        (message,) = self.reply_as_the_seeker(client, revealed, mailoutbox, django_capture_on_commit_callbacks)
         assert message.to == [admin.user.decrypt_email()]
