@@ -23,7 +23,8 @@ class ContactQueryRefused(DomainError):
     code = "contact_query_refused"
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = (
-        "The search text is contact data (a phone number, an email address, a messaging handle or a link). "
+        "The search text is contact data (a phone number, an email address, a messaging handle, a link, "
+        "a birth date, an ID number or a street address). "
         "Search by skills and experience; contact details come only through a reveal."
     )
 
