@@ -300,7 +300,7 @@ def forward_inbound_email(
             **audit_common,
         )
         raise errors.RelayInactive()
-    if relay_use.is_stopped_seat_sender(organization=organization, sender_index=sender_index):
+    if relay_use.is_stopped_seat_sender(organization=organization, sender=sender):
         _refuse_email("recruiter_inactive", **audit_common)
     outside = not relay_use.is_organization_sender(organization=organization, sender=sender, sender_index=sender_index)
     if outside:

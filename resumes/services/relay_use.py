@@ -35,10 +35,17 @@ def is_organization_sender(*, organization: Organization, sender: str, sender_in
     ).exists()
 
 
-def is_stopped_seat_sender(*, organization: Organization, sender_index: str) -> bool:
-    """Mail from a recruiter whose seat in the organisation was stopped (by an operator, detection or its admin)."""
+def is_stopped_seat_sender(*, organization: Organization, sender: str) -> bool:
+    """Mail from a recruiter whose seat in the organisation was stopped (by an operator, detection or its admin).
+
+    Known by the account's address, a "+tag" sub-address of it included.
+    """
+    local, at, domain = crypto.normalise_email(sender).rpartition("@")
+    addresses = {sender, f"{local.split('+', 1)[0]}{at}{domain}"}
     return User.objects.filter(
-        seat__organization=organization, seat__is_active=False, email_blind_index=sender_index
+        seat__organization=organization,
+        seat__is_active=False,
+        email_blind_index__in={crypto.email_blind_index(address) for address in addresses},
     ).exists()
 
 

@@ -448,13 +448,15 @@ class TestStoppedOrganisationOrSeat:
         suspend_seat_by_platform(seat=seat, reason="Detection flag: velocity.")
         mailoutbox.clear()
 
+        local, _, domain = seat.user.decrypt_email().partition("@")
         with django_capture_on_commit_callbacks(execute=True):
             reply = post_signed(client, EMAIL_URL, email_payload(alias, sender=SEEKER_ADDRESS, **DMARC_PASS))
-            sent = post_signed(client, EMAIL_URL, email_payload(alias, sender=seat.user.decrypt_email()))
+            sent = post_signed(client, EMAIL_URL, email_payload(alias, sender=f"{local}@{domain}"))
+            tagged = post_signed(client, EMAIL_URL, email_payload(alias, sender=f"{local.upper()}+jobs@{domain}"))
 
-        assert [reply.status_code, sent.status_code] == [404, 404]
+        assert [reply.status_code, sent.status_code, tagged.status_code] == [404, 404, 404]
         assert mailoutbox == []
-        assert AuditEvent.objects.filter(code="recruiter_inactive", action="relay.email.refused").count() == 2
+        assert AuditEvent.objects.filter(code="recruiter_inactive", action="relay.email.refused").count() == 3
 
     def test_a_reply_goes_to_the_latest_revealing_recruiter_whose_seat_is_still_active(
         self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
