@@ -266,10 +266,10 @@ def forward_inbound_email(
         raise errors.RelayInactive()
     resume, organization = relay.resume, relay.organization
     audit_common = {**audit_common, "organization": organization, "target_id": relay.pk}
-    if _organization_stopped(relay):
-        _refuse_email("org_suspended", **audit_common)
     seeker_addresses = {resume.email_blind_index, resume.seeker.email_blind_index} - {""}
     if sender_index in seeker_addresses:
+        if _organization_stopped(relay):
+            _refuse_email("org_suspended", **audit_common)
         if _reply_recipient(resume=resume, organization=organization) is None:
             # Nobody active is left to read it: every revealing recruiter and every admin was stopped.
             _refuse_email("recruiter_inactive", **audit_common)
@@ -306,6 +306,9 @@ def forward_inbound_email(
     if outside:
         relay_use.record_outside_use(relay=relay, kind=RelayUseKind.EMAIL, party_index=sender_index)
         audit_common["details"] = {**audit_common["details"], "outside_organization": True}
+    if _organization_stopped(relay):
+        # Refused, but an outsider's use was recorded first: after a stop it is the evidence of a leak.
+        _refuse_email("org_suspended", **audit_common)
     origin = (
         f"from outside {organization.legal_name}, through the relay address {organization.legal_name} holds for "
         "you: they may have passed your contact on. Report misuse in your access log"
@@ -420,13 +423,6 @@ def resolve_voice_call(*, number: str, extension: str, caller: str = "") -> str:
             target_type="relay_contact",
         )
         raise errors.RelayInactive()
-    if _organization_stopped(relay):
-        _refuse_call(
-            "org_suspended",
-            organization=relay.organization,
-            target_type="relay_contact",
-            target_id=relay.pk,
-        )
     if _seeker_blocks(relay):
         record_event(
             action=AuditAction.RELAY_VOICE_REFUSED,
@@ -465,6 +461,15 @@ def resolve_voice_call(*, number: str, extension: str, caller: str = "") -> str:
                 raise errors.RelayInactive()
             relay_use.record_outside_use(relay=relay, kind=RelayUseKind.CALL, party_index=caller_index)
             details["outside_organization"] = True
+    if _organization_stopped(relay):
+        # Refused, but an outsider's call was recorded first: after a stop it is the evidence of a leak.
+        _refuse_call(
+            "org_suspended",
+            organization=relay.organization,
+            target_type="relay_contact",
+            target_id=relay.pk,
+            details=details,
+        )
     record_event(
         action=AuditAction.RELAY_VOICE_BRIDGED,
         organization=relay.organization,

@@ -11,7 +11,7 @@ from employers.models import QuotaCounter, SeatRole
 from employers.services import reinstate_organization, suspend_organization, suspend_seat_by_platform
 from outbox.delivery import deliver_due_messages
 from outbox.models import OutboxMessage
-from resumes.models import Reveal
+from resumes.models import RelayOutsideUse, Reveal
 from resumes.services import block_organization, unblock_organization
 from resumes.webhooks import MAX_BODY_BYTES, sign_webhook_body
 from tests.employers.conftest import client_for
@@ -428,6 +428,26 @@ class TestStoppedOrganisationOrSeat:
         with django_capture_on_commit_callbacks(execute=True):
             assert post_signed(client, EMAIL_URL, email_payload(alias, subject="Again")).status_code == 200
         assert len(mailoutbox) == 1
+
+    def test_outsiders_using_a_suspended_organisation_s_relay_are_refused_and_still_recorded(
+        self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        """After a stop, strangers writing or calling through its relays are the evidence that its list left it."""
+        alias = revealed["contact"]["email"]
+        number, extension = revealed["contact"]["phone"].split(",")
+        suspend_organization(organization=revealed["organization"], by=None, reason="Detection flag: burst.")
+        mailoutbox.clear()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            mail = post_signed(client, EMAIL_URL, email_payload(alias, sender="buyer@list-broker.example.test"))
+        call = {"number": number, "extension": extension, "caller": "+8613700001111", "timestamp": int(time.time())}
+        voice = post_signed(client, VOICE_URL, call)
+
+        assert [mail.status_code, voice.status_code] == [404, 404]
+        assert "+8613911112222" not in voice.content.decode()
+        assert [message for message in mailoutbox if SEEKER_ADDRESS in message.to] == []
+        assert sorted(RelayOutsideUse.objects.values_list("kind", flat=True)) == ["call", "email"]
+        assert AuditEvent.objects.filter(code="org_suspended").count() == 2
 
     def test_mail_taken_before_the_suspension_is_not_delivered_after_it(
         self, client, revealed, mailoutbox, django_capture_on_commit_callbacks
