@@ -7,6 +7,7 @@ revoked by the seeker one by one or by an operator for a whole organisation.
 import json
 import secrets
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -174,14 +175,16 @@ def _organization_stopped(relay: RelayContact) -> bool:
     return relay.organization.status != OrganizationStatus.VERIFIED
 
 
-def _refuse_email(code: str, **audit) -> None:
+def _refuse_email(code: str, **audit) -> NoReturn:
+    """Audit the refused mail, then raise: the webhook answers 404 and the sender's mail bounces."""
     record_event(action=AuditAction.RELAY_EMAIL_REFUSED, outcome=AuditOutcome.DENIED, code=code, **audit)
     raise errors.RelayInactive()
 
 
-def _refuse_call(code: str, **audit) -> None:
+def _refuse_call(code: str, *, detail: str | None = None, **audit) -> NoReturn:
+    """Audit the refused call, then raise: the webhook answers 404 and nothing is bridged."""
     record_event(action=AuditAction.RELAY_VOICE_REFUSED, outcome=AuditOutcome.DENIED, code=code, **audit)
-    raise errors.RelayInactive()
+    raise errors.RelayInactive(detail)
 
 
 def _seeker_blocks(relay: RelayContact) -> bool:
@@ -260,10 +263,7 @@ def forward_inbound_email(
     sender_index = crypto.email_blind_index(sender)
     audit_common = {"target_type": "relay_contact", "details": {"sender_index": sender_index[:16]}}
     if relay is None:
-        record_event(
-            action=AuditAction.RELAY_EMAIL_REFUSED, outcome=AuditOutcome.DENIED, code="not_found", **audit_common
-        )
-        raise errors.RelayInactive()
+        _refuse_email("not_found", **audit_common)
     resume, organization = relay.resume, relay.organization
     audit_common = {**audit_common, "organization": organization, "target_id": relay.pk}
     seeker_addresses = {resume.email_blind_index, resume.seeker.email_blind_index} - {""}
@@ -293,13 +293,7 @@ def forward_inbound_email(
         )
         return "to_recruiter"
     if _seeker_blocks(relay):
-        record_event(
-            action=AuditAction.RELAY_EMAIL_REFUSED,
-            outcome=AuditOutcome.DENIED,
-            code="blocked_by_seeker",
-            **audit_common,
-        )
-        raise errors.RelayInactive()
+        _refuse_email("blocked_by_seeker", **audit_common)
     if relay_use.is_stopped_seat_sender(organization=organization, sender=sender):
         _refuse_email("recruiter_inactive", **audit_common)
     outside = not relay_use.is_organization_sender(organization=organization, sender=sender, sender_index=sender_index)
@@ -416,33 +410,15 @@ def resolve_voice_call(*, number: str, extension: str, caller: str = "") -> str:
         RelayContact.objects.filter(phone_number=number, phone_extension=extension, extension_released_at__isnull=True)
     )
     if relay is None:
-        record_event(
-            action=AuditAction.RELAY_VOICE_REFUSED,
-            outcome=AuditOutcome.DENIED,
-            code="not_found",
-            target_type="relay_contact",
-        )
-        raise errors.RelayInactive()
+        _refuse_call("not_found", target_type="relay_contact")
     if _seeker_blocks(relay):
-        record_event(
-            action=AuditAction.RELAY_VOICE_REFUSED,
-            outcome=AuditOutcome.DENIED,
-            code="blocked_by_seeker",
-            organization=relay.organization,
-            target_type="relay_contact",
-            target_id=relay.pk,
+        _refuse_call(
+            "blocked_by_seeker", organization=relay.organization, target_type="relay_contact", target_id=relay.pk
         )
-        raise errors.RelayInactive()
     # A canary's calls reach operators, not a person; anyone else's the seeker's own phone (relay forwarding).
     phone = settings.CANARY_PHONE if relay.resume.is_canary else relay.resume.decrypt_contact_details().phone
     if not phone:
-        record_event(
-            action=AuditAction.RELAY_VOICE_REFUSED,
-            outcome=AuditOutcome.DENIED,
-            code="no_phone",
-            target_type="relay_contact",
-        )
-        raise errors.RelayInactive("The seeker has no phone number to bridge to.")
+        _refuse_call("no_phone", detail="The seeker has no phone number to bridge to.", target_type="relay_contact")
     caller_e164 = relay_use.normalise_caller(caller) if caller else ""
     details = {}
     if caller_e164:
@@ -451,14 +427,9 @@ def resolve_voice_call(*, number: str, extension: str, caller: str = "") -> str:
         if not relay_use.is_organization_caller(organization=relay.organization, caller_e164=caller_e164):
             if relay_use.is_former_holder_caller(number=number, extension=extension, caller_e164=caller_e164):
                 # The extension was this caller's organisation's, for another seeker, before the pool reused it.
-                record_event(
-                    action=AuditAction.RELAY_VOICE_REFUSED,
-                    outcome=AuditOutcome.DENIED,
-                    code="extension_reused",
-                    target_type="relay_contact",
-                    details={"caller_index": caller_index[:16]},
+                _refuse_call(
+                    "extension_reused", target_type="relay_contact", details={"caller_index": caller_index[:16]}
                 )
-                raise errors.RelayInactive()
             relay_use.record_outside_use(relay=relay, kind=RelayUseKind.CALL, party_index=caller_index)
             details["outside_organization"] = True
     if _organization_stopped(relay):
