@@ -4,7 +4,7 @@ Periods are calendar days and months in settings.PLATFORM_TIME_ZONE; each limit
 frees up (`resets_at`) at the platform's next midnight or first of the month.
 
 `take` is what a charged reveal calls. On PostgreSQL it is one statement
-(TAKE_ALL_OR_NONE): it locks the three counters in one fixed order (recruiter day,
+(TAKE_ALL_OR_NONE_CTES): it locks the three counters in one fixed order (recruiter day,
 organisation day, organisation month), reads their latest values, and adds one to
 each only if every one has room, returning what the response shows; a full limit
 is read from its result, with no savepoint. Elsewhere (SQLite) `consume` takes the
@@ -216,14 +216,25 @@ def take(*, recruiter: User, organization: Organization, unless: QuerySet | Boun
     and `charged` is False. Instead of a queryset, anything with `exists()` and `sql_with_params()`
     (config.compiled_query.BoundQuery: a query compiled once) will do.
     """
-    limits = limits_for(recruiter=recruiter, organization=organization)
     if connection.vendor != "postgresql":
+        limits = limits_for(recruiter=recruiter, organization=organization)
         if unless is not None and unless.exists():
             return Taking(charged=False, usage=usage(recruiter=recruiter, organization=organization))
         with transaction.atomic():
             consume(recruiter=recruiter, organization=organization)
         return Taking(charged=True, usage=usage(recruiter=recruiter, organization=organization), limits=tuple(limits))
-    rows = _take_all_or_none(limits, unless=unless)
+    statement = take_statement(recruiter=recruiter, organization=organization, unless=unless)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {statement.ctes}\n{statement.rows}", statement.params)
+        return taking_from_rows(statement, cursor.fetchall())
+
+
+def taking_from_rows(statement: "TakeStatement", rows: list) -> Taking:
+    """What `statement.rows` returned, as a Taking; QuotaExhausted (nothing kept taken) when a limit was full.
+
+    Rows are (ord, charge, room, taken id or None, used), one per limit in order, as tuples or JSON arrays.
+    """
+    limits = statement.limits
     charged, room = rows[0][1], rows[0][2]
     used = {limit.name: row[4] for limit, row in zip(limits, rows, strict=True)}
     taken_ids = [row[3] for row in rows if row[3] is not None]
@@ -236,7 +247,7 @@ def take(*, recruiter: User, organization: Organization, unless: QuerySet | Boun
     if charged and not room:
         full = next(limit for limit in limits if used[limit.name] >= limit.value)
         raise QuotaExhausted(full.refusal_name, resets_at=full.resets_at)
-    return Taking(charged=charged, usage=_usage_of(limits, used), limits=tuple(limits))
+    return Taking(charged=charged, usage=_usage_of(list(limits), used), limits=tuple(limits))
 
 
 # One statement, all or none. `seen` is what this statement's snapshot holds; when all three counters
@@ -246,8 +257,9 @@ def take(*, recruiter: User, organization: Organization, unless: QuerySet | Boun
 # concurrent reveal created it meanwhile, ON CONFLICT locks that row and adds one only below its
 # limit: the one case where `taken` may take fewer than three (take() gives those back). Locks are
 # only ever taken in the fixed order: all three in `held`, or none there and each in turn in `taken`.
-TAKE_ALL_OR_NONE = """\
-WITH wanted (ord, limit_name, subject, period, cap) AS (
+# Kept as the expressions of a WITH, so that a reveal can write what it pays for in the same statement.
+TAKE_ALL_OR_NONE_CTES = """\
+wanted (ord, limit_name, subject, period, cap) AS (
     VALUES (1, %s::text, %s::text, %s::text, %s::integer),
            (2, %s::text, %s::text, %s::text, %s::integer),
            (3, %s::text, %s::text, %s::text, %s::integer)
@@ -276,18 +288,32 @@ taken AS (
     WHERE c.used < CASE EXCLUDED.limit_name WHEN %s THEN %s::integer WHEN %s THEN %s::integer
                                             WHEN %s THEN %s::integer END
     RETURNING c.id, c.limit_name, c.used
-)
+)"""
+# Over those expressions: one row per limit, in order (ord, charge, room, taken id or None, used).
+TAKE_ALL_OR_NONE_ROWS = """\
 SELECT w.ord, (SELECT charge FROM owed), (SELECT ok FROM room), t.id, COALESCE(t.used, h.used, s.used, 0)
 FROM wanted w
 LEFT JOIN seen s ON s.ord = w.ord
 LEFT JOIN held h ON h.id = s.id
 LEFT JOIN taken t ON t.limit_name = w.limit_name
-ORDER BY w.ord
-"""
+ORDER BY w.ord"""
 
 
-def _take_all_or_none(limits: list[Limit], *, unless: QuerySet | BoundQuery | None) -> list[tuple]:
-    """Run TAKE_ALL_OR_NONE; one row per limit, in order: (ord, charge, room, taken id or None, used)."""
+@dataclass(frozen=True)
+class TakeStatement:
+    """TAKE_ALL_OR_NONE for one reveal's limits: `ctes` to start a WITH, `rows` to select its result."""
+
+    limits: tuple[Limit, ...]
+    ctes: str
+    rows: str
+    params: list
+
+
+def take_statement(
+    *, recruiter: User, organization: Organization, unless: QuerySet | BoundQuery | None = None
+) -> TakeStatement:
+    """PostgreSQL: the take as SQL with its values (`take` runs it alone; see `taking_from_rows` for its rows)."""
+    limits = limits_for(recruiter=recruiter, organization=organization)
     owed, owed_params = "TRUE", ()
     if unless is not None:
         unless_sql, owed_params = (
@@ -296,10 +322,12 @@ def _take_all_or_none(limits: list[Limit], *, unless: QuerySet | BoundQuery | No
         owed = f"NOT EXISTS ({unless_sql})"
     wanted = [value for limit in limits for value in (limit.name, limit.subject, limit.period, limit.value)]
     caps = [value for limit in limits for value in (limit.name, limit.value)]
-    sql = TAKE_ALL_OR_NONE.format(owed=owed, table=QuotaCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*wanted, *owed_params, *caps])
-        return cursor.fetchall()
+    return TakeStatement(
+        limits=tuple(limits),
+        ctes=TAKE_ALL_OR_NONE_CTES.format(owed=owed, table=QuotaCounter._meta.db_table),
+        rows=TAKE_ALL_OR_NONE_ROWS,
+        params=[*wanted, *owed_params, *caps],
+    )
 
 
 def _usage_of(limits: list[Limit], used: dict[str, int]) -> dict[str, dict]:
