@@ -3,8 +3,10 @@
 import ipaddress
 import json
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -65,12 +67,54 @@ def record_event(
     Raises UndeclaredAuditValue for an action or outcome not declared in audit/actions.py,
     and ContactDataInAuditDetails rather than store a name, an email or a phone.
     """
+    event = _new_event(
+        action=action,
+        actor=actor,
+        organization=organization,
+        target_type=target_type,
+        target_id=target_id,
+        job=job,
+        outcome=outcome,
+        code=code,
+        ip=ip,
+        user_agent=user_agent,
+        details=details,
+    )
+    if connection.vendor == "postgresql":
+        _append_in_one_statement(event)
+        return event
+    with transaction.atomic():
+        # The head row lock serialises appends until the caller's transaction ends.
+        head = _locked_chain_head()
+        event.seq = head.seq + 1
+        event.prev_hash = head.hash
+        event.hash = event_hash(event)
+        event.save(force_insert=True)
+        AuditChainHead.objects.filter(pk=CHAIN_HEAD_ID).update(seq=event.seq, hash=event.hash)
+    return event
+
+
+def _new_event(
+    *,
+    action: AuditAction,
+    actor: models.Model | None = None,
+    organization: models.Model | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    job: models.Model | int | None = None,
+    outcome: AuditOutcome | str = "",
+    code: str = "",
+    ip: str | None = None,
+    user_agent: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """The unsaved event `record_event` appends, its vocabulary and details checked (see there)."""
     action, outcome = declared_action(action).value, declared_outcome(outcome)
     # A JSON round trip now, so the hash covers exactly what the database gives back later.
     details = json.loads(json.dumps(details or {}, default=str))
     if contains_contact_data(details):
         raise ContactDataInAuditDetails(f"audit details of {action!r} must not hold contact-grade values")
-    event = AuditEvent(
+    return AuditEvent(
         action=action,
         actor_id=actor.pk if actor is not None else None,
         actor_role=getattr(actor, "role", "") if actor is not None else "",
@@ -85,18 +129,6 @@ def record_event(
         details=details,
         created_at=timezone.now(),
     )
-    if connection.vendor == "postgresql":
-        _append_in_one_statement(event)
-        return event
-    with transaction.atomic():
-        # The head row lock serialises appends until the caller's transaction ends.
-        head = _locked_chain_head()
-        event.seq = head.seq + 1
-        event.prev_hash = head.hash
-        event.hash = event_hash(event)
-        event.save(force_insert=True)
-        AuditChainHead.objects.filter(pk=CHAIN_HEAD_ID).update(seq=event.seq, hash=event.hash)
-    return event
 
 
 # The values in a VALUES list, so that the statement reads the same whatever they are (logs, query shapes).
@@ -127,26 +159,91 @@ def _append_in_one_statement(event: AuditEvent) -> None:
         cursor.execute(
             APPEND_EVENT,
             [
-                event.created_at,
-                event.action,
-                event.actor_id,
-                event.actor_role,
-                event.organization_id,
-                event.target_type,
-                event.target_id,
-                event.job_id,
-                event.outcome,
-                event.code,
-                event.ip,
-                event.user_agent,
+                *_event_values(event),
                 json.dumps(event.details),
                 *canonical_json_around_link(event),
                 int(settings.AUDIT_CHAIN_LOCK_TIMEOUT_MS) or None,
             ],
         )
-        event.pk, event.seq, event.prev_hash, event.hash = cursor.fetchone()
+        _appended(event, cursor.fetchone())
+
+
+def _event_values(event: AuditEvent) -> list:
+    """The event's own fields as audit_append_event takes them, up to its details."""
+    return [
+        event.created_at,
+        event.action,
+        event.actor_id,
+        event.actor_role,
+        event.organization_id,
+        event.target_type,
+        event.target_id,
+        event.job_id,
+        event.outcome,
+        event.code,
+        event.ip,
+        event.user_agent,
+    ]
+
+
+def _appended(event: AuditEvent, row: tuple) -> None:
+    """The event as saved, from audit_append_event's row: (id, seq, prev_hash, hash)."""
+    event.pk, event.seq, event.prev_hash, event.hash = row
     event._state.adding = False
     event._state.db = connection.alias
+
+
+# audit_append_event over each row of a statement's WITH expression `{source}` (rows with an `id`): the event
+# is the one `record_event` would append, and its details get that row's id under the key named, which only the
+# statement knows. The canonical JSON carries a stand-in number for it, replaced with the id in SQL.
+APPEND_AFTER_ROW = """\
+SELECT appended.* FROM {source} CROSS JOIN LATERAL audit_append_event(
+    %s::timestamptz, %s, %s::uuid, %s, %s::bigint, %s, %s, %s::bigint, %s, %s, %s::inet, %s,
+    %s::jsonb || jsonb_build_object(%s::text, {source}.id),
+    ARRAY[replace(%s::text, %s::text, {source}.id::text), replace(%s::text, %s::text, {source}.id::text),
+          replace(%s::text, %s::text, {source}.id::text)],
+    %s::integer
+) AS appended"""
+
+
+@dataclass(frozen=True)
+class AppendAfterRow:
+    """An append that a larger statement runs after it inserts one row: its SQL, values and the event appended."""
+
+    event: AuditEvent
+    id_key: str
+    sql: str
+    params: list
+
+    def appended(self, *, row_id: int, row: tuple) -> AuditEvent:
+        """The event as saved: the row's id in its details, then audit_append_event's (id, seq, prev_hash, hash)."""
+        self.event.details[self.id_key] = row_id
+        _appended(self.event, row)
+        return self.event
+
+
+def append_after_row(*, source: str, id_key: str, **fields: Any) -> AppendAfterRow:
+    """PostgreSQL: `record_event(**fields)` as a SELECT that appends once per row of `source`, its id in the details.
+
+    For a write and its audit event in one statement (a reveal): `source` names a WITH expression of the
+    caller's statement that returns `id`. The append still runs last in the caller's transaction as far as
+    the chain head is concerned: it holds the head until commit, so the statement should be the last.
+    """
+    event = _new_event(**fields)
+    if id_key in event.details:
+        raise ValueError(f"{id_key!r} is given by the statement, not by the caller")
+    stand_in = secrets.randbits(62) | 1 << 62  # 19 digits
+    event.details[id_key] = stand_in
+    parts = canonical_json_around_link(event)
+    del event.details[id_key]
+    if "".join(parts).count(str(stand_in)) != 1:
+        raise ValueError("the row id's stand-in is not unique in the canonical JSON")
+    sql = APPEND_AFTER_ROW.format(source=source)
+    params = [*_event_values(event), json.dumps(event.details), id_key]
+    for part in parts:
+        params.extend([part, str(stand_in)])
+    params.append(int(settings.AUDIT_CHAIN_LOCK_TIMEOUT_MS) or None)
+    return AppendAfterRow(event=event, id_key=id_key, sql=sql, params=params)
 
 
 def _locked_chain_head() -> AuditChainHead:

@@ -16,8 +16,12 @@ APPS = ("accounts", "employers", "resumes", "audit", "detection", "config", "dem
 KNOWN_DYNAMIC_ACTIONS: dict[str, str] = {}
 
 
+# What appends an event: record_event, and append_after_row (the same event, written by a caller's statement).
+EVENT_WRITERS = frozenset({"record_event", "append_after_row"})
+
+
 class RecordEventCalls(ast.NodeVisitor):
-    """The `action=` and `outcome=` arguments of every record_event call in one module."""
+    """The `action=` and `outcome=` arguments of every call that appends an event, in one module."""
 
     def __init__(self, tree: ast.Module):
         self.constants = _module_string_constants(tree)
@@ -28,12 +32,15 @@ class RecordEventCalls(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
-        if name == "record_event":
+        if name in EVENT_WRITERS:
             for keyword in node.keywords:
                 if keyword.arg == "action":
                     self.actions.append((node.lineno, keyword.value))
                 elif keyword.arg == "outcome":
                     self.outcomes.append((node.lineno, keyword.value))
+            if not any(keyword.arg == "action" for keyword in node.keywords):
+                # An action passed inside **kwargs cannot be read here: reported as unreadable.
+                self.actions.append((node.lineno, ast.Name(id=f"<{name} without action=>")))
         self.generic_visit(node)
 
     def values_of(self, node: ast.expr, enum: str) -> list[str] | None:
