@@ -80,28 +80,20 @@ def relay_contact_for(*, resume: Resume, organization: Organization) -> RelayCon
 def _issue_or_find(*, resume: Resume, organization: Organization, slots: list[tuple[str, str]]) -> RelayContact | None:
     """A new relay contact on the first free slot of `slots`, else the pair's existing one, else None."""
     fields = RelayContact._meta
-    # The pair's row as the ORM would store it (a UUID is 32 hex digits on SQLite, a uuid on PostgreSQL).
-    resume_id = fields.get_field("resume").get_db_prep_value(resume.pk, connection)
-    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
-    params = [resume_id, organization.pk, _new_alias(), created_at]
     if connection.vendor == "postgresql":
-        # One INSERT ... ON CONFLICT DO NOTHING per candidate, in one round trip (resumes/migrations/0015):
-        # the unique indexes find the free slot, whatever the table's statistics say.
-        # The candidates go as two JSON texts: psycopg would dump a Python list element by element, in Python.
         columns = [field.column for field in fields.concrete_fields]
-        numbers, extensions = [number for number, _ in slots], [extension for _, extension in slots]
+        call, call_params = _issue_call(resume=resume, organization=organization, slots=slots)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {', '.join(columns)} FROM relay_issue_contact("  # noqa: S608 (the model's own columns)
-                "%s::uuid, %s::bigint, %s::text, %s::timestamptz, "
-                f"{TEXT_ARRAY_FROM_JSON}, {TEXT_ARRAY_FROM_JSON})",
-                [*params, json.dumps(numbers), json.dumps(extensions)],
-            )
+            cursor.execute(f"SELECT {', '.join(columns)} FROM {call}", call_params)  # noqa: S608 (the model's columns)
             row = cursor.fetchone()
         if row is None:
             return None
         return RelayContact.from_db(connection.alias, [field.attname for field in fields.concrete_fields], row)
     # SQLite: the first candidate no relay contact holds, in one INSERT ... SELECT, then the pair's contact.
+    # The pair's row as the ORM would store it (a UUID is 32 hex digits on SQLite).
+    resume_id = fields.get_field("resume").get_db_prep_value(resume.pk, connection)
+    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [resume_id, organization.pk, _new_alias(), created_at]
     table = connection.ops.quote_name(fields.db_table)
     candidates = ", ".join(["(%s, %s, %s)"] * len(slots))
     positions = [value for position, slot in enumerate(slots) for value in (*slot, position)]
@@ -125,6 +117,29 @@ def _issue_or_find(*, resume: Resume, organization: Organization, slots: list[tu
             [*positions, *params],
         )
     return RelayContact.objects.filter(resume=resume, organization=organization).first()
+
+
+def issue_call(*, resume: Resume, organization: Organization) -> tuple[str, list]:
+    """PostgreSQL: `relay_issue_contact(...)` on a few random slots, with its values, to call in a larger statement.
+
+    It returns the new contact's row, or the pair's existing one, or no row when every candidate was held:
+    then `relay_contact_for` (which tries more, and the quarantined slots) is the way on.
+    """
+    slots = relay_pool.random_slots(CANDIDATES_PER_ATTEMPT, size=relay_pool.pool_size())
+    return _issue_call(resume=resume, organization=organization, slots=slots)
+
+
+def _issue_call(*, resume: Resume, organization: Organization, slots: list[tuple[str, str]]) -> tuple[str, list]:
+    # One INSERT ... ON CONFLICT DO NOTHING per candidate, in one round trip (resumes/migrations/0015):
+    # the unique indexes find the free slot, whatever the table's statistics say.
+    # The candidates go as two JSON texts: psycopg would dump a Python list element by element, in Python.
+    numbers, extensions = [number for number, _ in slots], [extension for _, extension in slots]
+    call = (
+        "relay_issue_contact(%s::uuid, %s::bigint, %s::text, %s::timestamptz, "
+        f"{TEXT_ARRAY_FROM_JSON}, {TEXT_ARRAY_FROM_JSON})"
+    )
+    params = [resume.pk, organization.pk, _new_alias(), timezone.now(), json.dumps(numbers), json.dumps(extensions)]
+    return call, params
 
 
 # The seeker revokes one relay contact.
