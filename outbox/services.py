@@ -11,12 +11,14 @@ at least once towards the outside world (a crash between a handler's success and
 commit that records it sends again) and never twice from two workers at once.
 """
 
+import datetime as dt
 import functools
 import inspect
 import json
 import logging
 import time
 from contextlib import suppress
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -63,46 +65,127 @@ def enqueue_after_rows(*rows: Model, kind: str, payload: dict, last_row_id_as: s
     notice and its e-mail: one round trip instead of three); elsewhere the rows are saved one by one and the
     message enqueued after them. Each row gets its primary key, as `save()` would give it.
     """
-    _check_payload(kind, {**payload, last_row_id_as: 0})
     if connection.vendor != "postgresql":
+        _check_payload(kind, {**payload, last_row_id_as: 0})
         for row in rows:
             row.save(force_insert=True)
         return enqueue(kind=kind, payload={**payload, last_row_id_as: rows[-1].pk})
+    written = rows_with_message(*rows, kind=kind, payload=payload, last_row_id_as=last_row_id_as)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {written.sql}\nSELECT {written.ids_sql}", written.params)
+        return written.written(cursor.fetchone())
+
+
+@dataclass(frozen=True)
+class RowsWithMessage:
+    """`enqueue_after_rows`' rows and message as expressions of a WITH (PostgreSQL), for one statement to write.
+
+    `sql` is "row_0 AS (...), ..., message AS (...)": each row's INSERT returning its id, the message's after
+    the last row. `ids_sql` selects the ids they return, for `written` to read back after the statement.
+    """
+
+    sql: str
+    params: list
+    ids_sql: str
+    rows: tuple[Model, ...]
+    kind: str
+    payload: dict
+    last_row_id_as: str
+    now: dt.datetime
+
+    def written(self, ids: tuple) -> OutboxMessage | None:
+        """After the statement: the rows get their ids, and the message (None if nothing was written) its hand-over."""
+        *row_ids, message_id = ids
+        if message_id is None:
+            return None
+        for row, row_id in zip(self.rows, row_ids, strict=True):
+            row.pk = row_id
+            row._state.adding, row._state.db = False, connection.alias
+        message = OutboxMessage(
+            pk=message_id,
+            kind=self.kind,
+            payload={**self.payload, self.last_row_id_as: row_ids[-1]},
+            created_at=self.now,
+            next_attempt_at=self.now,
+        )
+        message._state.adding, message._state.db = False, connection.alias
+        _hand_over_after_commit(message_id)
+        return message
+
+
+def rows_with_message(
+    *rows: Model,
+    kind: str,
+    payload: dict,
+    last_row_id_as: str,
+    after: str | None = None,
+    from_after: dict[str, str] | None = None,
+) -> RowsWithMessage:
+    """PostgreSQL: `enqueue_after_rows` as WITH expressions that a caller's statement can hold with its own.
+
+    `after`: the name of one of the caller's WITH expressions; the first row is then written once per row it
+    returns (none: nothing at all is written), each later row once per row written before it, and
+    `from_after` maps a field's attname to an SQL expression over `after` that gives its value (an id only
+    the statement knows). The payload is checked here, as `enqueue` checks it.
+    """
+    _check_payload(kind, {**payload, last_row_id_as: 0})
     inserts, params = [], []
     for number, row in enumerate(rows):
-        sql, row_params = _insert_returning_pk(row)
+        if after is None:
+            sql, row_params = _insert_returning_pk(row)
+        else:
+            source = after if number == 0 else f"row_{number - 1}"
+            sql, row_params = _insert_for_each(row, source=source, from_source=from_after if number == 0 else None)
         inserts.append(f"row_{number} AS ({sql})")
         params.extend(row_params)
     last = f"row_{len(rows) - 1}"
     now = timezone.now()
     table = connection.ops.quote_name(OutboxMessage._meta.db_table)
-    returned = ", ".join(f"(SELECT id FROM row_{number})" for number in range(len(rows)))  # noqa: S608
-    sql = f"""
-        WITH {", ".join(inserts)},
-        message AS (
+    inserts.append(
+        f"""message AS (
             INSERT INTO {table} (kind, payload, created_at, attempts, next_attempt_at, last_error)
             SELECT %s, %s::jsonb || jsonb_build_object(%s::text, {last}.id), %s, 0, %s, '' FROM {last}
             RETURNING id
-        )
-        SELECT {returned}, (SELECT id FROM message)
-    """  # noqa: S608 (the table and the aliases are ours; every value is a parameter)
-    params.extend([kind, json.dumps(payload), last_row_id_as, now, now])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        *row_ids, message_id = cursor.fetchone()
-    for row, row_id in zip(rows, row_ids, strict=True):
-        row.pk = row_id
-        row._state.adding, row._state.db = False, connection.alias
-    message = OutboxMessage(
-        pk=message_id,
-        kind=kind,
-        payload={**payload, last_row_id_as: row_ids[-1]},
-        created_at=now,
-        next_attempt_at=now,
+        )"""  # noqa: S608 (the table and the aliases are ours; every value is a parameter)
     )
-    message._state.adding, message._state.db = False, connection.alias
-    _hand_over_after_commit(message_id)
-    return message
+    params.extend([kind, json.dumps(payload), last_row_id_as, now, now])
+    names = [f"row_{number}" for number in range(len(rows))] + ["message"]
+    return RowsWithMessage(
+        sql=",\n".join(inserts),
+        params=params,
+        ids_sql=", ".join(f"(SELECT id FROM {name})" for name in names),  # noqa: S608 (our names)
+        rows=rows,
+        kind=kind,
+        payload=payload,
+        last_row_id_as=last_row_id_as,
+        now=now,
+    )
+
+
+def _insert_for_each(row: Model, *, source: str, from_source: dict[str, str] | None) -> tuple[str, list]:
+    """INSERT ... SELECT of one unsaved instance, once per row of `source`, returning the new primary key.
+
+    Plain values only (no expressions, no fields that write their own placeholder): INSERT ... SELECT
+    gives each parameter its column's type, as VALUES does.
+    """
+    meta = row._meta
+    from_source = from_source or {}
+    columns, placeholders, params = [], [], []
+    for field in meta.local_concrete_fields:
+        if field is meta.auto_field and row.pk is None:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.attname in from_source:
+            placeholders.append(from_source[field.attname])
+            continue
+        value = field.pre_save(row, add=True)
+        if hasattr(value, "resolve_expression") or getattr(field, "get_placeholder", None):
+            raise ValueError(f"{meta.label}.{field.attname}: a row written after another takes plain values")
+        placeholders.append("%s")
+        params.append(field.get_db_prep_save(value, connection=connection))
+    table, pk = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(placeholders)} FROM {source} RETURNING {pk}"  # noqa: S608
+    return sql, params
 
 
 def _check_payload(kind: str, payload: dict) -> None:

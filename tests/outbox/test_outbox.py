@@ -366,3 +366,62 @@ def test_a_row_holding_an_expression_is_compiled_as_it_is_not_from_the_kept_text
 
     assert "STATEMENT_TIMESTAMP()" in sql.upper() or "NOW()" in sql.upper()
     assert (sql, plain(params)) == compiled_by_django(with_expression)
+
+
+# rows_with_message(after=...): the same writes inside a caller's statement, once per row of one of its expressions
+
+
+def write_after(source_rows: int, *rows) -> tuple:
+    written = services.rows_with_message(
+        *rows, kind=kinds.NOTICE_MAIL, payload={"subject": "s"}, last_row_id_as=ROW_ID, after="source"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH source AS (SELECT n FROM generate_series(1, %s) AS n), {written.sql} SELECT {written.ids_sql}",  # noqa: S608 (the statement's own parts)
+            [source_rows, *written.params],
+        )
+        ids = cursor.fetchone()
+    return written, ids
+
+
+@pytest.mark.postgres
+def test_rows_written_after_an_expression_with_one_row_are_written_once_with_their_message(
+    django_capture_on_commit_callbacks,
+):
+    seeker = SeekerFactory()
+    rows = notices(seeker, "after one", "after two")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        written, ids = write_after(1, *rows)
+        message = written.written(ids)
+
+    assert [row.pk for row in rows] == list(ids[:2]) and None not in ids
+    assert sorted(Notification.objects.values_list("message", flat=True)) == ["after one", "after two"]
+    assert OutboxMessage.objects.get().payload == {"subject": "s", ROW_ID: rows[-1].pk} == message.payload
+    assert len(callbacks) == 1
+
+
+@pytest.mark.postgres
+def test_rows_written_after_an_expression_without_rows_write_nothing_and_hand_nothing_over(
+    django_capture_on_commit_callbacks,
+):
+    seeker = SeekerFactory()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        written, ids = write_after(0, *notices(seeker, "never"))
+        assert written.written(ids) is None
+
+    assert ids == (None, None)
+    assert not Notification.objects.exists() and not OutboxMessage.objects.exists()
+    assert callbacks == []
+
+
+@pytest.mark.postgres
+def test_a_row_written_after_an_expression_takes_plain_values_only():
+    seeker = SeekerFactory()
+    with_expression = Notification(user=seeker, kind="reveal", message="now", created_at=Now())
+
+    with pytest.raises(ValueError, match="plain values"):
+        services.rows_with_message(
+            with_expression, kind=kinds.NOTICE_MAIL, payload={"subject": "s"}, last_row_id_as=ROW_ID, after="source"
+        )
