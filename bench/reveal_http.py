@@ -406,6 +406,7 @@ STEPS = (
     ("resumes.api.views", "enforce_rate_limits"),
     ("resumes.services.reveal", "_decide"),
     ("resumes.services.reveal", "_grant"),
+    ("resumes.services.reveal", "_write_charged_reveal"),
     ("employers.quota", "take"),
     ("resumes.services.reveal", "relay_contact_for"),
     ("resumes.services.reveal", "_tell_seeker"),

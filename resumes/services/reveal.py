@@ -8,10 +8,11 @@ decision reads everything in one statement that also locks the resume's row
 reveal's values (config.compiled_query). Then it acts on the decision: a refusal
 or a consent request is audited and raised (a new request only while the reveal
 it leads to could be paid, else `quota_exhausted`); a grant takes quota (all
-three counters or none, in one statement: employers.quota.take), issues or
-reuses the relay contact, tells the seeker, and appends its audit event last,
-since the chain head stays locked until commit. If an audit append fails, the whole reveal fails: no contact without its
-audit event.
+three counters or none: employers.quota), issues or reuses the relay contact,
+tells the seeker, and appends its audit event last, since the chain head stays
+locked until commit. On PostgreSQL a charged grant does all four in one statement
+(`_write_charged_reveal`). If an audit append fails, the whole reveal fails: no
+contact without its audit event.
 """
 
 import datetime as dt
@@ -28,13 +29,13 @@ from django.utils import timezone
 from accounts import crypto
 from accounts.models import User
 from audit.actions import AuditAction, AuditOutcome
-from audit.services import record_event
+from audit.services import append_after_row, record_event
 from config.compiled_query import CompiledQuery, Slot
 from config.errors import DomainError
 from employers import quota
 from employers.models import Application, JobPosting, JobStatus, Organization, Seat
 from outbox.registry import handler as outbox_handler
-from outbox.services import enqueue_after_rows
+from outbox.services import enqueue_after_rows, rows_with_message
 
 from .. import access, errors, notifications
 from ..models import (
@@ -51,6 +52,7 @@ from ..models import (
 )
 from .contact_requests import create_contact_request, find_open_request
 from .notices import reveal_is_news
+from .relay import issue_call as relay_issue_call
 from .relay import relay_contact_for
 
 REVEAL_GRANTED = AuditAction.REVEAL_GRANTED
@@ -225,48 +227,45 @@ def _decide(context: _Context) -> _Grant | _AskConsent | _Refuse:
 
 def _grant(context: _Context, grant: _Grant) -> RevealResult:
     recruiter, resume, organization, job = context.recruiter, grant.resume, grant.organization, grant.job
+    # 8, decided before 7 (the one-statement write needs it; deciding refuses nothing, so the refusals keep the
+    # policy order): the relay contact, or the real one where the seeker opted in for this organisation.
+    direct = _direct_contact_allowed(resume=resume, grant=grant)
+    relay = None if direct else grant.relay
     # 7. quota: free for the applicant of this job and for a recent re-reveal by this organisation
     taking = None
     if grant.applied_to_this_job or grant.recently_charged:
         charged, usage = False, quota.usage(recruiter=recruiter, organization=organization)
         recently_charged = grant.recently_charged
     else:
+        # A reveal of this seeker that committed while this one waited for the resume's lock is
+        # not in the policy's snapshot: the take reads it again, in the statement that takes.
+        unless = RECENT_CHARGED_REVEAL.bind(
+            using=connection.alias,
+            resume_id=resume.pk,
+            organization_id=organization.pk,
+            since=timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS),
+        )
         try:
-            # A reveal of this seeker that committed while this one waited for the resume's lock is
-            # not in the policy's snapshot: take() reads it again, in the statement that takes.
-            taking = quota.take(
-                recruiter=recruiter,
-                organization=organization,
-                unless=RECENT_CHARGED_REVEAL.bind(
-                    using=connection.alias,
-                    resume_id=resume.pk,
-                    organization_id=organization.pk,
-                    since=timezone.now() - dt.timedelta(days=settings.FREE_REREVEAL_DAYS),
-                ),
-            )
+            if connection.vendor == "postgresql":
+                written = _write_charged_reveal(context, grant, direct=direct, unless=unless)
+                if written.result is not None:
+                    return written.result
+                taking, relay = written.taking, relay or written.relay
+            else:
+                taking = quota.take(recruiter=recruiter, organization=organization, unless=unless)
         except quota.QuotaExhausted as exhausted:
             raise errors.QuotaExhausted(limit=exhausted.limit_name, resets_at=exhausted.resets_at) from None
         charged, usage = taking.charged, taking.usage
         recently_charged = not charged
-    # 8. relay contact, or the real one where the seeker opted in for this organisation
-    direct = _direct_contact_allowed(resume=resume, grant=grant)
     try:
-        relay = None if direct else grant.relay or relay_contact_for(resume=resume, organization=organization)
+        if not direct and relay is None:
+            relay = relay_contact_for(resume=resume, organization=organization)
     except errors.RelayPoolFull:
         # Nothing is revealed, so nothing is charged; the refusal is audited like any other.
         if taking is not None:
             quota.give_back_taking(taking)
         raise
-    reveal = Reveal(
-        resume=resume,
-        resume_ref=resume.pk,
-        organization=organization,
-        recruiter=recruiter,
-        job=job,
-        relay_contact=relay,
-        kind=RevealKind.DIRECT if direct else RevealKind.RELAY,
-        charged=charged,
-    )
+    reveal = _new_reveal(context, grant, relay=relay, direct=direct, charged=charged)
     if charged:
         # A charged reveal is always news (notices.reveal_is_news): written with the notice and its e-mail.
         _tell_seeker(resume=resume, organization=organization, job=job, reveal=reveal)
@@ -280,22 +279,125 @@ def _grant(context: _Context, grant: _Grant) -> RevealResult:
     # if it fails, nothing is revealed
     record_event(
         action=AuditAction.REVEAL_GRANTED,
-        actor=recruiter,
-        organization=organization,
-        target_type="resume",
-        target_id=str(resume.pk),
-        job=job,
         outcome=AuditOutcome.GRANTED,
-        ip=context.ip,
-        user_agent=context.user_agent,
-        details={
-            "reveal_id": reveal.pk,
-            "kind": reveal.kind,
-            "charged": charged,
-            "free_because": "" if charged else ("applicant" if grant.applied_to_this_job else "recent_reveal"),
-        },
+        **_granted_event(context, grant),
+        details={"reveal_id": reveal.pk, **_granted_details(grant, reveal)},
     )
     return RevealResult(reveal=reveal, contact=_contact(resume=resume, relay=relay), charged=charged, quota=usage)
+
+
+def _new_reveal(context: _Context, grant: _Grant, *, relay: RelayContact | None, direct: bool, charged: bool) -> Reveal:
+    return Reveal(
+        resume=grant.resume,
+        resume_ref=grant.resume.pk,
+        organization=grant.organization,
+        recruiter=context.recruiter,
+        job=grant.job,
+        relay_contact=relay,
+        kind=RevealKind.DIRECT if direct else RevealKind.RELAY,
+        charged=charged,
+    )
+
+
+def _granted_event(context: _Context, grant: _Grant) -> dict:
+    """record_event's arguments for a granted reveal, but its action, outcome and details."""
+    return {
+        "actor": context.recruiter,
+        "organization": grant.organization,
+        "target_type": "resume",
+        "target_id": str(grant.resume.pk),
+        "job": grant.job,
+        "ip": context.ip,
+        "user_agent": context.user_agent,
+    }
+
+
+def _granted_details(grant: _Grant, reveal: Reveal) -> dict:
+    """The granted event's details but the reveal's id."""
+    free_because = "" if reveal.charged else ("applicant" if grant.applied_to_this_job else "recent_reveal")
+    return {"kind": reveal.kind, "charged": reveal.charged, "free_because": free_because}
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What `_write_charged_reveal` did: all of it (`result`), or the take and perhaps the relay contact."""
+
+    taking: quota.Taking
+    relay: RelayContact | None
+    result: RevealResult | None
+
+
+def _write_charged_reveal(context: _Context, grant: _Grant, *, direct: bool, unless) -> _Written:
+    """PostgreSQL: steps 7 to 9 of a charged reveal in one statement, where they were four round trips.
+
+    The quota take (employers.quota.take_statement), the relay contact's issue when the organisation has none
+    (relay.issue_call), the reveal with the seeker's notice and its e-mail (outbox.services.rows_with_message)
+    and the audit event last (audit.services.append_after_row), as the expressions of one WITH. Each runs only
+    if the one before it did: the issue once every counter is taken, the reveal once its relay contact is
+    there, the notice, its e-mail and the event once the reveal is written. Where the statement stops
+    early, `result` is None and `_grant` goes on from what it did: the reveal turned out free (a charged reveal
+    of this seeker committed meanwhile), or every relay candidate it tried was held. A full limit raises
+    QuotaExhausted from the take's result, with nothing written.
+    """
+    recruiter, resume, organization, job = context.recruiter, grant.resume, grant.organization, grant.job
+    take = quota.take_statement(recruiter=recruiter, organization=organization, unless=unless)
+    issue = not direct and grant.relay is None
+    relay = None if direct else grant.relay
+    reveal = _new_reveal(context, grant, relay=relay, direct=direct, charged=True)
+    expressions, params = [take.ctes, f"took (ord, charge, room, taken_id, used) AS ({take.rows})"], [*take.params]
+    expressions.append(
+        "go AS (SELECT TRUE AS ready FROM took HAVING count(taken_id) = %s AND bool_and(charge AND room))"
+    )
+    params.append(len(take.limits))
+    if issue:
+        call, call_params = relay_issue_call(resume=resume, organization=organization)
+        expressions.append(
+            f"relay AS (SELECT issued.* FROM go CROSS JOIN LATERAL (SELECT * FROM {call} WHERE go.ready) AS issued)"  # noqa: S608
+        )
+        params.extend(call_params)
+    rows = rows_with_message(
+        reveal,
+        _seeker_notice(resume=resume, organization=organization, job=job),
+        kind=SEEKER_EMAIL,
+        payload={"seeker_id": str(resume.seeker_id)},
+        last_row_id_as="notification_id",
+        after="relay" if issue else "go",
+        from_after={"relay_contact_id": "relay.id"} if issue else None,
+    )
+    expressions.append(rows.sql)
+    params.extend(rows.params)
+    event = append_after_row(
+        source="row_0",
+        id_key="reveal_id",
+        action=AuditAction.REVEAL_GRANTED,
+        outcome=AuditOutcome.GRANTED,
+        **_granted_event(context, grant),
+        details=_granted_details(grant, reveal),
+    )
+    expressions.append(f"event AS ({event.sql})")
+    params.extend(event.params)
+    issued = "(SELECT to_json(relay) FROM relay)" if issue else "NULL::json"
+    with_expressions = ",\n".join(expressions)
+    sql = f"""WITH {with_expressions}
+SELECT (SELECT json_agg(json_build_array(ord, charge, room, taken_id, used) ORDER BY ord) FROM took), {issued},
+       {rows.ids_sql}, (SELECT json_build_array(event_id, event_seq, event_prev_hash, event_hash) FROM event)"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        took, issued_relay, *row_ids, appended = cursor.fetchone()
+    taking = quota.taking_from_rows(take, took)  # QuotaExhausted when a limit was full
+    if issue:
+        relay = _instance_from(RelayContact, issued_relay)
+    if appended is None:
+        return _Written(taking=taking, relay=relay, result=None)
+    reveal.relay_contact = relay
+    rows.written(tuple(row_ids))
+    event.appended(row_id=reveal.pk, row=tuple(appended))
+    contact = _contact(resume=resume, relay=relay)
+    return _Written(
+        taking=taking,
+        relay=relay,
+        result=RevealResult(reveal=reveal, contact=contact, charged=True, quota=taking.usage),
+    )
 
 
 def _consent_refusal(context: _Context, ask: _AskConsent) -> errors.ConsentRequired:
@@ -582,12 +684,16 @@ def _tell_seeker(*, resume: Resume, organization: Organization, job: JobPosting,
     commit through the outbox (outbox.services): nothing that happens to it can turn the committed reveal
     into an error.
     """
-    notice = notifications.build_notification(
-        user_id=resume.seeker_id, kind=notifications.REVEAL, organization=organization.legal_name, job=job.title
-    )
+    notice = _seeker_notice(resume=resume, organization=organization, job=job)
     rows = (notice,) if reveal is None else (reveal, notice)
     enqueue_after_rows(
         *rows, kind=SEEKER_EMAIL, payload={"seeker_id": str(resume.seeker_id)}, last_row_id_as="notification_id"
+    )
+
+
+def _seeker_notice(*, resume: Resume, organization: Organization, job: JobPosting) -> Notification:
+    return notifications.build_notification(
+        user_id=resume.seeker_id, kind=notifications.REVEAL, organization=organization.legal_name, job=job.title
     )
 
 
