@@ -117,3 +117,26 @@ def use_timeout_profile(profile: str) -> None:
     # Django's connection objects share this dict (ConnectionHandler hands out the settings' own entry).
     database["OPTIONS"] = database_options(settings, profile=profile)
     connections.close_all()
+
+
+# psycopg parses a statement's %s placeholders on every execute, unless the statement is at most 4,096
+# characters long and has at most 50 values: then it keeps the parse (an LRU of 128 statements). The
+# reveal's policy statement and its write statement are longer and have more values, and the parse is
+# a regular expression over their whole text: about 0.3 ms of CPU each, on every reveal. These bounds let
+# them be kept; statements whose text varies with their data (bulk inserts) still change the text, and
+# the LRU drops them first.
+PSYCOPG_CACHED_STATEMENT_LENGTH = 32_768
+PSYCOPG_CACHED_STATEMENT_PARAMS = 256
+
+
+def keep_long_statements_parsed() -> bool:
+    """Raise psycopg's bounds on the statements whose parse it keeps; False if this psycopg has none to raise."""
+    try:
+        from psycopg import _queries
+    except ImportError:
+        return False
+    if not hasattr(_queries, "MAX_CACHED_STATEMENT_LENGTH") or not hasattr(_queries, "MAX_CACHED_STATEMENT_PARAMS"):
+        return False
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, PSYCOPG_CACHED_STATEMENT_LENGTH)
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, PSYCOPG_CACHED_STATEMENT_PARAMS)
+    return True

@@ -7,7 +7,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF
 
-from config.db import POSTGRESQL_ENGINE, database_options
+from config.db import POSTGRESQL_ENGINE, database_options, keep_long_statements_parsed
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -92,6 +92,7 @@ DATABASE_URL_OPTIONS = dict(DATABASES["default"].get("OPTIONS", {}))
 if DATABASES["default"]["ENGINE"] == POSTGRESQL_ENGINE:
     # This module as read so far: the values above.
     DATABASES["default"]["OPTIONS"] = database_options(sys.modules[__name__])
+    keep_long_statements_parsed()  # the reveal's two long statements: config/db.py
 
 # CACHES AND CELERY BROKER
 # With REDIS_URL: Redis is the shared cache (rate limits) and the Celery broker.
