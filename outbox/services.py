@@ -261,6 +261,10 @@ def hand_to_worker(*, message_id: int) -> None:
 _skip_wake_until: dict[str, float] = {}
 # Less than the queued drain's start by this much: a worker's clock may run a little ahead of this host's.
 DRAIN_START_MARGIN_SECONDS = 0.2
+# A drain past its start that has not begun is asked about again after this long. A commit in between
+# that the drain, beginning meanwhile, does not claim waits for the next drain any commit queues (or the
+# sweep): what a worker that late costs, instead of two cache round trips on every commit until it begins.
+LATE_DRAIN_RECHECK_SECONDS = 0.2
 
 
 def wake_drain() -> None:
@@ -269,7 +273,8 @@ def wake_drain() -> None:
     A drain starts OUTBOX["drain_delay_ms"] after the commit that queued it (a Celery countdown, so never
     earlier). The commits of a burst that end before that start need nothing from the cache: the process
     remembers when the queued drain starts. Past that, one cache round trip (SET NX) tells whether a drain
-    is still queued. A drain that finds the key gone (it expires OUTBOX["wake_seconds"] after the start)
+    is still queued; one that is due but has not begun is asked about again only every
+    LATE_DRAIN_RECHECK_SECONDS. A drain that finds the key gone (it expires OUTBOX["wake_seconds"] after the start)
     or a second drain is harmless: claims are made under row locks, and a message's task delivers it once.
     """
     key = drain_queued_key()
@@ -282,7 +287,13 @@ def wake_drain() -> None:
             # The queued drain deletes the key before it claims: it will claim this commit's message.
             queued_starts_at = cache.get(key)
             if isinstance(queued_starts_at, float):
-                _skip_wake(key, seconds=min(queued_starts_at - time.time(), delay))
+                until_start = queued_starts_at - time.time()
+                if until_start > 0:
+                    _skip_wake(key, seconds=min(until_start, delay))
+                else:
+                    # Due but not begun (its worker is busy, or none runs yet): it may begin any moment, so
+                    # this commit's message is its; ask again after a short while, not on every commit.
+                    _skip_wake_until[key] = time.monotonic() + LATE_DRAIN_RECHECK_SECONDS
             return
         _publish(drain_outbox, countdown=delay or None)
     except Exception as error:  # the broker or the cache: the commit stands, the sweep delivers

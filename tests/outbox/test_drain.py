@@ -174,6 +174,25 @@ def test_a_process_that_finds_the_drain_queued_learns_when_it_starts(broker_queu
         assert drain_outbox() == 3
 
 
+def test_a_drain_due_but_not_begun_is_asked_about_again_only_after_a_short_while(broker_queue):
+    """A late drain (its worker busy) claims what commits meanwhile: the process does not ask on every commit."""
+    commit_one("queues the drain")
+    services._skip_wake_until.clear()  # another process, which has not seen the drain queued
+    with at_the_drain_start():
+        commit_one("finds it due, not begun")  # asks the cache: the key is still there
+        cache.delete(drain_queued_key())  # were the next commit to ask, it would queue a second drain
+
+        commit_one("within the recheck")
+
+        assert broker_queue() == [(DRAIN, [])]
+        later = services.time.monotonic() + services.LATE_DRAIN_RECHECK_SECONDS + 0.01
+        with mock.patch.object(services.time, "monotonic", lambda: later):
+            commit_one("after the recheck")  # asks again: the drain has begun, a new one is queued
+
+        assert broker_queue() == [(DRAIN, []), (DRAIN, [])]
+        assert drain_outbox() == 4
+
+
 def test_without_a_drain_delay_every_commit_asks_the_cache(broker_queue, settings):
     settings.OUTBOX = {**settings.OUTBOX, "drain_delay_ms": 0}
     commit_one("first")
