@@ -16,11 +16,31 @@ def client_ip(request: HttpRequest) -> str | None:
     # Behind a proxy, CLIENT_IP_META_KEY names the header the proxy sets; the
     # first address of a forwarded list is the client's.
     value = request.META.get(settings.CLIENT_IP_META_KEY) or request.META.get("REMOTE_ADDR") or ""
-    value = value.split(",")[0].strip()
+    return canonical_ip(value.split(",")[0].strip())
+
+
+def canonical_ip(value: str) -> str | None:
+    """The address as PostgreSQL's inet gives it back, or None when `value` is not one.
+
+    What the audit chain hashes must be what the database returns: Python 3.11 writes an IPv4-mapped
+    address as ::ffff:a00:1, inet as ::ffff:10.0.0.1 (and Django's field, on SQLite, as yet another
+    spelling of the deprecated IPv4-compatible ::10.0.0.1). So an IPv4 client seen through an IPv6
+    socket, mapped or compatible, is its IPv4 address, which every layer writes alike; a zone (%eth0)
+    names the server's interface, and inet refuses it.
+    """
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
         return None
+    if address.version == 4:
+        return str(address)
+    address = ipaddress.IPv6Address(address.packed)  # without its zone
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    packed = address.packed
+    if packed[:12] == bytes(12) and packed[12:14] != bytes(2):  # IPv4-compatible; not ::, ::1 or ::ffff
+        return str(ipaddress.IPv4Address(packed[12:]))
+    return str(address)
 
 
 # The bucket of requests that name no usable address (a misconfigured proxy, a Unix socket): they are

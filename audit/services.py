@@ -1,6 +1,5 @@
 """Writes to the audit log: chained events, the activity log, signed head digests, operators' chain checks."""
 
-import ipaddress
 import json
 import re
 import secrets
@@ -12,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
+
+from accounts.request_info import canonical_ip
 
 from . import digests, selectors, signing
 from .actions import AuditAction, AuditOutcome, declared_action, declared_outcome
@@ -289,12 +290,7 @@ def _with_chain_lock_timeout() -> Iterator[None]:
 
 
 def _normalised_ip(ip: str | None) -> str | None:
-    if not ip:
-        return None
-    try:
-        return str(ipaddress.ip_address(ip))
-    except ValueError:
-        return None
+    return canonical_ip(ip) if ip else None
 
 
 def record_activity(
