@@ -119,24 +119,28 @@ def _issue_or_find(*, resume: Resume, organization: Organization, slots: list[tu
     return RelayContact.objects.filter(resume=resume, organization=organization).first()
 
 
-def issue_call(*, resume: Resume, organization: Organization) -> tuple[str, list]:
+def issue_call(*, resume: Resume, organization: Organization, only_if: str) -> tuple[str, list]:
     """PostgreSQL: `relay_issue_contact(...)` on a few random slots, with its values, to call in a larger statement.
 
     It returns the new contact's row, or the pair's existing one, or no row when every candidate was held:
-    then `relay_contact_for` (which tries more, and the quarantined slots) is the way on.
+    then `relay_contact_for` (which tries more, and the quarantined slots) is the way on. `only_if` is an SQL
+    condition of the caller's statement: unless it holds, the call has no candidates and issues nothing,
+    whichever order the planner runs things in.
     """
     slots = relay_pool.random_slots(CANDIDATES_PER_ATTEMPT, size=relay_pool.pool_size())
-    return _issue_call(resume=resume, organization=organization, slots=slots)
+    return _issue_call(resume=resume, organization=organization, slots=slots, only_if=only_if)
 
 
-def _issue_call(*, resume: Resume, organization: Organization, slots: list[tuple[str, str]]) -> tuple[str, list]:
+def _issue_call(
+    *, resume: Resume, organization: Organization, slots: list[tuple[str, str]], only_if: str = "TRUE"
+) -> tuple[str, list]:
     # One INSERT ... ON CONFLICT DO NOTHING per candidate, in one round trip (resumes/migrations/0015):
     # the unique indexes find the free slot, whatever the table's statistics say.
     # The candidates go as two JSON texts: psycopg would dump a Python list element by element, in Python.
     numbers, extensions = [number for number, _ in slots], [extension for _, extension in slots]
     call = (
         "relay_issue_contact(%s::uuid, %s::bigint, %s::text, %s::timestamptz, "
-        f"{TEXT_ARRAY_FROM_JSON}, {TEXT_ARRAY_FROM_JSON})"
+        f"CASE WHEN {only_if} THEN {TEXT_ARRAY_FROM_JSON} END, CASE WHEN {only_if} THEN {TEXT_ARRAY_FROM_JSON} END)"
     )
     params = [resume.pk, organization.pk, _new_alias(), timezone.now(), json.dumps(numbers), json.dumps(extensions)]
     return call, params

@@ -350,10 +350,10 @@ def _write_charged_reveal(context: _Context, grant: _Grant, *, direct: bool, unl
     )
     params.append(len(take.limits))
     if issue:
-        call, call_params = relay_issue_call(resume=resume, organization=organization)
-        expressions.append(
-            f"relay AS (SELECT issued.* FROM go CROSS JOIN LATERAL (SELECT * FROM {call} WHERE go.ready) AS issued)"  # noqa: S608
-        )
+        # The call's candidates depend on `go`: without a row there, it is never called, and with one not
+        # ready it would issue nothing (the planner may not put the call first either way).
+        call, call_params = relay_issue_call(resume=resume, organization=organization, only_if="go.ready")
+        expressions.append(f"relay AS (SELECT issued.* FROM go CROSS JOIN LATERAL {call} AS issued)")  # noqa: S608
         params.extend(call_params)
     rows = rows_with_message(
         reveal,

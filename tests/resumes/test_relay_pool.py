@@ -17,6 +17,7 @@ from employers.models import QuotaCounter
 from resumes import errors, relay_pool
 from resumes.models import RelayContact, RelayOutsideUse, Reveal
 from resumes.services import forward_inbound_email, relay_contact_for, resolve_voice_call, revoke_relay_contact
+from resumes.services.relay import issue_call as relay_issue_call
 from resumes.services.relay_restore import restore_relay_contacts
 from resumes.tasks import release_relay_extensions
 from tests.employers.conftest import client_for
@@ -440,3 +441,18 @@ def test_healthz_is_told_of_the_relay_pool(settings, ten_slots):
     hold(8)
     relay_pool.cache.delete(relay_pool.USAGE_CACHE_KEY)  # the figure counted a minute ago is kept that long
     assert warning().startswith("Relay pool 80% used")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("only_if", "issued"), [("TRUE", 1), ("FALSE", 0), ("NULL::boolean", 0)])
+def test_an_issue_called_in_a_larger_statement_issues_only_if_its_condition_holds(only_if, issued):
+    """resumes.services.relay.issue_call: the reveal's write statement gates the issue on its quota take."""
+    resume, organization = ResumeFactory(), VerifiedOrganizationFactory()
+    call, params = relay_issue_call(resume=resume, organization=organization, only_if=only_if)
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {call}", params)  # noqa: S608 (our call)
+        (returned,) = cursor.fetchone()
+
+    assert returned == issued
+    assert RelayContact.objects.filter(resume=resume, organization=organization).count() == issued
