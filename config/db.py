@@ -121,12 +121,13 @@ def use_timeout_profile(profile: str) -> None:
 
 # psycopg parses a statement's %s placeholders on every execute, unless the statement is at most 4,096
 # characters long and has at most 50 values: then it keeps the parse (an LRU of 128 statements). The
-# reveal's policy statement and its write statement are longer and have more values, and the parse is
-# a regular expression over their whole text: about 0.3 ms of CPU each, on every reveal. These bounds let
-# them be kept; statements whose text varies with their data (bulk inserts) still change the text, and
-# the LRU drops them first.
-PSYCOPG_CACHED_STATEMENT_LENGTH = 32_768
-PSYCOPG_CACHED_STATEMENT_PARAMS = 256
+# reveal's policy statement (4.6k characters) and its write statement (69 values) are over those bounds,
+# and the parse is a regular expression over the whole text: about 0.3 ms of CPU each, on every reveal.
+# These bounds let them be kept. A kept parse holds about the statement's text, so a process holds at
+# most about 2 MB of them; statements whose text varies with their data can still push the reveal's
+# out of the LRU, which costs the parse again, nothing else.
+PSYCOPG_CACHED_STATEMENT_LENGTH = 8_192
+PSYCOPG_CACHED_STATEMENT_PARAMS = 128
 
 
 def keep_long_statements_parsed() -> bool:
