@@ -358,9 +358,7 @@ def _write_charged_reveal(context: _Context, grant: _Grant, *, direct: bool, unl
     rows = rows_with_message(
         reveal,
         _seeker_notice(resume=resume, organization=organization, job=job),
-        kind=SEEKER_EMAIL,
-        payload={"seeker_id": str(resume.seeker_id)},
-        last_row_id_as="notification_id",
+        **_seeker_email(resume),
         after="relay" if issue else "go",
         from_after={"relay_contact_id": "relay.id"} if issue else None,
     )
@@ -686,9 +684,12 @@ def _tell_seeker(*, resume: Resume, organization: Organization, job: JobPosting,
     """
     notice = _seeker_notice(resume=resume, organization=organization, job=job)
     rows = (notice,) if reveal is None else (reveal, notice)
-    enqueue_after_rows(
-        *rows, kind=SEEKER_EMAIL, payload={"seeker_id": str(resume.seeker_id)}, last_row_id_as="notification_id"
-    )
+    enqueue_after_rows(*rows, **_seeker_email(resume))
+
+
+def _seeker_email(resume: Resume) -> dict:
+    """The outbox message that mails the seeker their notice: the arguments after the rows it follows."""
+    return {"kind": SEEKER_EMAIL, "payload": {"seeker_id": str(resume.seeker_id)}, "last_row_id_as": "notification_id"}
 
 
 def _seeker_notice(*, resume: Resume, organization: Organization, job: JobPosting) -> Notification:
