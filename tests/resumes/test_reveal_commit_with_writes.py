@@ -1,0 +1,136 @@
+"""PostgreSQL, a reveal outside any transaction of the caller's: a charged reveal's one write statement and its
+COMMIT go to the server together (psycopg's pipeline mode), so that the counters and the chain head are never
+held while the web process waits for the CPU. Its result is read after the commit; where the statement stops
+early, the reveal runs again step by step, and a take without its reveal never commits."""
+
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from audit.models import AuditEvent
+from audit.selectors import walk_chain
+from employers.models import QuotaCounter
+from outbox.models import OutboxMessage
+from resumes import errors, relay_pool
+from resumes.models import Notification, RelayContact, Reveal
+from resumes.services.reveal import reveal_contact
+from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
+from tests.resumes.factories import RelayContactFactory, ResumeFactory
+from tests.resumes.test_reveal_one_statement import NUMBER, assert_written_in_full, the_writing_statements
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def seat():
+    return SeatFactory(organization=VerifiedOrganizationFactory())
+
+
+@pytest.fixture
+def job(seat):
+    return JobPostingFactory(organization=seat.organization)
+
+
+@contextmanager
+def watching_pipeline_mode(monkeypatch):
+    """Whether each statement and each COMMIT went out in pipeline mode: {"statements": [(sql, bool)], "commits": []}.
+
+    The first COMMIT is the reveal's; the outbox's eager delivery (test settings) commits after it.
+    """
+    seen = {"statements": [], "commits": []}
+
+    def pipelined() -> bool:
+        return connection.connection.pgconn.pipeline_status != 0
+
+    def watch(execute, sql, params, many, context):
+        seen["statements"].append((sql, pipelined()))
+        return execute(sql, params, many, context)
+
+    original_commit = connection._commit
+
+    def commit():
+        seen["commits"].append(pipelined())
+        return original_commit()
+
+    with monkeypatch.context() as patched, connection.execute_wrapper(watch):
+        patched.setattr(connection, "_commit", commit)
+        yield seen
+
+
+def test_the_write_statement_and_the_commit_go_out_together(seat, job, monkeypatch):
+    resume = ResumeFactory(full_name="Pipelined Seeker")
+
+    with watching_pipeline_mode(monkeypatch) as seen:
+        result = reveal_contact(recruiter=seat.user, resume=resume, job=job)
+
+    policy, write, *delivery = seen["statements"]
+    assert "audit_append_event" in write[0] and write[1] is True
+    assert seen["commits"][0] is True
+    # Only the write: the policy's read went out the usual way, and pipeline mode ended with the commit.
+    assert policy[1] is False and not any(pipelined for _sql, pipelined in delivery)
+    assert connection.connection.pgconn.pipeline_status == 0
+    relay = RelayContact.objects.get()
+    assert result.contact["name"] == "Pipelined Seeker" and result.contact["email"] == relay.email_alias
+    assert_written_in_full(result, seat=seat, resume=resume, relay=relay)
+
+
+def test_inside_a_callers_transaction_the_statement_is_read_before_the_commit(seat, job, monkeypatch):
+    resume = ResumeFactory()
+
+    with watching_pipeline_mode(monkeypatch) as seen, transaction.atomic():
+        result = reveal_contact(recruiter=seat.user, resume=resume, job=job)
+
+    assert not any(pipelined for _sql, pipelined in seen["statements"])
+    assert seen["commits"][0] is False
+    assert_written_in_full(result, seat=seat, resume=resume, relay=RelayContact.objects.get())
+
+
+def test_a_full_limit_commits_nothing_and_is_refused_and_audited_once(seat, job):
+    seat.organization.org_daily_limit = 1
+    seat.organization.save(update_fields=["org_daily_limit"])
+    reveal_contact(recruiter=seat.user, resume=ResumeFactory(), job=job)
+    resume = ResumeFactory()
+
+    with pytest.raises(errors.QuotaExhausted) as refused:
+        reveal_contact(recruiter=seat.user, resume=resume, job=job)
+
+    assert refused.value.fields["limit"] == "org_daily"
+    denied = AuditEvent.objects.get(action="reveal.denied")
+    assert (denied.code, denied.details) == ("quota_exhausted", {"limit": "org_daily"})
+    assert Reveal.objects.count() == 1 and not RelayContact.objects.filter(resume=resume).exists()
+    assert not Notification.objects.filter(user=resume.seeker).exists() and OutboxMessage.objects.count() == 1
+    assert sorted(QuotaCounter.objects.values_list("used", flat=True)) == [1, 1, 1]
+    assert walk_chain().broken is None
+
+
+def test_a_take_without_its_reveal_rolls_back_and_the_reveal_runs_again(seat, job, settings, monkeypatch):
+    """Every candidate the statement tried is held: it fails itself rather than commit the take alone."""
+    settings.RELAY_PHONE_NUMBERS = [NUMBER]
+    settings.RELAY_EXTENSION_DIGITS = 1
+    held = [RelayContactFactory(phone_number=NUMBER, phone_extension=str(extension)) for extension in range(9)]
+    monkeypatch.setattr(relay_pool, "random_slots", lambda count, size: [(NUMBER, r.phone_extension) for r in held])
+    resume = ResumeFactory()
+
+    with CaptureQueriesContext(connection) as captured:
+        result = reveal_contact(recruiter=seat.user, resume=resume, job=job)
+
+    # Sent with its commit and rolled back; sent again and read in its transaction; then the usual appends.
+    assert len(the_writing_statements([query["sql"] for query in captured.captured_queries])) == 3
+    relay = RelayContact.objects.get(resume=resume)
+    assert result.contact["phone"] == f"{NUMBER},9"
+    assert_written_in_full(result, seat=seat, resume=resume, relay=relay)  # one unit of each counter, not two
+
+
+def test_a_re_reveal_is_free_and_written_the_usual_way(seat, job, monkeypatch):
+    resume = ResumeFactory()
+    first = reveal_contact(recruiter=seat.user, resume=resume, job=job)
+
+    with watching_pipeline_mode(monkeypatch) as seen:
+        again = reveal_contact(recruiter=seat.user, resume=resume, job=job)
+
+    assert (first.charged, again.charged) == (True, False)
+    assert not any(pipelined for _sql, pipelined in seen["statements"]) and seen["commits"][0] is False
+    assert sorted(QuotaCounter.objects.values_list("used", flat=True)) == [1, 1, 1]
+    assert walk_chain().broken is None
