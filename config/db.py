@@ -20,7 +20,8 @@ Two profiles (settings DB_TIMEOUT_PROFILE, "web" by default):
 Backups are pg_dump's own connection and do not go through Django.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -141,3 +142,18 @@ def keep_long_statements_parsed() -> bool:
     _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, PSYCOPG_CACHED_STATEMENT_LENGTH)
     _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, PSYCOPG_CACHED_STATEMENT_PARAMS)
     return True
+
+
+@contextmanager
+def sent_together(connection) -> Iterator[None]:
+    """PostgreSQL: what the block executes goes to the server together and comes back in one round trip.
+
+    psycopg's pipeline mode: each execute is queued, and the block's end sends them with one Sync and
+    reads every result, so a fetch belongs after the block (one inside would cost a round trip of its
+    own). A BEGIN psycopg owes the transaction goes out with the first statement. An error in any of
+    them is raised at the block's end, as Django raises it (an OperationalError, an IntegrityError...),
+    and the server skips what was queued after it.
+    """
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield

@@ -11,20 +11,18 @@ it leads to could be paid, else `quota_exhausted`); a grant takes quota (all
 three counters or none: employers.quota), issues or reuses the relay contact,
 tells the seeker, and appends its audit event last, since the chain head stays
 locked until commit. On PostgreSQL a charged grant does all four in one statement
-(`_write_charged_reveal`), sent with the COMMIT when the caller is outside any
-transaction (`_reveal`). If an audit append fails, the whole reveal fails: no
+(`_write_charged_reveal`), sent with its COMMIT when the caller is outside any
+transaction. If an audit append fails, the whole reveal fails: no
 contact without its audit event.
 """
 
 import datetime as dt
 import uuid
-from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import DatabaseError, connection, transaction
-from django.db.backends.utils import CursorWrapper
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
@@ -32,13 +30,14 @@ from django.utils import timezone
 from accounts import crypto
 from accounts.models import User
 from audit.actions import AuditAction, AuditOutcome
-from audit.services import AppendAfterRow, append_after_row, record_event
+from audit.services import append_after_row, record_event
 from config.compiled_query import CompiledQuery, Slot
+from config.db import sent_together
 from config.errors import DomainError
 from employers import quota
 from employers.models import Application, JobPosting, JobStatus, Organization, Seat
 from outbox.registry import handler as outbox_handler
-from outbox.services import RowsWithMessage, enqueue_after_rows, rows_with_message
+from outbox.services import enqueue_after_rows, rows_with_message
 
 from .. import access, errors, notifications
 from ..models import (
@@ -157,34 +156,25 @@ def _reveal(context: _Context, *, commit_with_the_writes: bool) -> RevealResult:
     """The reveal in one transaction: decide, then act on the decision (a grant, or a refusal audited and raised).
 
     `commit_with_the_writes` (PostgreSQL, the caller outside any transaction): a charged grant's one write
-    statement and the COMMIT go to the server together, in psycopg's pipeline mode, so that the quota
-    counters and the chain head it locks are held for the server's time only, never while this process
-    waits for its turn on a busy machine. Its result is read after the commit; a statement that stopped
-    early (nothing written, or the take rolled back by `reveal_not_written_in_full`) raises for the caller
-    to run the reveal again without it.
+    statement ends the transaction, its COMMIT sent with it (`_write_charged_reveal`).
     """
-    with ExitStack() as until_committed, transaction.atomic():
+    with transaction.atomic():
         decision = _decide(context)
-        outcome = _act(context, decision, commit_with=until_committed if commit_with_the_writes else None)
+        outcome = _act(context, decision, commit_with_the_writes=commit_with_the_writes)
         if isinstance(outcome, DomainError):
             _audit_denial(context, outcome)
     if isinstance(outcome, DomainError):
         raise outcome
-    if isinstance(outcome, _ChargedWrite):
-        written = outcome.read()
-        if written.result is None:
-            raise _StoppedEarly
-        return written.result
     return outcome
 
 
 def _act(
-    context: _Context, decision: _Grant | _AskConsent | _Refuse, *, commit_with: ExitStack | None
-) -> "RevealResult | _ChargedWrite | DomainError":
-    """What the decision leads to: the grant (or its write, to read after commit), or the refusal to audit."""
+    context: _Context, decision: _Grant | _AskConsent | _Refuse, *, commit_with_the_writes: bool
+) -> RevealResult | DomainError:
+    """What the decision leads to: the reveal granted, or the refusal to audit."""
     if isinstance(decision, _Grant):
         try:
-            return _grant(context, decision, commit_with=commit_with)
+            return _grant(context, decision, commit_with_the_writes=commit_with_the_writes)
         except (errors.QuotaExhausted, errors.RelayPoolFull) as refused:
             return refused
     if isinstance(decision, _AskConsent):
@@ -270,8 +260,7 @@ def _decide(context: _Context) -> _Grant | _AskConsent | _Refuse:
     )
 
 
-def _grant(context: _Context, grant: _Grant, *, commit_with: ExitStack | None = None) -> "RevealResult | _ChargedWrite":
-    """The reveal granted and written; with `commit_with` and a charge owed, its statement sent, read after commit."""
+def _grant(context: _Context, grant: _Grant, *, commit_with_the_writes: bool = False) -> RevealResult:
     recruiter, resume, organization, job = context.recruiter, grant.resume, grant.organization, grant.job
     # 8, decided before 7 (the one-statement write needs it; deciding refuses nothing, so the refusals keep the
     # policy order): the relay contact, or the real one where the seeker opted in for this organisation.
@@ -293,10 +282,9 @@ def _grant(context: _Context, grant: _Grant, *, commit_with: ExitStack | None = 
         )
         try:
             if connection.vendor == "postgresql":
-                write = _write_charged_reveal(context, grant, direct=direct, unless=unless, commit_with=commit_with)
-                if commit_with is not None:
-                    return write
-                written = write.read()
+                written = _write_charged_reveal(
+                    context, grant, direct=direct, unless=unless, commit=commit_with_the_writes
+                )
                 if written.result is not None:
                     return written.result
                 taking, relay = written.taking, relay or written.relay
@@ -371,14 +359,12 @@ def _granted_details(grant: _Grant, reveal: Reveal) -> dict:
 class _Written:
     """What `_write_charged_reveal` did: all of it (`result`), or the take and perhaps the relay contact."""
 
-    taking: quota.Taking | None  # None: read after the commit, which nothing of a partial write reaches
+    taking: quota.Taking
     relay: RelayContact | None
     result: RevealResult | None
 
 
-def _write_charged_reveal(
-    context: _Context, grant: _Grant, *, direct: bool, unless, commit_with: ExitStack | None = None
-) -> "_ChargedWrite":
+def _write_charged_reveal(context: _Context, grant: _Grant, *, direct: bool, unless, commit: bool = False) -> _Written:
     """PostgreSQL: steps 7 to 9 of a charged reveal in one statement, where they were four round trips.
 
     The quota take (employers.quota.take_statement), the relay contact's issue when the organisation has none
@@ -386,14 +372,16 @@ def _write_charged_reveal(
     and the audit event last (audit.services.append_after_row), as the expressions of one WITH. Each runs only
     if the one before it did: the issue once every counter is taken, the reveal once its relay contact is
     there, the notice, its e-mail and the event once the reveal is written. Where the statement stops
-    early, `read()` gives no `result` and `_grant` goes on from what it did: the reveal turned out free (a
-    charged reveal of this seeker committed meanwhile), or every relay candidate it tried was held. A full
-    limit raises QuotaExhausted from the take's result, with nothing written.
+    early, `result` is None and `_grant` goes on from what it did: the reveal turned out free (a charged reveal
+    of this seeker committed meanwhile), or every relay candidate it tried was held. A full limit raises
+    QuotaExhausted from the take's result, with nothing written.
 
-    With `commit_with`, the statement is sent in pipeline mode until that stack closes, after the COMMIT
-    (`_reveal`), and is read after it. Then nothing can go on from a partial write: a take without its
-    event fails the statement itself (`reveal_not_written_in_full`, migration resumes 0016), so that the
-    transaction rolls back whole.
+    `commit`: the transaction's COMMIT goes with the statement, in the same round trip (config.db.sent_together),
+    so that the counters and the chain head it locks are held for the server's time only, never while this
+    process waits for a CPU on a busy machine. Nothing can go on from a partial write then: a take without
+    its event fails the statement itself (`reveal_not_written_in_full`, migration resumes 0016), and the
+    transaction rolls back whole; a statement that wrote nothing commits nothing and raises _StoppedEarly.
+    Either way the caller runs the reveal again without `commit`. Nothing may run in the transaction after.
     """
     recruiter, resume, organization, job = context.recruiter, grant.resume, grant.organization, grant.job
     take = quota.take_statement(recruiter=recruiter, organization=organization, unless=unless)
@@ -438,69 +426,35 @@ SELECT CASE WHEN %s AND EXISTS (SELECT FROM took WHERE taken_id IS NOT NULL) AND
             THEN reveal_not_written_in_full() END,
        (SELECT json_agg(json_build_array(ord, charge, room, taken_id, used) ORDER BY ord) FROM took), {issued},
        {rows.ids_sql}, (SELECT json_build_array(event_id, event_seq, event_prev_hash, event_hash) FROM event)"""  # noqa: S608
-    params.append(commit_with is not None)
-    write = _ChargedWrite(resume=resume, take=take, issue=issue, relay=relay, reveal=reveal, rows=rows, event=event)
-    if commit_with is None:
-        with connection.cursor() as cursor:
+    params.append(commit)
+    # Decrypted before anything is written: once the COMMIT has gone, nothing may fail the reveal.
+    decrypted = _decrypted_contact(resume, direct=direct)
+    with connection.cursor() as cursor:
+        if commit:
+            with sent_together(connection):
+                cursor.execute(sql, params)
+                # Not Django's commit: the caller's atomic block ends right after this, and its COMMIT finds
+                # nothing left to commit.
+                connection.connection.execute("COMMIT", prepare=False)
+        else:
             cursor.execute(sql, params)
-            write.row = cursor.fetchone()
-        return write
-    commit_with.enter_context(write)  # reads the row once the stack closes without an error
-    commit_with.enter_context(connection.connection.pipeline())
-    write.cursor = connection.cursor()
-    write.cursor.execute(sql, params)
-    return write
-
-
-@dataclass
-class _ChargedWrite:
-    """The one statement of `_write_charged_reveal`, sent; `read()` once its row is there.
-
-    As a context manager (pipeline mode): on a clean exit, after the COMMIT's round trip has brought the
-    statement's row, it reads that row; the cursor is closed either way.
-    """
-
-    resume: Resume
-    take: quota.TakeStatement
-    issue: bool
-    relay: RelayContact | None
-    reveal: Reveal
-    rows: RowsWithMessage
-    event: AppendAfterRow
-    row: tuple | None = None
-    cursor: CursorWrapper | None = None
-
-    def __enter__(self) -> "_ChargedWrite":
-        return self
-
-    def __exit__(self, error_type, error, traceback) -> None:
-        if self.cursor is None:
-            return
-        try:
-            if error_type is None:
-                self.row = self.cursor.fetchone()
-        finally:
-            self.cursor.close()
-
-    def read(self) -> _Written:
-        """What the statement wrote, from its row: QuotaExhausted when a limit was full (read in the transaction)."""
-        _, took, issued_relay, *row_ids, appended = self.row
-        relay = _instance_from(RelayContact, issued_relay) if self.issue else self.relay
-        if appended is None and self.cursor is not None:
-            return _Written(taking=None, relay=None, result=None)  # committed: nothing of it, nothing to go on from
-        taking = quota.taking_from_rows(self.take, took)  # QuotaExhausted when a limit was full
-        if appended is None:
-            return _Written(taking=taking, relay=relay, result=None)
-        reveal = self.reveal
-        reveal.relay_contact = relay
-        self.rows.written(tuple(row_ids))
-        self.event.appended(row_id=reveal.pk, row=tuple(appended))
-        contact = _contact(resume=self.resume, relay=relay)
-        return _Written(
-            taking=taking,
-            relay=relay,
-            result=RevealResult(reveal=reveal, contact=contact, charged=True, quota=taking.usage),
-        )
+        _, took, issued_relay, *row_ids, appended = cursor.fetchone()
+    if commit and appended is None:
+        raise _StoppedEarly  # committed, with nothing written (the statement fails where something was)
+    taking = quota.taking_from_rows(take, took)  # QuotaExhausted when a limit was full
+    if issue:
+        relay = _instance_from(RelayContact, issued_relay)
+    if appended is None:
+        return _Written(taking=taking, relay=relay, result=None)
+    reveal.relay_contact = relay
+    rows.written(tuple(row_ids))
+    event.appended(row_id=reveal.pk, row=tuple(appended))
+    contact = _handed_out(decrypted, relay=relay)
+    return _Written(
+        taking=taking,
+        relay=relay,
+        result=RevealResult(reveal=reveal, contact=contact, charged=True, quota=taking.usage),
+    )
 
 
 def _consent_refusal(context: _Context, ask: _AskConsent) -> errors.ConsentRequired:
@@ -761,16 +715,27 @@ def _direct_contact_allowed(*, resume: Resume, grant: _Grant) -> bool:
 
 def _contact(*, resume: Resume, relay: RelayContact | None) -> dict[str, str]:
     """What the reveal hands out, decrypting only that: the name, and the real phone and email only when direct."""
+    return _handed_out(_decrypted_contact(resume, direct=relay is None), relay=relay)
+
+
+def _decrypted_contact(resume: Resume, *, direct: bool) -> dict[str, str]:
+    """The name, and the real e-mail and phone when the reveal is direct."""
     name = crypto.decrypt(resume.full_name_ciphertext)
-    if relay is None:
-        return {
-            "name": name,
-            "email": crypto.decrypt(resume.email_ciphertext),
-            "phone": crypto.decrypt(resume.phone_ciphertext),
-            "kind": RevealKind.DIRECT,
-        }
+    if not direct:
+        return {"name": name}
     return {
         "name": name,
+        "email": crypto.decrypt(resume.email_ciphertext),
+        "phone": crypto.decrypt(resume.phone_ciphertext),
+    }
+
+
+def _handed_out(decrypted: dict[str, str], *, relay: RelayContact | None) -> dict[str, str]:
+    """The contact as the API hands it out: the relay contact's alias and number, unless the reveal is direct."""
+    if relay is None:
+        return {**decrypted, "kind": RevealKind.DIRECT}
+    return {
+        "name": decrypted["name"],
         "email": relay.email_alias,
         "phone": f"{relay.phone_number},{relay.phone_extension}",
         "kind": RevealKind.RELAY,

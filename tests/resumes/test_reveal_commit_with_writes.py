@@ -1,13 +1,14 @@
 """PostgreSQL, a reveal outside any transaction of the caller's: a charged reveal's one write statement and its
 COMMIT go to the server together (psycopg's pipeline mode), so that the counters and the chain head are never
-held while the web process waits for the CPU. Its result is read after the commit; where the statement stops
-early, the reveal runs again step by step, and a take without its reveal never commits."""
+held while the web process waits for the CPU, and the policy statement goes with the BEGIN before it. Where the
+write stops early, the reveal runs again step by step, and a take without its reveal never commits."""
 
 from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from psycopg.pq import PipelineStatus, TransactionStatus
 
 from audit.models import AuditEvent
 from audit.selectors import walk_chain
@@ -33,25 +34,28 @@ def job(seat):
     return JobPostingFactory(organization=seat.organization)
 
 
+def the_policy_reads(statements: list[str]) -> list[str]:
+    return [sql for sql in statements if sql.startswith('SELECT "resumes_resume"."id"') and "FOR UPDATE" in sql]
+
+
 @contextmanager
-def watching_pipeline_mode(monkeypatch):
-    """Whether each statement and each COMMIT went out in pipeline mode: {"statements": [(sql, bool)], "commits": []}.
+def watching(monkeypatch):
+    """What went out together: {"statements": [(sql, in pipeline mode)], "left_to_commit": [...]}.
 
-    The first COMMIT is the reveal's; the outbox's eager delivery (test settings) commits after it.
+    "left_to_commit": at each of Django's commits, whether the server still had a transaction open for it
+    (False: the COMMIT had gone out already). The first is the reveal's; the outbox's eager delivery (test
+    settings) commits after it.
     """
-    seen = {"statements": [], "commits": []}
-
-    def pipelined() -> bool:
-        return connection.connection.pgconn.pipeline_status != 0
+    seen = {"statements": [], "left_to_commit": []}
 
     def watch(execute, sql, params, many, context):
-        seen["statements"].append((sql, pipelined()))
+        seen["statements"].append((sql, connection.connection.pgconn.pipeline_status != PipelineStatus.OFF))
         return execute(sql, params, many, context)
 
     original_commit = connection._commit
 
     def commit():
-        seen["commits"].append(pipelined())
+        seen["left_to_commit"].append(connection.connection.pgconn.transaction_status != TransactionStatus.IDLE)
         return original_commit()
 
     with monkeypatch.context() as patched, connection.execute_wrapper(watch):
@@ -59,18 +63,20 @@ def watching_pipeline_mode(monkeypatch):
         yield seen
 
 
-def test_the_write_statement_and_the_commit_go_out_together(seat, job, monkeypatch):
+def test_a_charged_reveal_is_two_round_trips_begin_with_the_policy_then_the_write_with_the_commit(
+    seat, job, monkeypatch
+):
     resume = ResumeFactory(full_name="Pipelined Seeker")
 
-    with watching_pipeline_mode(monkeypatch) as seen:
+    with watching(monkeypatch) as seen:
         result = reveal_contact(recruiter=seat.user, resume=resume, job=job)
 
     policy, write, *delivery = seen["statements"]
+    assert "resumes_resume" in policy[0] and policy[1] is True  # with the BEGIN psycopg sends first
     assert "audit_append_event" in write[0] and write[1] is True
-    assert seen["commits"][0] is True
-    # Only the write: the policy's read went out the usual way, and pipeline mode ended with the commit.
-    assert policy[1] is False and not any(pipelined for _sql, pipelined in delivery)
-    assert connection.connection.pgconn.pipeline_status == 0
+    assert seen["left_to_commit"][0] is False  # the COMMIT went out with the write
+    assert not any(pipelined for _sql, pipelined in delivery)
+    assert connection.connection.pgconn.pipeline_status == PipelineStatus.OFF
     relay = RelayContact.objects.get()
     assert result.contact["name"] == "Pipelined Seeker" and result.contact["email"] == relay.email_alias
     assert_written_in_full(result, seat=seat, resume=resume, relay=relay)
@@ -79,11 +85,13 @@ def test_the_write_statement_and_the_commit_go_out_together(seat, job, monkeypat
 def test_inside_a_callers_transaction_the_statement_is_read_before_the_commit(seat, job, monkeypatch):
     resume = ResumeFactory()
 
-    with watching_pipeline_mode(monkeypatch) as seen, transaction.atomic():
+    with watching(monkeypatch) as seen, transaction.atomic():
         result = reveal_contact(recruiter=seat.user, resume=resume, job=job)
 
-    assert not any(pipelined for _sql, pipelined in seen["statements"])
-    assert seen["commits"][0] is False
+    (savepoint, _), (_, policy), (write, write_pipelined), *_ = seen["statements"]
+    assert savepoint.startswith("SAVEPOINT")  # the reveal's own block, after the BEGIN; the policy goes alone
+    assert "audit_append_event" in write and (policy, write_pipelined) == (False, False)
+    assert seen["left_to_commit"][0] is True
     assert_written_in_full(result, seat=seat, resume=resume, relay=RelayContact.objects.get())
 
 
@@ -93,10 +101,13 @@ def test_a_full_limit_commits_nothing_and_is_refused_and_audited_once(seat, job)
     reveal_contact(recruiter=seat.user, resume=ResumeFactory(), job=job)
     resume = ResumeFactory()
 
-    with pytest.raises(errors.QuotaExhausted) as refused:
+    with CaptureQueriesContext(connection) as captured, pytest.raises(errors.QuotaExhausted) as refused:
         reveal_contact(recruiter=seat.user, resume=resume, job=job)
 
     assert refused.value.fields["limit"] == "org_daily"
+    # The transaction that committed nothing ended there: the refusal came from the reveal run again, in its own.
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert len(the_policy_reads(statements)) == 2 and statements[-1] == "COMMIT"
     denied = AuditEvent.objects.get(action="reveal.denied")
     assert (denied.code, denied.details) == ("quota_exhausted", {"limit": "org_daily"})
     assert Reveal.objects.count() == 1 and not RelayContact.objects.filter(resume=resume).exists()
@@ -127,10 +138,12 @@ def test_a_re_reveal_is_free_and_written_the_usual_way(seat, job, monkeypatch):
     resume = ResumeFactory()
     first = reveal_contact(recruiter=seat.user, resume=resume, job=job)
 
-    with watching_pipeline_mode(monkeypatch) as seen:
+    with watching(monkeypatch) as seen:
         again = reveal_contact(recruiter=seat.user, resume=resume, job=job)
 
     assert (first.charged, again.charged) == (True, False)
-    assert not any(pipelined for _sql, pipelined in seen["statements"]) and seen["commits"][0] is False
+    (policy, *writes) = seen["statements"]
+    assert policy[1] is True and not any(pipelined for _sql, pipelined in writes)
+    assert seen["left_to_commit"][0] is True
     assert sorted(QuotaCounter.objects.values_list("used", flat=True)) == [1, 1, 1]
     assert walk_chain().broken is None

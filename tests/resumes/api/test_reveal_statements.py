@@ -1,7 +1,8 @@
-"""What a reveal through the API costs in PostgreSQL round trips: at most 5 for a charged one, 7 for a free re-reveal.
+"""What a reveal through the API costs in PostgreSQL statements: at most 5 for a charged one, 7 for a free re-reveal.
 
 Counted from the token check to the last after-commit callback, in a real transaction (as a request
 runs in production, not inside the test's own): BEGIN and COMMIT count, as every SAVEPOINT would.
+A charged reveal's five go out in three round trips (tests/resumes/test_reveal_commit_with_writes.py).
 The outbox hands the seeker's e-mail to a broker after commit, as in production, instead of
 delivering it in-process as the test settings' eager Celery would: the delivery is a worker's
 work, not the request's.
