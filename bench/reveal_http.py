@@ -553,7 +553,8 @@ class LockSampler(threading.Thread):
     """Samples pg_stat_activity of the benchmark's database: backends in a transaction, and those waiting on a lock.
 
     A waiting backend's query says what it waits for: the chain head (any statement on the audit
-    tables), a quota counter, a resume row, or something else.
+    tables), a quota counter, a resume row, or something else. Active backends waiting on anything
+    but a lock (a buffer's LWLock, the WAL flush, ...) are counted by wait event.
     """
 
     def __init__(self, interval: float = 0.02) -> None:
@@ -563,6 +564,7 @@ class LockSampler(threading.Thread):
         self.kind = ""
         self.busy: Counter = Counter()
         self.waiting: dict[str, Counter] = {kind: Counter() for kind in KINDS}
+        self.other_waits: dict[str, Counter] = {kind: Counter() for kind in KINDS}
 
     def run(self) -> None:
         import psycopg
@@ -570,16 +572,19 @@ class LockSampler(threading.Thread):
         with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
             while not self.stop.is_set():
                 rows = connection.execute(
-                    "SELECT state, wait_event_type, lower(query) FROM pg_stat_activity"
+                    "SELECT state, wait_event_type, wait_event, lower(query) FROM pg_stat_activity"
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                     " AND backend_type = 'client backend' AND state <> 'idle'"
                 ).fetchall()
                 kind = self.kind
                 if kind:
                     self.busy[kind] += len(rows)
-                    for _state, wait_type, query in rows:
+                    for state, wait_type, wait_event, query in rows:
                         if wait_type == "Lock":
                             self.waiting[kind][_lock_target(query)] += 1
+                        elif wait_type in ("LWLock", "IO", "IPC") and state == "active":
+                            # Not a row lock: a buffer's or an SLRU's latch (a hot row's page, MultiXacts), I/O.
+                            self.other_waits[kind][f"{wait_type}:{wait_event}"] += 1
                 time.sleep(self.interval)
 
     def shares(self, kind: str) -> str:
@@ -588,7 +593,13 @@ class LockSampler(threading.Thread):
             return "no samples"
         waits = self.waiting[kind]
         detail = ", ".join(f"{target} {n / busy:.1%}" for target, n in waits.most_common())
-        return f"{sum(waits.values()) / busy:.1%} of {busy} busy-backend samples" + (f" ({detail})" if detail else "")
+        others = self.other_waits[kind]
+        other = ", ".join(f"{event} {n / busy:.1%}" for event, n in others.most_common(4))
+        return (
+            f"{sum(waits.values()) / busy:.1%} of {busy} busy-backend samples"
+            + (f" ({detail})" if detail else "")
+            + (f"; other waits {sum(others.values()) / busy:.1%} ({other})" if others else "")
+        )
 
 
 class CpuMeter:
@@ -930,7 +941,7 @@ def main() -> None:
             f"{kind:<8} {rate[kind]:>7.1f} {len(ordered):>6} {statistics.median(ordered) * 1000:>7.1f}"
             f" {percentile(ordered, 0.95) * 1000:>7.1f}  {rounds:<16}  {statuses}"
         )
-    print("\nPostgreSQL backends waiting on a lock (sampled every 20 ms):")
+    print("\nPostgreSQL backends waiting on a lock, then on anything else (sampled every 20 ms):")
     for kind in KINDS:
         print(f"  {kind:<8} {sampler.shares(kind)}")
     print(
