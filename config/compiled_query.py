@@ -32,8 +32,7 @@ parameters. Behind PgBouncer in transaction mode (DISABLE_SERVER_SIDE_CURSORS, C
 a session is not this client's to keep, and the statement is sent whole each time. Where psycopg
 prepares repeated statements itself (server-side binding with a prepare threshold, the default:
 DB_PREPARE_THRESHOLD), the statement is sent whole too, and psycopg prepares it like any other.
-Sent whole on PostgreSQL, it is the same text: constants as literals, each slot once, by name;
-as a transaction's first statement, with the BEGIN that opens it, in one round trip.
+Sent whole on PostgreSQL, it is the same text: constants as literals, each slot once, by name.
 """
 
 import dataclasses
@@ -42,7 +41,6 @@ import threading
 import uuid
 import weakref
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,9 +48,6 @@ from django.db import DEFAULT_DB_ALIAS, NotSupportedError, ProgrammingError, con
 from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
-from psycopg.pq import TransactionStatus
-
-from config.db import sent_together
 
 
 class CompiledQueryError(Exception):
@@ -127,14 +122,10 @@ class CompiledQuery:
                         # like any statement during a migration, the next one PREPAREs it again.
                         self._prepared_in.pop(connection.connection, None)
                     raise
+            elif compiled.named:
+                cursor.execute(compiled.named, self._prepared(values, connection))
             else:
-                statement = (
-                    (compiled.named, self._prepared(values, connection))
-                    if compiled.named
-                    else self.sql_with_params(using=using, **values)
-                )
-                with _with_the_begin_it_opens(connection):
-                    cursor.execute(*statement)
+                cursor.execute(*self.sql_with_params(using=using, **values))
             rows = cursor.fetchall()
         return [_instance(compiled, row, connection, using) for row in rows]
 
@@ -271,20 +262,6 @@ def _with_literals(compiled: _Compiled, connection, slot_text: Callable[[str], s
 # must not change result type" (a column it reads changed type: every later EXECUTE fails too), 26000
 # "prepared statement does not exist".
 STALE_PREPARED = frozenset({"0A000", "26000"})
-
-
-def _with_the_begin_it_opens(connection):
-    """PostgreSQL: the BEGIN psycopg owes before the first statement of a transaction, sent with it (one round trip).
-
-    psycopg sends that BEGIN on its own otherwise, and waits for it, before the statement itself.
-    """
-    if (
-        connection.vendor != "postgresql"
-        or connection.get_autocommit()
-        or connection.connection.pgconn.transaction_status != TransactionStatus.IDLE
-    ):
-        return nullcontext()
-    return sent_together(connection)
 
 
 def _sqlstate(error: Exception) -> str | None:

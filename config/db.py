@@ -150,7 +150,9 @@ def sent_together(connection) -> Iterator[None]:
 
     psycopg's pipeline mode: each execute is queued, and the block's end sends them with one Sync and
     reads every result, so a fetch belongs after the block (one inside would cost a round trip of its
-    own). A BEGIN psycopg owes the transaction goes out with the first statement. An error in any of
+    own). A BEGIN psycopg owes the transaction goes out with the first statement. Not for a block after
+    which the transaction stays open: psycopg ends pipeline mode with a Flush after the Sync, and PostgreSQL's
+    idle-in-transaction timer stays stopped until the next statement. An error in any of
     them is raised at the block's end, as Django raises it (an OperationalError, an IntegrityError...),
     and the server skips what was queued after it.
     """

@@ -10,9 +10,10 @@ import time
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from rest_framework.test import APIClient
 
+from accounts import crypto
 from audit.chain import GENESIS_HASH
 from audit.models import AuditChainHead, AuditEvent
 from audit.services import CHAIN_HEAD_ID
@@ -295,4 +296,49 @@ def test_a_reveal_behind_a_stuck_chain_head_is_503_within_the_chain_lock_timeout
 
     assert_unavailable(response, detail_says="in time")
     assert elapsed < 8
+    assert_nothing_revealed(reveal_setup)
+
+
+@pytest.mark.timeout(120)
+def test_a_reveal_frozen_between_its_policy_read_and_its_write_is_cut_off_and_writes_nothing(
+    reveal_setup, bounded_connection, monkeypatch
+):
+    """The resume's row, locked by the policy read, is freed by the idle-in-transaction bound, not by gunicorn.
+
+    Found by review: a policy read sent in psycopg's pipeline mode (with its BEGIN) left PostgreSQL's idle timer
+    stopped (psycopg ends pipeline mode with a Flush after the Sync), so the frozen worker kept the row and then
+    committed a charged reveal. The freeze is at the decryption just before the write statement.
+    """
+    bounded_connection(DB_IDLE_IN_TRANSACTION_TIMEOUT_MS=300, DB_LOCK_TIMEOUT_MS=1_000)
+    resume_id = reveal_setup["path"].split("/")[-2]
+    real_decrypt = crypto.decrypt
+
+    def frozen(ciphertext):
+        time.sleep(2.0)
+        return real_decrypt(ciphertext)
+
+    other = {}
+
+    def another_reveal_takes_the_resume_row() -> None:
+        time.sleep(0.8)  # the frozen worker is well past the idle bound
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM resumes_resume WHERE id = %s FOR UPDATE", [resume_id])
+                other["row"] = "taken"
+        except OperationalError as error:
+            other["row"] = type(error.__cause__).__name__
+        finally:
+            connections.close_all()
+
+    monkeypatch.setattr(crypto, "decrypt", frozen)
+    waiter = threading.Thread(target=another_reveal_takes_the_resume_row)
+    waiter.start()
+    try:
+        response = reveal_setup["client"].post(reveal_setup["path"], reveal_setup["body"], format="json")
+    finally:
+        monkeypatch.setattr(crypto, "decrypt", real_decrypt)
+        waiter.join(timeout=30)
+
+    assert other["row"] == "taken"
+    assert_unavailable(response, detail_says="not answering")
     assert_nothing_revealed(reveal_setup)

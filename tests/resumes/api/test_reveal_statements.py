@@ -2,7 +2,7 @@
 
 Counted from the token check to the last after-commit callback, in a real transaction (as a request
 runs in production, not inside the test's own): BEGIN and COMMIT count, as every SAVEPOINT would.
-A charged reveal's five go out in three round trips (tests/resumes/test_reveal_commit_with_writes.py).
+A charged reveal's five go out in four round trips (tests/resumes/test_reveal_commit_with_writes.py).
 The outbox hands the seeker's e-mail to a broker after commit, as in production, instead of
 delivering it in-process as the test settings' eager Celery would: the delivery is a worker's
 work, not the request's.
