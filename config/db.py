@@ -150,11 +150,12 @@ def sent_together(connection) -> Iterator[None]:
 
     psycopg's pipeline mode: each execute is queued, and the block's end sends them with one Sync and
     reads every result, so a fetch belongs after the block (one inside would cost a round trip of its
-    own). A BEGIN psycopg owes the transaction goes out with the first statement. Not for a block after
-    which the transaction stays open: psycopg ends pipeline mode with a Flush after the Sync, and PostgreSQL's
-    idle-in-transaction timer stays stopped until the next statement. An error in any of
-    them is raised at the block's end, as Django raises it (an OperationalError, an IntegrityError...),
-    and the server skips what was queued after it.
+    own). An error in any of them is raised at the block's end, as Django raises it (OperationalError,
+    IntegrityError, ...), and the server skips what was queued after it.
+
+    Only for a block that ends its transaction (a write and its COMMIT): psycopg ends pipeline mode with
+    a Flush after the Sync, and PostgreSQL's idle-in-transaction timer then stays stopped until the next
+    statement, so a transaction left open after the block would hold its locks past that bound.
     """
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.pipeline():
