@@ -552,8 +552,8 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
 class LockSampler(threading.Thread):
     """Samples pg_stat_activity of the benchmark's database: backends in a transaction, and those waiting on a lock.
 
-    A waiting backend's query says what it waits for: the chain head (any statement on the audit
-    tables), a quota counter, a resume row, or something else. Active backends waiting on anything
+    What a waiting backend waits for: the table of the row it waits for (its tuple lock: the chain
+    head, a quota counter, a resume row), or else what its query names. Active backends waiting on anything
     but a lock (a buffer's LWLock, the WAL flush, ...) are counted by wait event.
     """
 
@@ -572,16 +572,20 @@ class LockSampler(threading.Thread):
         with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
             while not self.stop.is_set():
                 rows = connection.execute(
-                    "SELECT state, wait_event_type, wait_event, lower(query) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    " AND backend_type = 'client backend' AND state <> 'idle'"
+                    "SELECT a.state, a.wait_event_type, a.wait_event, lower(a.query),"
+                    # A backend waiting for a row holds (or waits for) that row's tuple lock: its table.
+                    " (SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                    "  WHERE l.pid = a.pid AND l.locktype = 'tuple' LIMIT 1)"
+                    " FROM pg_stat_activity a"
+                    " WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()"
+                    " AND a.backend_type = 'client backend' AND a.state <> 'idle'"
                 ).fetchall()
                 kind = self.kind
                 if kind:
                     self.busy[kind] += len(rows)
-                    for state, wait_type, wait_event, query in rows:
+                    for state, wait_type, wait_event, query, table in rows:
                         if wait_type == "Lock":
-                            self.waiting[kind][_lock_target(query)] += 1
+                            self.waiting[kind][_lock_target(query, table)] += 1
                         elif wait_type in ("LWLock", "IO", "IPC") and state == "active":
                             # Not a row lock: a buffer's or an SLRU's latch (a hot row's page, MultiXacts), I/O.
                             self.other_waits[kind][f"{wait_type}:{wait_event}"] += 1
@@ -668,8 +672,17 @@ class CpuMeter:
         )
 
 
-def _lock_target(query: str) -> str:
-    # pg_stat_activity keeps the first 1 kB of a query: a one-statement append is known by its alias.
+ROW_TABLES = {
+    "audit_auditchainhead": "chain head",
+    "resumes_quotacounter": "quota counter",
+    "resumes_resume": "resume row",
+}
+
+
+def _lock_target(query: str, table: str | None = None) -> str:
+    if table is not None:
+        return ROW_TABLES.get(table, table)
+    # Else by its statement: pg_stat_activity keeps its first 1 kB; a one-statement append is known by its alias.
     if "audit" in query or "appended" in query:
         return "chain head"
     if "quota" in query:
