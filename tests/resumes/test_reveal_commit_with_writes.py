@@ -17,21 +17,10 @@ from outbox.models import OutboxMessage
 from resumes import errors, relay_pool
 from resumes.models import Notification, RelayContact, Reveal
 from resumes.services.reveal import reveal_contact
-from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
 from tests.resumes.factories import RelayContactFactory, ResumeFactory
 from tests.resumes.test_reveal_one_statement import NUMBER, assert_written_in_full, the_writing_statements
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def seat():
-    return SeatFactory(organization=VerifiedOrganizationFactory())
-
-
-@pytest.fixture
-def job(seat):
-    return JobPostingFactory(organization=seat.organization)
 
 
 def the_policy_reads(statements: list[str]) -> list[str]:

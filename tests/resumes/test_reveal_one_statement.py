@@ -17,22 +17,11 @@ from outbox.models import OutboxMessage
 from resumes import errors, relay_pool
 from resumes.models import DirectContactGrant, Notification, RelayContact, RelayPreference, Reveal
 from resumes.services.reveal import reveal_contact
-from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
 from tests.resumes.factories import RelayContactFactory, ResumeFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 NUMBER = "+864009990000"
-
-
-@pytest.fixture
-def seat():
-    return SeatFactory(organization=VerifiedOrganizationFactory())
-
-
-@pytest.fixture
-def job(seat):
-    return JobPostingFactory(organization=seat.organization)
 
 
 def the_writing_statements(statements: list[str]) -> list[str]:
