@@ -343,7 +343,10 @@ class RelayContact(models.Model):
 
     # Kept, revoked and unlinked, when the seeker deletes their account: an alias in a leaked
     # list still names the organisation that received it.
-    resume = models.ForeignKey(Resume, null=True, on_delete=models.SET_NULL, related_name="relay_contacts")
+    # No index of its own: relay_once_per_org_and_seeker begins with the resume.
+    resume = models.ForeignKey(
+        Resume, null=True, on_delete=models.SET_NULL, related_name="relay_contacts", db_index=False
+    )
     organization = models.ForeignKey("employers.Organization", on_delete=models.CASCADE, related_name="+")
     email_alias = models.CharField(max_length=254, unique=True)
     phone_number = models.CharField(max_length=32)
@@ -390,7 +393,10 @@ class Reveal(models.Model):
     # The organisation's record outlives the seeker's account: the link goes, the opaque id stays.
     resume = models.ForeignKey(Resume, null=True, on_delete=models.SET_NULL, related_name="reveals")
     resume_ref = models.UUIDField(db_index=True, editable=False, help_text="The resume's opaque id, kept.")
-    organization = models.ForeignKey("employers.Organization", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: reveal_org_resume_idx begins with the organisation.
+    organization = models.ForeignKey(
+        "employers.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     job = models.ForeignKey("employers.JobPosting", null=True, on_delete=models.SET_NULL, related_name="+")
     relay_contact = models.ForeignKey(RelayContact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
