@@ -358,6 +358,7 @@ def cpu_in_process(
     and no HTTP server or client is in the count, so the figures move far less from run to run than
     the load's; they are the application's own cost of each kind, not the goal's throughput ratio.
     """
+    import psycopg
     from django.core.cache import cache
     from django.db import connection
 
@@ -379,21 +380,32 @@ def cpu_in_process(
         ),
     }
     spent: dict[str, Counter] = {kind: Counter() for kind in calls}
-    with timed_steps(*steps) if steps else nullcontext():
-        _alternate_blocks(calls, spent, pids=pids, resumes=resumes, block=block)
+    # The WAL each kind writes, read on a connection of its own (reading the position writes none).
+    with (
+        psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as observer,
+        timed_steps(*steps) if steps else nullcontext(),
+    ):
+        _alternate_blocks(calls, spent, pids=pids, resumes=resumes, block=block, observer=observer)
     return spent
 
 
-def _alternate_blocks(calls: dict, spent: dict[str, Counter], *, pids: dict[str, int], resumes: list[str], block: int):
+def _alternate_blocks(
+    calls: dict, spent: dict[str, Counter], *, pids: dict[str, int], resumes: list[str], block: int, observer
+):
+    def wal_position() -> int:
+        return observer.execute("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn").fetchone()[0]
+
     for start in range(0, len(resumes), block):
         chunk = resumes[start : start + block]
         for kind, call in calls.items():
             before = {name: cpu_seconds_of(pid) for name, pid in pids.items()}
+            wal_before = wal_position()
             for resume in chunk:
                 response = call(resume)
                 assert response.status_code == 200, response.content
             for name, pid in pids.items():
                 spent[kind][name] += cpu_seconds_of(pid) - before[name]
+            spent[kind]["wal bytes"] += int(wal_position() - wal_before)
             spent[kind]["requests"] += len(chunk)
 
 
@@ -413,6 +425,17 @@ STEPS = (
     ("resumes.services.reveal", "record_event"),
     ("resumes.services.reveal", "_contact"),
     ("outbox.services", "_after_commit"),
+    ("resumes.api.views", "RevealApi.RevealInputSerializer.is_valid"),
+    ("resumes.api.views", "client_ip"),
+    ("resumes.api.views", "user_agent"),
+    ("resumes.api.views", "REVEAL_OUTPUT.to_representation"),
+    ("resumes.services.reveal", "_read_policy"),
+    ("resumes.services.reveal", "quota.take_statement"),
+    ("resumes.services.reveal", "relay_issue_call"),
+    ("resumes.services.reveal", "rows_with_message"),
+    ("resumes.services.reveal", "append_after_row"),
+    ("resumes.services.reveal", "_seeker_notice"),
+    ("resumes.services.reveal", "_decrypted_contact"),
 )
 
 
@@ -491,7 +514,8 @@ def cpu_lines(spent: dict[str, Counter]) -> list[str]:
         parts = {name: counts[name] * 1000 / requests for name in ("django", "postgres", "redis")}
         per_request[kind] = sum(parts.values())
         split = ", ".join(f"{name} {ms:.2f}" for name, ms in parts.items())
-        lines.append(f"  {kind:<7} {per_request[kind]:.2f} ms ({split}) over {requests} requests")
+        wal = counts["wal bytes"] / requests / 1024
+        lines.append(f"  {kind:<7} {per_request[kind]:.2f} ms ({split}), WAL {wal:.1f} kB, over {requests} requests")
     lines.append(f"  me / reveal: {per_request['me'] / per_request['reveal']:.2f}")
     return lines
 
