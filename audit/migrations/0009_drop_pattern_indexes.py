@@ -28,10 +28,12 @@ def drop(apps, schema_editor):
 def build(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # Dropped first: a reversal that failed half-way (a lock timeout) leaves an invalid index under the name.
+    drop(apps, schema_editor)
     for column in COLUMNS:
         name = schema_editor._create_index_name(TABLE, [column], suffix="_like")
         schema_editor.execute(
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {schema_editor.quote_name(name)}"
+            f"CREATE INDEX CONCURRENTLY {schema_editor.quote_name(name)}"
             f" ON {TABLE} ({schema_editor.quote_name(column)} varchar_pattern_ops)"
         )
 

@@ -9,7 +9,8 @@
   relay webhook looks it up whole, which the unique index serves).
 
 PostgreSQL drops them CONCURRENTLY (so the migration is not atomic): writes to the two tables go on
-while it waits for the transactions already using them. Reversing builds them again the same way.
+while it waits for the transactions already using them. If it fails half-way (a lock timeout), run it
+again: what it dropped stays dropped, the rest is dropped then. Reversing builds them again the same way.
 """
 
 import django.db.models.deletion
@@ -32,6 +33,9 @@ def drop(apps, schema_editor):
 
 
 def build(apps, schema_editor):
+    # Dropped first: a reversal that failed half-way (a lock timeout) leaves an invalid index under the name,
+    # which CREATE INDEX ... IF NOT EXISTS would keep as it is, written on every insert and never read.
+    drop(apps, schema_editor)
     postgresql = schema_editor.connection.vendor == "postgresql"
     concurrently = " CONCURRENTLY" if postgresql else ""
     for table, column, suffix in DROPPED:
@@ -40,7 +44,7 @@ def build(apps, schema_editor):
         name = schema_editor._create_index_name(table, [column], suffix=suffix)
         operator_class = " varchar_pattern_ops" if suffix else ""
         schema_editor.execute(
-            f"CREATE INDEX{concurrently} IF NOT EXISTS {schema_editor.quote_name(name)}"
+            f"CREATE INDEX{concurrently} {schema_editor.quote_name(name)}"
             f" ON {schema_editor.quote_name(table)} ({schema_editor.quote_name(column)}{operator_class})"
         )
 

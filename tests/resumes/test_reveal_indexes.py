@@ -19,17 +19,20 @@ WRITTEN_BY_A_CHARGED_REVEAL = (
 )
 
 INDEXES = """
-SELECT index.relname, indexes.indisunique, indexes.indpred IS NOT NULL,
+SELECT index.relname, indexes.indisunique, indexes.indpred IS NOT NULL OR method.amname <> 'btree',
        ARRAY(SELECT pg_get_indexdef(indexes.indexrelid, position, true)
              FROM generate_series(1, indexes.indnkeyatts) AS position),
        pg_get_indexdef(indexes.indexrelid)
 FROM pg_index AS indexes
 JOIN pg_class AS index ON index.oid = indexes.indexrelid
+JOIN pg_am AS method ON method.oid = index.relam
 WHERE indexes.indrelid = %s::regclass
 """
 
 
 def indexes_of(table: str) -> list[tuple[str, bool, bool, list[str], str]]:
+    """(name, unique, partial or not a btree, key columns, definition) of each index: only a plain btree serves
+    every query on its leading columns, so only such an index can make another redundant, or be."""
     with connection.cursor() as cursor:
         cursor.execute(INDEXES, [table])
         return cursor.fetchall()
