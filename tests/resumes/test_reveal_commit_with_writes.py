@@ -14,11 +14,11 @@ from audit.models import AuditEvent
 from audit.selectors import walk_chain
 from employers.models import QuotaCounter
 from outbox.models import OutboxMessage
-from resumes import errors, relay_pool
+from resumes import errors
 from resumes.models import Notification, RelayContact, Reveal
 from resumes.services.reveal import reveal_contact
-from tests.resumes.factories import RelayContactFactory, ResumeFactory
-from tests.resumes.test_reveal_one_statement import NUMBER, assert_written_in_full, the_writing_statements
+from tests.resumes.factories import ResumeFactory
+from tests.resumes.test_reveal_one_statement import assert_written_in_full, the_writing_statements
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -105,12 +105,8 @@ def test_a_full_limit_commits_nothing_and_is_refused_and_audited_once(seat, job)
     assert walk_chain().broken is None
 
 
-def test_a_take_without_its_reveal_rolls_back_and_the_reveal_runs_again(seat, job, settings, monkeypatch):
+def test_a_take_without_its_reveal_rolls_back_and_the_reveal_runs_again(seat, job, every_candidate_held):
     """Every candidate the statement tried is held: it fails itself rather than commit the take alone."""
-    settings.RELAY_PHONE_NUMBERS = [NUMBER]
-    settings.RELAY_EXTENSION_DIGITS = 1
-    held = [RelayContactFactory(phone_number=NUMBER, phone_extension=str(extension)) for extension in range(9)]
-    monkeypatch.setattr(relay_pool, "random_slots", lambda count, size: [(NUMBER, r.phone_extension) for r in held])
     resume = ResumeFactory()
 
     with CaptureQueriesContext(connection) as captured:
@@ -119,7 +115,7 @@ def test_a_take_without_its_reveal_rolls_back_and_the_reveal_runs_again(seat, jo
     # Sent with its commit and rolled back; sent again and read in its transaction; then the usual appends.
     assert len(the_writing_statements([query["sql"] for query in captured.captured_queries])) == 3
     relay = RelayContact.objects.get(resume=resume)
-    assert result.contact["phone"] == f"{NUMBER},9"
+    assert result.contact["phone"] == f"{every_candidate_held},9"
     assert_written_in_full(result, seat=seat, resume=resume, relay=relay)  # one unit of each counter, not two
 
 

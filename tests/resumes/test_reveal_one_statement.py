@@ -14,14 +14,12 @@ from audit.models import AuditEvent
 from audit.selectors import walk_chain
 from employers.models import QuotaCounter
 from outbox.models import OutboxMessage
-from resumes import errors, relay_pool
+from resumes import errors
 from resumes.models import DirectContactGrant, Notification, RelayContact, RelayPreference, Reveal
 from resumes.services.reveal import reveal_contact
 from tests.resumes.factories import RelayContactFactory, ResumeFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
-
-NUMBER = "+864009990000"
 
 
 def the_writing_statements(statements: list[str]) -> list[str]:
@@ -113,13 +111,9 @@ def test_a_full_limit_writes_nothing_but_the_refusal(seat, job, settings):
 
 
 def test_when_every_candidate_the_statement_tried_is_held_the_reveal_finds_a_free_one_after_it(
-    seat, job, settings, monkeypatch
+    seat, job, every_candidate_held
 ):
     """The statement writes the take only; relay_contact_for then searches the pool, and the reveal ends the same."""
-    settings.RELAY_PHONE_NUMBERS = [NUMBER]
-    settings.RELAY_EXTENSION_DIGITS = 1
-    held = [RelayContactFactory(phone_number=NUMBER, phone_extension=str(extension)) for extension in range(9)]
-    monkeypatch.setattr(relay_pool, "random_slots", lambda count, size: [(NUMBER, r.phone_extension) for r in held])
     resume = ResumeFactory()
 
     with CaptureQueriesContext(connection) as captured:
@@ -127,7 +121,7 @@ def test_when_every_candidate_the_statement_tried_is_held_the_reveal_finds_a_fre
 
     relay = RelayContact.objects.get(resume=resume)
     assert relay.phone_extension == "9"
-    assert result.contact["phone"] == f"{NUMBER},9"
+    assert result.contact["phone"] == f"{every_candidate_held},9"
     # The one statement, then the appends the usual way: the first tried the held candidates only.
     assert len(the_writing_statements([query["sql"] for query in captured.captured_queries])) == 2
     assert_written_in_full(result, seat=seat, resume=resume, relay=relay)
