@@ -640,13 +640,25 @@ class CpuMeter:
     time (from /proc/stat, every process and the kernel) is the figure to compare.
     """
 
-    GROUPS = ("gunicorn", "postgres", "redis", "client", "other")
+    GROUPS = ("gunicorn", "postgres", "pg background", "redis", "client", "other")
 
     def __init__(self, *, gunicorn_session: int) -> None:
         self.gunicorn_session = gunicorn_session
         self.ticks_per_second = os.sysconf("SC_CLK_TCK")
         self.seconds: dict[str, Counter] = {kind: Counter() for kind in KINDS}
         self.machine: dict[str, Counter] = {kind: Counter() for kind in KINDS}
+        self.postgres_roles: dict[int, str] = {}
+
+    def _postgres_group(self, pid: int) -> str:
+        """A client's backend ("postgres: user db host(port) ...") or one of the server's own processes
+        (autovacuum, the WAL writer, the checkpointer...), read once per process from its title."""
+        if pid not in self.postgres_roles:
+            try:
+                title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                title = ""
+            self.postgres_roles[pid] = "postgres" if "(" in title and ")" in title else "pg background"
+        return self.postgres_roles[pid]
 
     def sample(self) -> Counter:
         # The whole machine from /proc/stat: a worker that exits (max_requests) takes its own counts with it.
@@ -667,7 +679,7 @@ class CpuMeter:
             if session == self.gunicorn_session:
                 group = "gunicorn"
             elif command == "postgres":
-                group = "postgres"
+                group = self._postgres_group(pid)
             elif command.startswith("redis-server"):
                 group = "redis"
             elif pid == os.getpid():
