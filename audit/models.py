@@ -36,7 +36,8 @@ class AuditEvent(models.Model):
     # Opaque ids, not foreign keys: erasing a person or an organisation leaves the log whole.
     actor_id = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
     actor_role = models.CharField(max_length=16, blank=True, editable=False)
-    organization_id = models.BigIntegerField(null=True, blank=True, db_index=True, editable=False)
+    # No index of its own: audit_org_action_idx begins with it.
+    organization_id = models.BigIntegerField(null=True, blank=True, editable=False)
     target_type = models.CharField(max_length=32, blank=True, editable=False)
     target_id = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     job_id = models.BigIntegerField(null=True, blank=True, editable=False, help_text="The job cited, if any.")
@@ -50,7 +51,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-seq"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+            # An organisation's events of a few kinds (its status history in the admin) without reading the
+            # rest of its events, which are mostly its reveals.
+            models.Index(fields=["organization_id", "action"], name="audit_org_action_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} #{self.seq}"

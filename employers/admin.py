@@ -20,8 +20,6 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from accounts.request_info import client_ip
-from audit.actions import AuditAction
-from audit.models import AuditEvent
 from config.admin_tools import REASON_MAX_LENGTH, ReadOnlyAdmin, call_for_each, confirm_with_reason
 
 from . import own_contacts, selectors, services
@@ -41,8 +39,6 @@ from .uscc import InvalidUsccError, is_valid_uscc, validate_uscc
 
 REVERIFY_SOON_DAYS = 30
 HISTORY_ROWS = 20
-# The status history shows the organisation's own events: registration, licence, status and limits.
-ORGANIZATION_ACTIONS = [action.value for action in AuditAction if action.value.startswith("organization.")]
 
 
 def _when(moment) -> str:
@@ -428,8 +424,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     @admin.display(description="status history (audit log)")
     def status_history(self, organization: Organization) -> str:
-        events = AuditEvent.objects.filter(organization_id=organization.pk, action__in=ORGANIZATION_ACTIONS)
-        rows = list(events.order_by("-id")[:HISTORY_ROWS])
+        rows = list(selectors.status_history(organization=organization, limit=HISTORY_ROWS))
         if not rows:
             return "No events."
         return format_html(

@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
+from audit.actions import AuditAction
+from audit.models import AuditEvent
 from config.api import SEAT_READ_WITH_USER
 
 from . import errors, quota
@@ -135,6 +137,20 @@ def registration_attempts_sharing_uscc_or_ip(*, organization: Organization) -> Q
     if organization.registered_ip:
         condition |= Q(ip=organization.registered_ip)
     return RegistrationAttempt.objects.filter(condition).order_by("-created_at", "-id")
+
+
+ORGANIZATION_ACTIONS = [action.value for action in AuditAction if action.value.startswith("organization.")]
+
+
+def status_history(*, organization: Organization, limit: int) -> QuerySet[AuditEvent]:
+    """The organisation's own audit events (registration, review, suspension, limits...), newest first.
+
+    Read through audit_org_action_idx. Ordered so that the primary key's index cannot give the order: with
+    plain "-id" and a LIMIT, a generic plan (a statement prepared after a few admin views on one connection)
+    walks the whole log backwards by id looking for these rare events.
+    """
+    events = AuditEvent.objects.filter(organization_id=organization.pk, action__in=ORGANIZATION_ACTIONS)
+    return events.order_by(F("id").desc(nulls_last=True))[:limit]
 
 
 def organizations_sharing_registration_ip(*, organization: Organization) -> QuerySet[Organization]:
