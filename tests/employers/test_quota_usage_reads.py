@@ -1,0 +1,81 @@
+"""Showing the quota reads the three counters in force, not every counter a platform has kept.
+
+A counter is kept per recruiter per day and per organisation per day and month, so a running platform
+holds millions. GET organizations/me and every granted reveal's response show the usage; read by
+subject and period alone (not the counter's whole key, which its unique index leads with), PostgreSQL
+read all of them each time (BENCHMARKS.md, "Statistics of a running platform").
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from employers import quota
+from employers.models import QuotaCounter
+from tests.employers.factories import SeatFactory, VerifiedOrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def counters_read() -> int:
+    """Rows of the counters' table this transaction has read so far, by index or by scan."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) FROM pg_stat_xact_user_tables"
+            " WHERE relname = %s",
+            [QuotaCounter._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_usage_reads_the_counters_in_force_and_not_the_years_before():
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    recruiter, organization = seat.user, seat.organization
+    today = quota.platform_today(timezone.now())
+    in_force = {
+        limit.name: (limit.subject, limit.period)
+        for limit in quota.limits_for(recruiter=recruiter, organization=organization)
+    }
+    past_days = [(today - timedelta(days=days)).isoformat() for days in range(1, 400)]
+    kept = [
+        QuotaCounter(limit_name=name, subject=in_force[name][0], period=day, used=7)
+        for name in ("recruiter_daily", "org_daily")
+        for day in past_days
+    ]
+    kept += [
+        QuotaCounter(
+            limit_name="recruiter_daily", subject=f"recruiter:other-{number}", period=today.isoformat(), used=1
+        )
+        for number in range(1000)
+    ]
+    kept += [
+        QuotaCounter(limit_name=name, subject=subject, period=period, used=used)
+        for (name, (subject, period)), used in zip(in_force.items(), (2, 3, 5), strict=True)
+    ]
+    QuotaCounter.objects.bulk_create(kept)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {QuotaCounter._meta.db_table}")
+
+    before = counters_read()
+    usage = quota.usage(recruiter=recruiter, organization=organization)
+    read = counters_read() - before
+
+    assert {name: shown["used"] for name, shown in usage.items()} == {
+        "recruiter_daily": 2,
+        "org_daily": 3,
+        "org_monthly": 5,
+    }
+    assert read <= 3, f"{read} counters read to show three"
+
+
+def test_usage_counts_nothing_before_the_first_reveal():
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+
+    usage = quota.usage(recruiter=seat.user, organization=seat.organization)
+
+    assert {name: shown["used"] for name, shown in usage.items()} == dict.fromkeys(
+        ("recruiter_daily", "org_daily", "org_monthly"), 0
+    )
