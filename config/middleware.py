@@ -1,6 +1,8 @@
-"""Guards around every request: a body larger than the platform accepts is 413, an outage of a dependency 503."""
+"""Guards around every request: a body larger than the platform accepts is 413, an outage of a dependency 503,
+and the admin's statements planned for their own values."""
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 
 from . import unavailable
@@ -57,3 +59,37 @@ class DependencyOutageMiddleware:
         if not unavailable.is_outage(exception):
             return None
         return unavailable.service_unavailable(request, exception)
+
+
+class AdminCustomPlansMiddleware:
+    """On PostgreSQL, plan every statement of an admin request for its own values, never by a generic plan.
+
+    psycopg prepares a statement once a connection has run it DB_PREPARE_THRESHOLD times, and PostgreSQL
+    may then plan it once for any values. That suits the API's few statements, run thousands of times with
+    like values; an operator's filters and searches are skewed (a rare action, a quiet organisation), and a
+    generic plan finds them by walking a whole log through its newest-first index: seconds at millions of
+    events, past the statement timeout (BENCHMARKS.md, "Reads that grow with the platform"). Admin
+    requests are few, so planning each statement costs nothing that matters.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefix = f"/{settings.ADMIN_URL}"
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(self.prefix) or connection.vendor != "postgresql":
+            return self.get_response(request)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET plan_cache_mode = force_custom_plan")
+        except DatabaseError:
+            # The database is down: the view meets the outage where DependencyOutageMiddleware answers it.
+            return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("RESET plan_cache_mode")
+            except DatabaseError:
+                connection.close()  # never hand the next request a session still set for the admin
