@@ -160,3 +160,27 @@ def sent_together(connection) -> Iterator[None]:
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.pipeline():
         yield
+
+
+@contextmanager
+def planned_for_their_values(connection) -> Iterator[None]:
+    """PostgreSQL: the statements the block runs are never prepared by psycopg, so each is planned for its values.
+
+    A prepared statement (psycopg prepares one after DB_PREPARE_THRESHOLD runs on a connection) may be
+    planned once for any values, when PostgreSQL's plan cache finds that generic plan no dearer than the
+    plans it made so far. For a filter whose values are skewed (a rare action in the audit log, a quiet
+    organisation's newest reveals) that plan walks a whole table by its newest-first index: seconds at
+    millions of rows (BENCHMARKS.md, "Reads that grow with the platform"). No round trip: psycopg's own
+    setting on this connection, put back after the block. Statements outside keep their preparing.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    session = connection.connection
+    threshold = session.prepare_threshold
+    session.prepare_threshold = None
+    try:
+        yield
+    finally:
+        session.prepare_threshold = threshold

@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 
 from . import unavailable
+from .db import planned_for_their_values
 from .errors import payload_too_large
 
 
@@ -64,12 +65,10 @@ class DependencyOutageMiddleware:
 class AdminCustomPlansMiddleware:
     """On PostgreSQL, plan every statement of an admin request for its own values, never by a generic plan.
 
-    psycopg prepares a statement once a connection has run it DB_PREPARE_THRESHOLD times, and PostgreSQL
-    may then plan it once for any values. That suits the API's few statements, run thousands of times with
-    like values; an operator's filters and searches are skewed (a rare action, a quiet organisation), and a
-    generic plan finds them by walking a whole log through its newest-first index: seconds at millions of
-    events, past the statement timeout (BENCHMARKS.md, "Reads that grow with the platform"). Admin
-    requests are few, so planning each statement costs nothing that matters.
+    The API runs a few statements thousands of times with like values, which psycopg prepares; an operator's
+    filters and searches are skewed (a rare action, a quiet organisation), and a generic plan for them
+    walked the audit log whole through its newest-first index: 5.6-18.5 s a view at 3M events, past the
+    statement timeout (config.db.planned_for_their_values).
     """
 
     def __init__(self, get_response):
@@ -77,19 +76,12 @@ class AdminCustomPlansMiddleware:
         self.prefix = f"/{settings.ADMIN_URL}"
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(self.prefix) or connection.vendor != "postgresql":
+        if not request.path.startswith(self.prefix):
             return self.get_response(request)
         try:
-            with connection.cursor() as cursor:
-                cursor.execute("SET plan_cache_mode = force_custom_plan")
+            connection.ensure_connection()
         except DatabaseError:
             # The database is down: the view meets the outage where DependencyOutageMiddleware answers it.
             return self.get_response(request)
-        try:
+        with planned_for_their_values(connection):
             return self.get_response(request)
-        finally:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("RESET plan_cache_mode")
-            except DatabaseError:
-                connection.close()  # never hand the next request a session still set for the admin

@@ -193,7 +193,7 @@ MIDDLEWARE = [
     "config.middleware.DependencyOutageMiddleware",
     # Before anything reads the body: one that is too large is 413 at once.
     "config.middleware.RequestBodyLimitMiddleware",
-    # After the outage guard: the admin's statements planned for their own values (a SET, then a RESET).
+    # After the outage guard: the admin's statements planned for their own values, never prepared.
     "config.middleware.AdminCustomPlansMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
