@@ -4,12 +4,15 @@ import json
 from typing import Protocol, runtime_checkable
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Field, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination, _reverse_ordering
+
+from config.db import planned_for_their_values
 
 
 class CheckedCursorPagination(CursorPagination):
@@ -164,7 +167,12 @@ def paginated(name: str, item_serializer: type[serializers.Serializer]):
 
 
 def newest_first_page(request, view, queryset, serializer_class: type[serializers.Serializer]):
-    """One cursor page of `queryset`, newest first, as the paginated response every list answers with."""
+    """One cursor page of `queryset`, newest first, as the paginated response every list answers with.
+
+    Read by plans made for the caller's own values: a generic plan would walk the whole table newest first
+    for a quiet organisation's page (config.db.planned_for_their_values).
+    """
     paginator = NewestFirstPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    with planned_for_their_values(connection):
+        page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
