@@ -328,7 +328,12 @@ class ContactRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "resume", "-created_at"], name="request_org_resume_idx")]
+        indexes = [
+            models.Index(fields=["organization", "resume", "-created_at"], name="request_org_resume_idx"),
+            # An organisation's requests newest first (GET /api/v1/contact-requests) and today's, counted under its
+            # lock on every request for consent.
+            models.Index(fields=["organization", "-created_at"], name="request_org_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"contact request {self.pk} ({self.status})"

@@ -8,44 +8,31 @@ with the log (BENCHMARKS.md, "The organisation's status history"). The composite
 events directly, and its leading column serves the look-ups by organisation alone (the audit admin's
 filter and search) as the old index did; every event still writes one entry to it, a little wider.
 
-PostgreSQL builds and drops CONCURRENTLY (so the migration is not atomic): appends go on while it
-waits for the transactions already using the table. If it fails half-way (a lock timeout), run it
-again: each step drops what it is about to build first, since a build cut off leaves an invalid
-index under the name. Reversing builds the single-column index again the same way.
+Built and dropped by config.db_indexes: CONCURRENTLY on PostgreSQL (so the migration is not atomic),
+appends going on meanwhile; a rerun after a failure skips what is built and rebuilds what is invalid.
+Reversing builds the single-column index again the same way.
 """
 
 from django.db import migrations, models
 
+from config.db_indexes import build_index, drop_index
+
 TABLE = "audit_auditevent"
-COMPOSITE = ("audit_org_action_idx", ("organization_id", "action"))
+COMPOSITE = "audit_org_action_idx"
 
 
-def _single(schema_editor) -> tuple[str, tuple[str, ...]]:
-    return schema_editor._create_index_name(TABLE, ["organization_id"], suffix=""), ("organization_id",)
-
-
-def _drop(schema_editor, name: str) -> None:
-    concurrently = " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
-    schema_editor.execute(f"DROP INDEX{concurrently} IF EXISTS {schema_editor.quote_name(name)}")
-
-
-def _build(schema_editor, name: str, columns: tuple[str, ...]) -> None:
-    _drop(schema_editor, name)
-    concurrently = " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
-    listed = ", ".join(schema_editor.quote_name(column) for column in columns)
-    schema_editor.execute(
-        f"CREATE INDEX{concurrently} {schema_editor.quote_name(name)} ON {schema_editor.quote_name(TABLE)} ({listed})"
-    )
+def _single(schema_editor) -> str:
+    return schema_editor._create_index_name(TABLE, ["organization_id"], suffix="")
 
 
 def to_composite(apps, schema_editor):
-    _build(schema_editor, *COMPOSITE)
-    _drop(schema_editor, _single(schema_editor)[0])
+    build_index(schema_editor, name=COMPOSITE, table=TABLE, columns=("organization_id", "action"))
+    drop_index(schema_editor, _single(schema_editor))
 
 
 def to_single(apps, schema_editor):
-    _build(schema_editor, *_single(schema_editor))
-    _drop(schema_editor, COMPOSITE[0])
+    build_index(schema_editor, name=_single(schema_editor), table=TABLE, columns=("organization_id",))
+    drop_index(schema_editor, COMPOSITE)
 
 
 class Migration(migrations.Migration):

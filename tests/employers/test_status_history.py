@@ -7,7 +7,6 @@ that psycopg prepared after a few views on one connection (BENCHMARKS.md, "The o
 history").
 """
 
-import psycopg
 import pytest
 from django.db import connection
 
@@ -15,6 +14,7 @@ from audit.actions import AuditAction
 from audit.services import record_event
 from employers import selectors
 from tests.employers.factories import VerifiedOrganizationFactory
+from tests.plans import generic_plan_indexes
 
 pytestmark = pytest.mark.django_db
 
@@ -80,35 +80,15 @@ FROM generate_series(1, 30000) AS n
 """
 
 
-def index_names(plan: dict) -> set[str]:
-    names = {plan["Index Name"]} if "Index Name" in plan else set()
-    for child in plan.get("Plans", ()):
-        names |= index_names(child)
-    return names
-
-
 @pytest.mark.postgres
 def test_a_generic_plan_reads_the_history_through_its_index_not_the_whole_log():
     organization, other = VerifiedOrganizationFactory(), VerifiedOrganizationFactory()
     history = selectors.status_history(organization=organization, limit=20)
-    sql, params = history.query.sql_with_params()
-    numbered = sql % tuple(f"${number}" for number in range(1, len(params) + 1))
     with connection.cursor() as cursor:
         cursor.execute(LOG, {"organization": organization.pk, "other": other.pk})
         cursor.execute("ANALYZE audit_auditevent")
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        cursor.execute(f"PREPARE status_history_plan AS {numbered}")
-    try:
-        # Literal arguments: EXECUTE takes no bound parameters, whatever binding this connection uses.
-        with psycopg.ClientCursor(connection.connection) as cursor:
-            arguments = ", ".join(["%s"] * len(params))
-            cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE status_history_plan({arguments})", list(params))
-            plan = cursor.fetchone()[0][0]["Plan"]
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DEALLOCATE status_history_plan")
 
-    used = index_names(plan)
+    used = generic_plan_indexes(history)
     assert "audit_org_action_idx" in used
     assert "audit_auditevent_pkey" not in used
     assert [event.action for event in history] == ["organization.verified"] * 3
