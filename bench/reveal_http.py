@@ -192,8 +192,9 @@ def build_history(data: dict, *, reserved: set[str], per_organization: int, batc
     per connection from those statistics (seq scans of tables it believes hold a row or two), and with
     autovacuum off, or slower than the run, every reveal then reads all the reveals and relay contacts written
     so far (BENCHMARKS.md, "Statistics of a running platform"). Each organisation's past reveals are of the
-    resumes at the end of its walk (RevealPlan), which no run reaches; the quota counters add up to them, so
-    the check after the run still holds. The past relay contacts are still active, each holding its slot.
+    resumes at the end of its walk (RevealPlan), which a run reaches only after every fresh one (the plan then
+    counts re-reveals); the quota counters, by the platform's day and month, add up to them, so the check after
+    the run still holds. The past relay contacts are still active, each holding its own slot of the pool.
     """
     from datetime import timedelta
 
@@ -201,7 +202,9 @@ def build_history(data: dict, *, reserved: set[str], per_organization: int, batc
     from django.utils import timezone
     from tqdm import tqdm
 
+    from employers import quota
     from employers.models import Application, QuotaCounter
+    from resumes import relay_pool
     from resumes.models import (
         BlockedOrganization,
         ContactRequest,
@@ -215,18 +218,20 @@ def build_history(data: dict, *, reserved: set[str], per_organization: int, batc
 
     now = timezone.now()
     rng = random.Random(17)
-    numbers, digits = settings.RELAY_PHONE_NUMBERS, settings.RELAY_EXTENSION_DIGITS
+    pool = relay_pool.pool_size()
+    walks = RevealPlan(data, reserved=reserved).resumes_in_walk()  # organisations with a recruiter only
+    wanted = sum(min(per_organization, len(walk)) for walk in walks.values())
+    if wanted > pool.capacity * settings.RELAY_POOL_WARNING_SHARE / 2:
+        sys.exit(f"--history: {wanted} past relay contacts would hold over half the pool's warning share")
     recruiters_of: dict[int, list] = {}
     for user_id, (_, org_id) in data["tokens"].items():
         recruiters_of.setdefault(org_id, []).append(user_id)
     seeker_of = {str(pk): seeker for pk, seeker in Resume.objects.values_list("pk", "seeker_id")}
-    walks = RevealPlan(data, reserved=reserved).resumes_in_walk()
     counters: Counter = Counter()
     reveals, relays, applications, blocks, requests, grants = [], [], [], [], [], []
-    for org_id in data["organizations"]:
+    for org_id, walk in walks.items():
         job_id = data["jobs"][org_id]
-        walk = walks[org_id]
-        for number, resume_id in enumerate(walk[len(walk) - per_organization :]):
+        for number, resume_id in enumerate(walk[len(walk) - min(per_organization, len(walk)) :]):
             when = now - timedelta(days=rng.randint(2, 365), seconds=rng.randint(0, 86_399))
             recruiter_id = recruiters_of[org_id][number % len(recruiters_of[org_id])]
             slot = len(relays)  # each its own number and extension: they are all still held
@@ -234,8 +239,8 @@ def build_history(data: dict, *, reserved: set[str], per_organization: int, batc
                 resume_id=resume_id,
                 organization_id=org_id,
                 email_alias=f"past-{org_id}-{number}@{settings.RELAY_EMAIL_DOMAIN}",
-                phone_number=numbers[slot % len(numbers)],
-                phone_extension=f"{slot // len(numbers):0{digits}d}",
+                phone_number=pool.numbers[slot % len(pool.numbers)],
+                phone_extension=pool.extension(slot // len(pool.numbers)),
                 created_at=when,
             )
             relays.append(relay)
@@ -252,7 +257,8 @@ def build_history(data: dict, *, reserved: set[str], per_organization: int, batc
                     created_at=when,
                 )
             )
-            day, month = when.strftime("%Y-%m-%d"), when.strftime("%Y-%m")
+            platform_day = quota.platform_today(when)
+            day, month = platform_day.isoformat(), platform_day.strftime("%Y-%m")
             counters[("org_daily", f"organization:{org_id}", day)] += 1
             counters[("org_monthly", f"organization:{org_id}", month)] += 1
             counters[("recruiter_daily", f"recruiter:{recruiter_id}", day)] += 1
@@ -293,7 +299,7 @@ def build_history(data: dict, *, reserved: set[str], per_organization: int, batc
 class RevealPlan:
     """Hands out (token, resume, job) so that no organisation reveals a resume twice: every reveal is charged."""
 
-    def __init__(self, data: dict, *, reserved: set[str]) -> None:
+    def __init__(self, data: dict, *, reserved: set[str], history: int = 0) -> None:
         self.lock = threading.Lock()
         self.jobs = data["jobs"]
         self.tokens_of: dict[int, itertools.cycle] = {}
@@ -311,7 +317,7 @@ class RevealPlan:
             offset = (index * len(resumes)) // max(1, len(self.organizations))
             self.walks[org_id] = resumes[offset:] + resumes[:offset]
             self.resumes_of[org_id] = itertools.cycle(self.walks[org_id])
-            self.left[org_id] = len(resumes)
+            self.left[org_id] = len(resumes) - min(history, len(resumes))  # the end of the walk: past reveals
         self.spread_turn = itertools.cycle(self.organizations)
         self.one_org = self.organizations[0]
         self.exhausted = 0  # reveals past an organisation's fresh resumes: re-reveals, free
@@ -769,7 +775,8 @@ class CpuMeter:
                 title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 title = ""
-            self.postgres_roles[pid] = "postgres" if "(" in title and ")" in title else "pg background"
+            client = ("(" in title and ")" in title) or "[local]" in title  # over TCP, or a Unix socket
+            self.postgres_roles[pid] = "postgres" if client else "pg background"
         return self.postgres_roles[pid]
 
     def sample(self) -> Counter:
@@ -835,9 +842,13 @@ class WalMeter:
         self.spent: dict[str, Counter] = {kind: Counter() for kind in KINDS}
 
     def sample(self) -> tuple[int, int, int]:
+        checkpoints = (
+            "SELECT num_timed + num_requested FROM pg_stat_checkpointer"  # PostgreSQL 17 moved them here
+            if self.observer.info.server_version >= 170000
+            else "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"
+        )
         return self.observer.execute(
-            "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn, wal_fpi, (SELECT checkpoints_timed + checkpoints_req"
-            " FROM pg_stat_bgwriter) FROM pg_stat_wal"
+            f"SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn, wal_fpi, ({checkpoints}) FROM pg_stat_wal"  # noqa: S608 (one of two fixed statements)
         ).fetchone()
 
     def add(self, kind: str, before: tuple[int, int, int], after: tuple[int, int, int]) -> None:
@@ -1093,7 +1104,7 @@ def main() -> None:
         )
         if steps:
             cpu_spent_steps = [*step_lines(*steps), *round_trip_costs()]
-        plan = RevealPlan(data, reserved=set(reserved))
+        plan = RevealPlan(data, reserved=set(reserved), history=args.history)
         connections.close_all()
         if not args.rounds:
             print(f"\nPostgreSQL {server_version}; {os.cpu_count()} CPUs; load average now {_load()}")
