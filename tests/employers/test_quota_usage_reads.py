@@ -6,9 +6,10 @@ subject and period alone (not the counter's whole key, which its unique index le
 read all of them each time (BENCHMARKS.md, "Statistics of a running platform").
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 
@@ -17,6 +18,13 @@ from employers.models import QuotaCounter
 from tests.employers.factories import SeatFactory, VerifiedOrganizationFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def midday():
+    """Far from the platform's midnight, when the counters in force change."""
+    with time_machine.travel(datetime(2026, 11, 29, 4, 0, tzinfo=UTC), tick=False):  # noon in Shanghai
+        yield
 
 
 def counters_read() -> int:
@@ -69,6 +77,31 @@ def test_usage_reads_the_counters_in_force_and_not_the_years_before():
         "org_monthly": 5,
     }
     assert read <= 3, f"{read} counters read to show three"
+
+
+def test_usage_shows_the_counters_in_force_among_others_of_the_same_subjects_and_periods():
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    recruiter, organization = seat.user, seat.organization
+    in_force = quota.limits_for(recruiter=recruiter, organization=organization)
+    yesterday = (quota.platform_today(timezone.now()) - timedelta(days=1)).isoformat()
+    QuotaCounter.objects.bulk_create(
+        [
+            *(
+                QuotaCounter(limit_name=limit.name, subject=limit.subject, period=limit.period, used=4)
+                for limit in in_force
+            ),
+            # The same subjects and periods under the other limits' names, and yesterday's: none of them shown.
+            QuotaCounter(limit_name="org_daily", subject=in_force[0].subject, period=in_force[0].period, used=50),
+            QuotaCounter(limit_name="recruiter_daily", subject=in_force[1].subject, period=in_force[1].period, used=60),
+            QuotaCounter(limit_name="recruiter_daily", subject=in_force[0].subject, period=yesterday, used=70),
+        ]
+    )
+
+    usage = quota.usage(recruiter=recruiter, organization=organization)
+
+    assert {name: shown["used"] for name, shown in usage.items()} == dict.fromkeys(
+        ("recruiter_daily", "org_daily", "org_monthly"), 4
+    )
 
 
 def test_usage_counts_nothing_before_the_first_reveal():
