@@ -152,6 +152,13 @@ def operator(db):
 
 
 @pytest.fixture
+def operator_client(client, operator):
+    """The test client, signed in as that operator (a module that needs a second factor declares its own)."""
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
 def recruiter_client(recruiter) -> APIClient:
     """An API client holding a real knox token of `recruiter`."""
     from knox.models import AuthToken

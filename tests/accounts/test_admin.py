@@ -20,12 +20,6 @@ def operator():
     )
 
 
-@pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 def change(client, user: User, **data):
     return client.post(f"{USERS}{user.pk}/change/", data)
 

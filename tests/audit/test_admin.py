@@ -14,12 +14,6 @@ VERIFY = "/admin/audit/auditdigest/verify/"
 TEST_PUBLIC_KEY = "4KzhKxrW5rYFOvscsYrfahjXRTJd+4+O9utlLy9p5bU="
 
 
-@pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 def append(count: int) -> None:
     for index in range(count):
         record_event(action="organization.licence_viewed", details={"n": index})

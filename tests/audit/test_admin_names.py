@@ -20,12 +20,6 @@ EVENTS = "/admin/audit/auditevent/"
 ACTIVITY = "/admin/audit/activityevent/"
 
 
-@pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 def reveal_by_a_new_recruiter(number: int) -> tuple[AuditEvent, object, object]:
     recruiter = RecruiterFactory(full_name=f"Plantedname Recruiter {number}", email=f"planted.user.r{number}@x.test")
     organization = VerifiedOrganizationFactory(legal_name=f"Named Holdings {number} Ltd")

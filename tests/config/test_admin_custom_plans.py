@@ -21,12 +21,6 @@ FILTERED_LOG = "/admin/audit/auditevent/?action__exact=organization.suspended"
 
 
 @pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
 def a_log():
     organization = VerifiedOrganizationFactory()
     for action in (AuditAction.ORGANIZATION_VERIFIED, AuditAction.ORGANIZATION_SUSPENDED):

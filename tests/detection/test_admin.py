@@ -32,12 +32,6 @@ def operator():
 
 
 @pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
 def flagged():
     """An organisation whose recruiter revealed three seekers in the flag's window, and one the day before."""
     with time_machine.travel(NOW - timedelta(days=10), tick=False):

@@ -48,12 +48,6 @@ def operator():
 
 
 @pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
 def planted(operator):
     """Every kind of row, tied to people whose names and addresses must never show."""
     recruiter = RecruiterFactory(full_name="Planted Recruiter Liu", email="planted.recruiter@example.test")

@@ -21,12 +21,6 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 def page_of(client, organization: Organization, *, admin: str = "organization") -> str:
     response = client.get(f"/admin/employers/{admin}/{organization.pk}/change/")
     assert response.status_code == 200

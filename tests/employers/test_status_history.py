@@ -19,12 +19,6 @@ from tests.plans import generic_plan_indexes
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 def test_the_history_holds_the_organisations_own_events_newest_first():
     organization, other = VerifiedOrganizationFactory(), VerifiedOrganizationFactory()
     record_event(action=AuditAction.ORGANIZATION_REGISTRATION, organization=organization)
