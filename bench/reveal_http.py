@@ -202,8 +202,9 @@ def build_history(data: dict, *, reserved: set[str], per_organization: int, batc
     from django.utils import timezone
     from tqdm import tqdm
 
+    from accounts.models import User
     from employers import quota
-    from employers.models import Application, QuotaCounter
+    from employers.models import Application, Organization, QuotaCounter
     from resumes import relay_pool
     from resumes.models import (
         BlockedOrganization,
@@ -227,6 +228,7 @@ def build_history(data: dict, *, reserved: set[str], per_organization: int, batc
     for user_id, (_, org_id) in data["tokens"].items():
         recruiters_of.setdefault(org_id, []).append(user_id)
     seeker_of = {str(pk): seeker for pk, seeker in Resume.objects.values_list("pk", "seeker_id")}
+    organizations = Organization.objects.in_bulk(list(walks))
     counters: Counter = Counter()
     reveals, relays, applications, blocks, requests, grants = [], [], [], [], [], []
     for org_id, walk in walks.items():
@@ -257,11 +259,11 @@ def build_history(data: dict, *, reserved: set[str], per_organization: int, batc
                     created_at=when,
                 )
             )
-            platform_day = quota.platform_today(when)
-            day, month = platform_day.isoformat(), platform_day.strftime("%Y-%m")
-            counters[("org_daily", f"organization:{org_id}", day)] += 1
-            counters[("org_monthly", f"organization:{org_id}", month)] += 1
-            counters[("recruiter_daily", f"recruiter:{recruiter_id}", day)] += 1
+            # The counters a reveal then took from, by quota's own subjects and platform periods.
+            for limit in quota.limits_for(
+                recruiter=User(pk=recruiter_id), organization=organizations[org_id], now=when
+            ):
+                counters[(limit.name, limit.subject, limit.period)] += 1
             # Some seekers applied, a few blocked the organisation, asked to be asked, or gave their details.
             if number % 5 == 0:
                 applications.append(
