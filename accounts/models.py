@@ -94,6 +94,15 @@ class LoginChannel(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+class LoginFailure(models.TextChoices):
+    """Why a login attempt failed (LoginEvent.failure_reason; "" for a success)."""
+
+    BAD_CREDENTIALS = "bad_credentials", "Wrong email or password"
+    ROLE_NOT_ALLOWED = "role_not_allowed", "Not allowed on this channel"
+    RATE_LIMITED = "rate_limited", "Rate-limited"
+    BAD_OTP_TOKEN = "bad_otp_token", "Wrong second-factor code"
+
+
 class LoginEvent(models.Model):
     """One login attempt, successful or not; detectors cluster accounts on IP and device id."""
 
@@ -110,6 +119,13 @@ class LoginEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The failures, for the admin's filters: a few, and a successful login writes to neither.
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(success=False), name="login_failed_idx"),
+            models.Index(
+                fields=["failure_reason", "id"], condition=~models.Q(failure_reason=""), name="login_failure_reason_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         outcome = "success" if self.success else f"failure ({self.failure_reason})"

@@ -12,7 +12,7 @@ from audit.services import contains_contact_data, record_event
 from config.errors import DomainError
 
 from . import crypto
-from .models import LoginChannel, LoginEvent, Role, User
+from .models import LoginChannel, LoginEvent, LoginFailure, Role, User
 from .request_info import client_ip, device_id, user_agent
 
 FULL_NAME_MAX_LENGTH = 150
@@ -170,7 +170,7 @@ def log_in_for_api_token(*, request: HttpRequest, email: str, password: str) -> 
         raise InvalidCredentials()
     if user.role != Role.RECRUITER:
         # The API is for employers; other roles work in the web UI or the admin.
-        record_login_attempt(request=request, user=user, success=False, failure_reason="role_not_allowed")
+        record_login_attempt(request=request, user=user, success=False, failure_reason=LoginFailure.ROLE_NOT_ALLOWED)
         raise InvalidCredentials()
     instance, token = AuthToken.objects.create(user=user)
     user_logged_in.send(sender=User, request=request, user=user)

@@ -4,6 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from . import services
+from .models import LoginFailure
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.record_login_success")
@@ -15,5 +16,9 @@ def record_login_success(sender, request, user, **kwargs) -> None:
 def record_login_failure(sender, credentials, request=None, **kwargs) -> None:
     attempted = credentials.get("username") or credentials.get("email") or ""
     services.record_login_attempt(
-        request=request, user=None, attempted_email=str(attempted), success=False, failure_reason="bad_credentials"
+        request=request,
+        user=None,
+        attempted_email=str(attempted),
+        success=False,
+        failure_reason=LoginFailure.BAD_CREDENTIALS,
     )

@@ -56,6 +56,8 @@ class AuditEvent(models.Model):
             # An organisation's events of a few kinds (its status history in the admin) without reading the
             # rest of its events, which are mostly its reveals.
             models.Index(fields=["organization_id", "action"], name="audit_org_action_idx"),
+            # The operators' own events, for the admin's role filter: a few, and only theirs write to it.
+            models.Index(fields=["seq"], condition=models.Q(actor_role="operator"), name="audit_operator_events_idx"),
         ]
 
     def __str__(self) -> str:
@@ -126,7 +128,13 @@ class ActivityEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization_id", "created_at"], name="activity_org_created_idx")]
+        indexes = [
+            models.Index(fields=["organization_id", "created_at"], name="activity_org_created_idx"),
+            # The rate-limited requests, for the admin's kind filter: a few, and only they write to it.
+            models.Index(
+                fields=["created_at"], condition=models.Q(kind="rate_limited"), name="activity_rate_limited_idx"
+            ),
+        ]
         constraints = [
             # Only a rate-limited request may come from nobody: searches and views are a seat's.
             models.CheckConstraint(

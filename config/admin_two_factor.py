@@ -20,6 +20,7 @@ from two_factor.utils import default_device, get_otpauth_url, totp_digits
 
 from accounts import crypto
 from accounts.forms import OperatorLoginForm
+from accounts.models import LoginFailure
 from accounts.second_factor import reset_second_factor
 from accounts.services import record_login_attempt
 from accounts.views import rate_limited_response
@@ -67,7 +68,7 @@ class OperatorLoginView(AdminLookMixin, two_factor_views.LoginView):
             self._enforce_rate_limits(step)
         except RateLimited as error:
             if step in self.CODE_STEPS:
-                self._record_code_failure("rate_limited")
+                self._record_code_failure(LoginFailure.RATE_LIMITED)
             return rate_limited_response(self.request, error)
         return super().post(*args, **kwargs)
 
@@ -75,7 +76,7 @@ class OperatorLoginView(AdminLookMixin, two_factor_views.LoginView):
         # A bound form rendered again is a refused one; on the code steps that is a wrong or
         # throttled code, which the login events keep as the password failures are kept.
         if form is not None and form.is_bound and self.steps.current in self.CODE_STEPS and not form.is_valid():
-            self._record_code_failure("bad_otp_token")
+            self._record_code_failure(LoginFailure.BAD_OTP_TOKEN)
         return super().render(form, **kwargs)
 
     def _step_to_validate(self) -> str:

@@ -12,8 +12,11 @@ insert and never read: a rerun drops it and builds again, and skips an index alr
 from collections.abc import Sequence
 
 
-def build_index(schema_editor, *, name: str, table: str, columns: Sequence[str]) -> None:
-    """Build `name` on `table`; a column written "-created_at" is descending, as in a model's Index."""
+def build_index(schema_editor, *, name: str, table: str, columns: Sequence[str], condition: str = "") -> None:
+    """Build `name` on `table`; a column written "-created_at" is descending, as in a model's Index.
+
+    `condition` is a partial index's predicate in SQL, as the model's Index(condition=...) compiles it.
+    """
     postgresql = schema_editor.connection.vendor == "postgresql"
     if postgresql and _is_valid(schema_editor, name):
         return
@@ -23,9 +26,11 @@ def build_index(schema_editor, *, name: str, table: str, columns: Sequence[str])
         for column in columns
     )
     concurrently = " CONCURRENTLY" if postgresql else ""
+    where = f" WHERE {condition}" if condition else ""
     _run(
         schema_editor,
-        f"CREATE INDEX{concurrently} {schema_editor.quote_name(name)} ON {schema_editor.quote_name(table)} ({listed})",
+        f"CREATE INDEX{concurrently} {schema_editor.quote_name(name)} ON {schema_editor.quote_name(table)}"
+        f" ({listed}){where}",
     )
 
 

@@ -12,7 +12,7 @@ from config.errors import RateLimited
 from config.ratelimit import enforce_rate_limit, enforce_rate_limits
 
 from .. import crypto, services
-from ..models import Role
+from ..models import LoginFailure, Role
 
 
 class RegisterApi(APIView):
@@ -88,7 +88,7 @@ class LoginApi(APIView):
                 user=None,
                 attempted_email=serializer.validated_data["email"],
                 success=False,
-                failure_reason="rate_limited",
+                failure_reason=LoginFailure.RATE_LIMITED,
             )
             raise
         token, raw_token = services.log_in_for_api_token(request=request._request, **serializer.validated_data)
