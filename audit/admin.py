@@ -20,10 +20,13 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 
+from accounts.models import Role
 from accounts.request_info import client_ip
-from config.admin_tools import ReadOnlyAdmin
+from config.admin_lists import DateRangeFilter, declared_choices_filter
+from config.admin_tools import LogAdmin, ReadOnlyAdmin
 
 from . import selectors, services
+from .actions import AuditAction, AuditOutcome
 from .chain import HASHED_FIELDS
 from .models import ActivityEvent, AuditDigest, AuditEvent
 
@@ -95,10 +98,12 @@ class NamedPartiesMixin:
 class OrganizationIdFilter(admin.SimpleListFilter):
     title = "organisation id"
     parameter_name = "organization_id"
+    # The organisations offered are those of the newest events this many: a bounded read of the log.
+    sample_size = 5000
 
     def lookups(self, request, model_admin):
         ids = model_admin.get_queryset(request).exclude(organization_id=None).values_list("organization_id", flat=True)
-        ids = sorted(set(ids[:5000]))[:100]
+        ids = sorted(set(ids[: self.sample_size]))[:100]
         names = apps.get_model("employers", "Organization").objects.only("id", "legal_name").in_bulk(ids)
         return [(str(value), f"#{value} {names[value].legal_name}" if value in names else f"#{value}") for value in ids]
 
@@ -113,15 +118,19 @@ def _with_names(fields: Iterable[str]) -> tuple[str, ...]:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(NamedPartiesMixin, ReadOnlyAdmin):
+class AuditEventAdmin(NamedPartiesMixin, LogAdmin):
     list_display = (
         "seq", "created_at", "action", "outcome", "code", "actor_role", "actor", "organization", "job_id", "ip",
     )  # fmt: skip
-    list_filter = ("action", "outcome", "actor_role", OrganizationIdFilter)
+    list_filter = (
+        ("action", declared_choices_filter(AuditAction.choices)),
+        ("outcome", declared_choices_filter(AuditOutcome.choices)),
+        ("actor_role", declared_choices_filter(Role.choices)),
+        OrganizationIdFilter,
+        ("created_at", DateRangeFilter),
+    )
     search_fields = ("target_id",)
     search_help_text = "Exact organisation id, actor id, target id or IP address."
-    date_hierarchy = "created_at"
-    show_full_result_count = False
     # Everything the hash covers and the hash itself, with the named parties beside their ids.
     fields = readonly_fields = _with_names((*HASHED_FIELDS, "hash"))
     change_list_template = "admin/audit/auditevent/change_list.html"
@@ -144,7 +153,7 @@ class AuditEventAdmin(NamedPartiesMixin, ReadOnlyAdmin):
 @admin.register(AuditDigest)
 class AuditDigestAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "seq", "hash", "signature_status")
-    date_hierarchy = "created_at"
+    list_filter = (("created_at", DateRangeFilter),)
     readonly_fields = ("created_at", "seq", "hash", "signature", "signature_status")
     change_list_template = "admin/audit/auditdigest/change_list.html"
 
@@ -186,11 +195,9 @@ class AuditDigestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ActivityEvent)
-class ActivityEventAdmin(NamedPartiesMixin, ReadOnlyAdmin):
+class ActivityEventAdmin(NamedPartiesMixin, LogAdmin):
     list_display = ("created_at", "kind", "actor", "organization", "route", "resume_id", "result_count", "ip")
     fields = readonly_fields = _with_names(
         ("created_at", "kind", "actor_id", "organization_id", "route", "resume_id", "filters", "result_count", "ip")
     )
-    list_filter = ("kind", OrganizationIdFilter)
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    list_filter = ("kind", OrganizationIdFilter, ("created_at", DateRangeFilter))

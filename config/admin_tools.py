@@ -11,17 +11,18 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from config.admin_lists import BoundedListAdmin
 from config.errors import DomainError
 
 CONFIRM_WITH_REASON_TEMPLATE = "admin/confirm_with_reason.html"
 REASON_MAX_LENGTH = 2000
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Operators look; nobody adds, changes or deletes these rows here, not even a superuser."""
+class ReadOnlyAdmin(BoundedListAdmin):
+    """Operators look; nobody adds, changes or deletes these rows here, not even a superuser.
 
-    # Counting every row of a large log for the "N total" link costs a full scan per page.
-    show_full_result_count = False
+    These are the logs and the records that grow with the platform: their lists never read the whole table.
+    """
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -31,6 +32,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class LogAdmin(ReadOnlyAdmin):
+    """A log: newest first in the order of an index, and not sorted by its columns, which no index serves."""
+
+    sortable_by = ()
 
 
 class ReasonForm(forms.Form):

@@ -16,6 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from config.admin_lists import DateRangeFilter
+from config.admin_tools import LogAdmin, ReadOnlyAdmin
 from config.errors import DomainError
 
 from . import charts, reports
@@ -27,21 +29,6 @@ VERDICTS = {"confirm": ("Confirm", confirm_flag), "dismiss": ("Dismiss", dismiss
 
 def _when(moment) -> str:
     return f"{moment.astimezone(reports.platform_zone()):%Y-%m-%d %H:%M}" if moment else ""
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the detectors and the review services only."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class FlagStatusFilter(admin.SimpleListFilter):
@@ -359,7 +346,7 @@ def _table(evidence: dict) -> str:
 
 
 @admin.register(DetectionRun)
-class DetectionRunAdmin(ReadOnlyAdmin):
+class DetectionRunAdmin(LogAdmin):
     list_display = (
         "started_at",
         "finished_at",
@@ -369,19 +356,27 @@ class DetectionRunAdmin(ReadOnlyAdmin):
         "flags_raised",
         "duration_ms",
     )
-    date_hierarchy = "started_at"
+    list_filter = (("started_at", DateRangeFilter),)
 
 
 @admin.register(ActivityAggregate)
-class ActivityAggregateAdmin(ReadOnlyAdmin):
+class ActivityAggregateAdmin(LogAdmin):
     list_display = (
         "subject_type", "subject_id", "granularity", "bucket_start", "reveals", "charged_reveals", "denied_reveals",
         "quota_denials", "night_reveals", "searches", "views",
     )  # fmt: skip
-    list_filter = ("subject_type", "granularity")
-    search_fields = ("=subject_id",)
+    list_filter = ("subject_type", "granularity", ("bucket_start", DateRangeFilter))
+    ordering = ("-id",)
+    search_fields = ("subject_id",)
     search_help_text = "The exact recruiter id or organisation id."
-    date_hierarchy = "bucket_start"
+
+    def get_search_results(self, request, queryset, search_term):
+        # Exact and with its subject type, so that the aggregates' unique index serves it: Django's
+        # "=subject_id" compares UPPER() of both sides, which no index holds.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(subject_type__in=SubjectType.values, subject_id=term), False
 
 
 @admin.register(DetectionState)
@@ -394,11 +389,10 @@ class MisuseReportAdmin(ReadOnlyAdmin):
     """Seekers' reports, by opaque seeker id: the misuse_reports flags cite them by id."""
 
     list_display = ("id", "created_at", "organization", "seeker_id", "reason", "status", "relay_revoked", "flag")
-    list_filter = ("status", "reason")
     search_fields = ("=organization__uscc", "=id")
     search_help_text = "The exact organisation USCC or report id."
     fields = ("id", "created_at", "organization", "seeker_id", "reason", "text", "relay_revoked", "status", "flag")
-    date_hierarchy = "created_at"
+    list_filter = ("status", "reason", ("created_at", DateRangeFilter))
 
 
 # Leak tracing's pages live in their own module; importing it registers them.

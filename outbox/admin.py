@@ -2,9 +2,10 @@
 
 from django.contrib import admin, messages
 
-from config.admin_tools import ReadOnlyAdmin
+from config.admin_lists import declared_choices_filter
+from config.admin_tools import LogAdmin
 
-from . import services
+from . import registry, services
 from .models import OutboxMessage
 
 
@@ -30,9 +31,11 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdmin):
+class OutboxMessageAdmin(LogAdmin):
     list_display = ("id", "kind", "state", "created_at", "attempts", "next_attempt_at", "delivered_at", "last_error")
-    list_filter = (StateFilter, "kind")
+    list_filter = (StateFilter, ("kind", declared_choices_filter(registry.kind_choices)))
+    # Newest first by the primary key: no index holds created_at alone, and the model's order would sort the table.
+    ordering = ("-id",)
     fields = ("kind", "state", "created_at", "attempts", "next_attempt_at", "delivered_at", "dead_at", "last_error")
     readonly_fields = fields
     actions = ["retry_now"]

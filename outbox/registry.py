@@ -32,6 +32,11 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def kind_choices() -> list[tuple[str, str]]:
+    """The registered kinds as (value, label) pairs, for the admin's filter."""
+    return [(kind, kind) for kind in sorted(_handlers)]
+
+
 def handler_for(kind: str) -> Handler:
     try:
         return _handlers[kind]

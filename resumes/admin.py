@@ -11,7 +11,8 @@ import uuid
 
 from django.contrib import admin, messages
 
-from config.admin_tools import ReadOnlyAdmin, call_for_each, confirm_with_reason
+from config.admin_lists import DateRangeFilter
+from config.admin_tools import LogAdmin, ReadOnlyAdmin, call_for_each, confirm_with_reason
 from employers.models import Organization
 
 from . import relay_pool
@@ -99,7 +100,7 @@ class ResumeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reveal)
-class RevealAdmin(ReadOnlyAdmin):
+class RevealAdmin(LogAdmin):
     list_display = (
         "created_at",
         "organization",
@@ -109,8 +110,7 @@ class RevealAdmin(ReadOnlyAdmin):
         "charged",
         "credited_back_at",
     )
-    list_filter = ("kind", "charged")
-    date_hierarchy = "created_at"
+    list_filter = ("kind", "charged", ("created_at", DateRangeFilter))
     list_select_related = ("organization", "recruiter")
     fields = (
         "created_at",
@@ -135,10 +135,12 @@ class RevealAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ContactRequest)
-class ContactRequestAdmin(ReadOnlyAdmin):
+class ContactRequestAdmin(LogAdmin):
     list_display = ("id", "created_at", "organization", "job_number", "status", "expires_at", "decided_at")
-    list_filter = ("status",)
+    list_filter = ("status", ("created_at", DateRangeFilter))
     list_select_related = ("organization",)
+    # Newest first by the primary key: no index holds created_at alone, and the model's order would sort the table.
+    ordering = ("-id",)
     fields = (
         "id",
         "resume",

@@ -269,6 +269,9 @@ EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 
 # ADMIN
 ADMIN_URL = "admin/"
+# The logs' change lists count their rows up to this many and show "N+" past it (config/admin_lists.py):
+# counting all of a log of millions would be a whole-table read on every view.
+ADMIN_LIST_COUNT_BOUND = env.int("ADMIN_LIST_COUNT_BOUND", default=10_000)
 
 # OPERATORS' SECOND FACTOR (config/admin_site.py, config/admin_two_factor.py)
 # https://django-two-factor-auth.readthedocs.io/en/stable/configuration.html

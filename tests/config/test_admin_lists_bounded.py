@@ -1,0 +1,274 @@
+"""The logs' admin lists read a page and a bounded count, never the whole log, however long it has grown.
+
+Django's defaults read every row on every view: the paginator's COUNT(*), a filter's SELECT DISTINCT of
+the values stored, the date drill-down's MIN, MAX and DISTINCT dates, the facet counts, and an order no
+index serves. At a few million events that was seconds a view (BENCHMARKS.md, "Reads that grow with the
+platform"). Each list here is planted with more rows than a view may read, and viewed the ways an
+operator does: plain, filtered, by date, searched, counted past the bound.
+"""
+
+import datetime
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import LoginChannel, LoginEvent, LoginFailure
+from audit.actions import AuditAction
+from audit.admin import OrganizationIdFilter
+from audit.models import ActivityEvent, ActivityKind, AuditEvent
+from audit.services import record_event
+from detection.models import ActivityAggregate, DetectionRun, Granularity, SubjectType
+from outbox.models import OutboxMessage
+from resumes.models import ContactRequest, ContactRequestStatus, Reveal, RevealKind
+from resumes.services.reveal import SEEKER_EMAIL
+from tests.employers.factories import JobPostingFactory, RecruiterFactory, VerifiedOrganizationFactory
+from tests.resumes.factories import ResumeFactory
+
+pytestmark = pytest.mark.django_db
+
+PLANTED = 1200
+COUNT_BOUND = 250
+# A page (100 rows), the bounded count (COUNT_BOUND + 1) and the organisations' sample (100), with the rows a
+# filter passes over on the way when half of them match: never the whole log.
+READ_BUDGET = 2 * (100 + COUNT_BOUND + 1) + 100
+# A rare row planted a second time is one more to read.
+PAGE_SLACK = 10
+TODAY = timezone.now().date().isoformat()
+
+
+@pytest.fixture(autouse=True)
+def small_bounds(settings, monkeypatch):
+    settings.ADMIN_LIST_COUNT_BOUND = COUNT_BOUND
+    monkeypatch.setattr(OrganizationIdFilter, "sample_size", 100)
+
+
+def plant_audit_events(organization) -> str:
+    for _ in range(PLANTED):
+        record_event(action=AuditAction.REVEAL_GRANTED, organization=organization, outcome="granted")
+    record_event(action=AuditAction.ORGANIZATION_SUSPENDED, organization=organization, ip="203.0.113.77")
+    return AuditEvent._meta.db_table
+
+
+def plant_activity_events(organization) -> str:
+    actor = uuid.uuid4()
+    ActivityEvent.objects.bulk_create(
+        ActivityEvent(kind=ActivityKind.SEARCH, actor_id=actor, organization_id=organization.pk, result_count=3)
+        for _ in range(PLANTED)
+    )
+    return ActivityEvent._meta.db_table
+
+
+def plant_logins(organization) -> str:
+    LoginEvent.objects.bulk_create(
+        LoginEvent(success=True, channel=LoginChannel.API, ip=f"198.51.{n // 250}.{n % 250}", device_id=f"device-{n}")
+        for n in range(PLANTED)
+    )
+    LoginEvent.objects.create(
+        success=False, channel=LoginChannel.WEB, failure_reason=LoginFailure.BAD_OTP_TOKEN, ip="203.0.113.77"
+    )
+    return LoginEvent._meta.db_table
+
+
+def plant_reveals(organization) -> str:
+    job, recruiter, resume = JobPostingFactory(organization=organization), RecruiterFactory(), ResumeFactory()
+    Reveal.objects.bulk_create(
+        Reveal(
+            resume=resume,
+            resume_ref=resume.pk,
+            job=job,
+            organization=organization,
+            recruiter=recruiter,
+            kind=RevealKind.DIRECT,
+            charged=n % 2 == 0,
+        )
+        for n in range(PLANTED)
+    )
+    return Reveal._meta.db_table
+
+
+def plant_contact_requests(organization) -> str:
+    job, recruiter, resume = JobPostingFactory(organization=organization), RecruiterFactory(), ResumeFactory()
+    ContactRequest.objects.bulk_create(
+        ContactRequest(
+            resume=resume,
+            job=job,
+            organization=organization,
+            requested_by=recruiter,
+            status=ContactRequestStatus.DECLINED,
+            expires_at=timezone.now() + datetime.timedelta(days=7),
+        )
+        for _ in range(PLANTED)
+    )
+    return ContactRequest._meta.db_table
+
+
+def plant_outbox_messages(organization) -> str:
+    now = timezone.now()
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(kind=SEEKER_EMAIL, delivered_at=now, next_attempt_at=now) for _ in range(PLANTED)
+    )
+    return OutboxMessage._meta.db_table
+
+
+def plant_aggregates(organization) -> str:
+    # Buckets further back each time: a subject has one per hour.
+    start = timezone.now().replace(minute=0, second=0, microsecond=0)
+    start -= datetime.timedelta(hours=ActivityAggregate.objects.count())
+    ActivityAggregate.objects.bulk_create(
+        ActivityAggregate(
+            subject_type=SubjectType.ORGANIZATION,
+            subject_id=str(organization.pk + n % 3),
+            organization_id=organization.pk,
+            granularity=Granularity.HOUR,
+            bucket_start=start - datetime.timedelta(hours=n // 3),
+            reveals=1,
+        )
+        for n in range(PLANTED)
+    )
+    return ActivityAggregate._meta.db_table
+
+
+def plant_detection_runs(organization) -> str:
+    now = timezone.now()
+    DetectionRun.objects.bulk_create(
+        DetectionRun(
+            started_at=now - datetime.timedelta(minutes=n),
+            finished_at=now - datetime.timedelta(minutes=n),
+            window_start=now - datetime.timedelta(minutes=n + 5),
+            window_end=now - datetime.timedelta(minutes=n),
+        )
+        for n in range(PLANTED)
+    )
+    return DetectionRun._meta.db_table
+
+
+DATES = [f"created_at__from={TODAY}&created_at__to={TODAY}", "created_at__gte=2000-01-01+00:00:00%2B00:00"]
+VIEWS = {
+    "audit/auditevent": (
+        plant_audit_events,
+        [
+            "",
+            "action__exact=organization.suspended",
+            "outcome__exact=granted",
+            "actor_role__exact=operator",
+            *DATES,
+            "q=203.0.113.77",
+            "_facets=True",
+        ],
+    ),
+    "audit/activityevent": (
+        plant_activity_events,
+        ["", "kind__exact=search", "kind__exact=rate_limited", *DATES, "_facets=True"],
+    ),
+    "accounts/loginevent": (
+        plant_logins,
+        ["", "failure_reason__exact=bad_otp_token", "success__exact=0", *DATES, "q=203.0.113.77", "q=device-7"],
+    ),
+    "resumes/reveal": (plant_reveals, ["", "charged__exact=1", "charged__exact=0", "kind__exact=direct", *DATES]),
+    "resumes/contactrequest": (
+        plant_contact_requests,
+        ["", "status__exact=declined", "status__exact=pending", *DATES],
+    ),
+    "outbox/outboxmessage": (plant_outbox_messages, ["", "state=delivered", f"kind__exact={SEEKER_EMAIL}"]),
+    "detection/activityaggregate": (
+        plant_aggregates,
+        ["", "granularity__exact=hour", f"bucket_start__from={TODAY}", "q=1"],
+    ),
+    "detection/detectionrun": (plant_detection_runs, ["", f"started_at__from={TODAY}&started_at__to={TODAY}"]),
+}
+CASES = [(path, query) for path, (_, queries) in VIEWS.items() for query in queries]
+
+
+def view(client, path: str, query: str) -> list[str]:
+    """The statements of one view of the list, which must render."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/admin/{path}/?{query}")
+    assert response.status_code == 200, (path, query, response.status_code)
+    assert "?e=1" not in response.get("Location", "")
+    return [statement["sql"] for statement in captured.captured_queries]
+
+
+@pytest.mark.parametrize(("path", "query"), CASES)
+def test_no_statement_of_a_log_list_reads_all_of_its_values(operator_client, path, query):
+    plant, _ = VIEWS[path]
+    plant(VerifiedOrganizationFactory())
+
+    for sql in view(operator_client, path, query):
+        upper = sql.upper()
+        assert "DISTINCT" not in upper, sql
+        assert " MIN(" not in upper and " MAX(" not in upper, sql
+        if "COUNT(" in upper:
+            assert "LIMIT" in upper, sql
+
+
+def rows_read(table: str) -> int:
+    """Rows of `table` this transaction has read so far, by index or by scan."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) FROM pg_stat_xact_user_tables"
+            " WHERE relname = %s",
+            [table],
+        )
+        return cursor.fetchone()[0]
+
+
+def rows_read_by_a_view(client, path: str, query: str, table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f'ANALYZE "{table}"')
+    before = rows_read(table)
+    view(client, path, query)
+    return rows_read(table) - before
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("path", "query"), CASES)
+def test_a_view_of_a_log_list_reads_no_more_when_the_log_is_twice_as_long(operator_client, path, query):
+    """A page and a bounded count, found by an index: what it reads does not grow with what is kept."""
+    plant, _ = VIEWS[path]
+    organization = VerifiedOrganizationFactory()
+    table = plant(organization)
+    at_first = rows_read_by_a_view(operator_client, path, query, table)
+
+    plant(organization)
+    at_twice_the_length = rows_read_by_a_view(operator_client, path, query, table)
+
+    assert at_twice_the_length <= at_first + PAGE_SLACK, (at_first, at_twice_the_length)
+    assert at_twice_the_length <= READ_BUDGET
+
+
+def test_past_the_bound_the_list_says_there_are_more(operator_client):
+    plant_logins(None)
+
+    response = operator_client.get("/admin/accounts/loginevent/")
+
+    assert f"{COUNT_BOUND}+ login events" in response.content.decode()
+
+
+def test_under_the_bound_the_list_gives_the_exact_count(operator_client):
+    plant_logins(None)
+
+    response = operator_client.get("/admin/accounts/loginevent/?failure_reason__exact=bad_otp_token")
+
+    body = response.content.decode()
+    assert "1 result" in body and "1 login event" in body and "+ login event" not in body
+
+
+def test_past_the_bound_a_search_says_there_are_more_results(operator_client):
+    organization = VerifiedOrganizationFactory()
+    plant_audit_events(organization)
+
+    response = operator_client.get("/admin/audit/auditevent/", {"q": str(organization.pk)})
+
+    assert f"{COUNT_BOUND}+ results" in response.content.decode()
+
+
+def test_past_the_bound_selecting_across_pages_does_not_claim_a_number(operator_client):
+    plant_outbox_messages(None)
+
+    body = operator_client.get("/admin/outbox/outboxmessage/").content.decode()
+
+    assert f"Select all of them: more than {COUNT_BOUND} outbox messages" in body
+    assert f"Select all {COUNT_BOUND} outbox messages" not in body
