@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q
@@ -22,7 +21,7 @@ from django.utils.html import format_html
 
 from accounts.models import Role
 from accounts.request_info import client_ip
-from config.admin_lists import DateRangeFilter, declared_choices_filter
+from config.admin_lists import DateRangeFilter, LogChangeList, declared_choices_filter
 from config.admin_tools import LogAdmin, ReadOnlyAdmin
 
 from . import selectors, services
@@ -52,7 +51,7 @@ def attach_parties(rows: Iterable[Model]) -> None:
         setattr(row, ORGANIZATION_ATTRIBUTE, organizations.get(row.organization_id))
 
 
-class PartiesChangeList(ChangeList):
+class PartiesChangeList(LogChangeList):
     """A change list whose page of rows gets its actors and organisations in bulk, not one query per row."""
 
     def get_results(self, request):

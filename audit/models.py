@@ -56,8 +56,17 @@ class AuditEvent(models.Model):
             # An organisation's events of a few kinds (its status history in the admin) without reading the
             # rest of its events, which are mostly its reveals.
             models.Index(fields=["organization_id", "action"], name="audit_org_action_idx"),
-            # The operators' own events, for the admin's role filter: a few, and only theirs write to it.
-            models.Index(fields=["seq"], condition=models.Q(actor_role="operator"), name="audit_operator_events_idx"),
+            # The rare roles and outcomes, for the admin's filters: only the rows they hold write to them.
+            models.Index(
+                fields=["actor_role", "seq"],
+                condition=models.Q(actor_role__in=["operator", "seeker"]),
+                name="audit_rare_role_idx",
+            ),
+            models.Index(
+                fields=["outcome", "seq"],
+                condition=~models.Q(outcome__in=["", "granted"]),
+                name="audit_rare_outcome_idx",
+            ),
         ]
 
     def __str__(self) -> str:

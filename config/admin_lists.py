@@ -12,9 +12,13 @@ import copy
 import datetime
 from collections.abc import Callable, Iterable
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -22,17 +26,18 @@ Choices = Iterable[tuple[str, str]]
 
 
 class BoundedCountPaginator(Paginator):
-    """Counts the rows up to `ADMIN_LIST_COUNT_BOUND` and no further; the pages stop there too.
+    """Counts the rows up to `bound` and no further; the pages stop there too.
 
     Past the bound the list says "N+" (templates/admin/pagination.html), and an operator narrows it with the
     filters, the date range or the search rather than paging through millions of rows.
     """
 
-    @cached_property
-    def bound(self) -> int:
-        # Under a page, or under "Show all"'s limit, the change list would take a bounded count for the whole
-        # list and show every row.
-        return max(settings.ADMIN_LIST_COUNT_BOUND, self.per_page + 1, admin.ModelAdmin.list_max_show_all + 1)
+    # Whether the rows went past the bound; known once `count` is.
+    counted_past_bound = False
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, bound: int):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        self.bound = bound
 
     @cached_property
     def count(self) -> int:
@@ -40,17 +45,55 @@ class BoundedCountPaginator(Paginator):
         self.counted_past_bound = counted > self.bound
         return min(counted, self.bound)
 
-    counted_past_bound = False
-
 
 class BoundedListAdmin(admin.ModelAdmin):
     """A change list that reads a page and a bounded count, whatever the table's size."""
 
-    paginator = BoundedCountPaginator
     # The "N total" link would count every row.
     show_full_result_count = False
     # "Show counts" would count every filter choice over the whole list.
     show_facets = admin.ShowFacets.NEVER
+
+    def count_bound(self) -> int:
+        # Under a page, or under "Show all"'s limit, the change list would take a bounded count for the whole
+        # list and show every row.
+        return max(settings.ADMIN_LIST_COUNT_BOUND, self.list_per_page + 1, self.list_max_show_all + 1)
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return BoundedCountPaginator(queryset, per_page, orphans, allow_empty_first_page, bound=self.count_bound())
+
+    def response_action(self, request, queryset):
+        # "Select all" past the bound would act on rows nobody has seen counted: every match, millions maybe.
+        selected_across = forms.BooleanField(required=False).clean(request.POST.get("select_across"))
+        bound = self.count_bound()
+        if selected_across and queryset[: bound + 1].count() > bound:
+            self.message_user(
+                request,
+                f"More than {bound} rows match: narrow the list with its filters before acting on all of them.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
+
+class LogChangeList(ChangeList):
+    """A log's list: filtered only by its filters, in the order of its index.
+
+    A lookup typed into the URL (`details__icontains=…`) or an order (`o=`) would read and sort the whole log;
+    Django allows both on any field of the model. A lookup is refused as Django refuses one it does not know
+    (back to the list, `?e=1`), and an order is ignored.
+    """
+
+    def get_filters(self, request):
+        filters = super().get_filters(request)
+        remaining_lookups = filters[2]
+        if remaining_lookups:
+            raise IncorrectLookupParameters(f"not a filter of this list: {', '.join(sorted(remaining_lookups))}")
+        return filters
+
+    def get_ordering(self, request, queryset):
+        self.params.pop(ORDER_VAR, None)
+        return super().get_ordering(request, queryset)
 
 
 def declared_choices_filter(choices: Choices | Callable[[], Choices]) -> type[admin.FieldListFilter]:
@@ -74,8 +117,9 @@ class DateRangeFilter(admin.DateFieldListFilter):
     """Django's fixed periods (today, the past 7 days, this month, this year) and a range of days typed in.
 
     In place of the date drill-down, which reads the dates of every row shown to list the years, months and
-    days it offers. The typed range is in the platform's time zone (PLATFORM_TIME_ZONE), both days
-    included; a day that is not a date is left out of the filter and said so.
+    days it offers. The typed days are in the zone the list shows its times in (TIME_ZONE, UTC), both
+    included. A day that is not a date is left out of the filter, and said so, as is a "From" after the "To";
+    a warning is the only way a filter can answer.
     """
 
     template = "admin/date_range_filter.html"
@@ -98,6 +142,8 @@ class DateRangeFilter(admin.DateFieldListFilter):
         queryset = super().queryset(request, queryset)
         since = self._midnight(self.typed_from, days_after=0)
         until = self._midnight(self.typed_to, days_after=1)
+        if since is not None and until is not None and since >= until:
+            messages.warning(request, "“From” is after “To”: no day is in the range.")
         if since is not None:
             queryset = queryset.filter(**{self.lookup_kwarg_since: since})
         if until is not None:
@@ -109,7 +155,10 @@ class DateRangeFilter(admin.DateFieldListFilter):
         self.other_parameters = [
             (name, value) for name, value in changelist.params.items() if not name.startswith(self.field_generic)
         ]
-        yield from super().choices(changelist)
+        typed = bool(self.typed_from.strip() or self.typed_to.strip())
+        for choice in super().choices(changelist):
+            # "Any date" is not what is shown while a typed range filters the list.
+            yield {**choice, "selected": choice["selected"] and not typed}
 
     def _midnight(self, typed: str, *, days_after: int) -> datetime.datetime | None:
         typed = typed.strip()
@@ -120,6 +169,9 @@ class DateRangeFilter(admin.DateFieldListFilter):
         except ValueError:
             messages.warning(self.request, f"“{typed[:40]}” is not a day (YYYY-MM-DD): the list is not filtered by it.")
             return None
+        try:
+            day += datetime.timedelta(days=days_after)
+        except OverflowError:  # the day after 9999-12-31: no end
+            return None
         # The zone the list shows its times in, as Django's own periods do.
-        midnight = datetime.datetime.combine(day + datetime.timedelta(days=days_after), datetime.time())
-        return timezone.make_aware(midnight)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))

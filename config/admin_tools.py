@@ -11,7 +11,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from config.admin_lists import BoundedListAdmin
+from config.admin_lists import BoundedListAdmin, LogChangeList
 from config.errors import DomainError
 
 CONFIRM_WITH_REASON_TEMPLATE = "admin/confirm_with_reason.html"
@@ -35,9 +35,12 @@ class ReadOnlyAdmin(BoundedListAdmin):
 
 
 class LogAdmin(ReadOnlyAdmin):
-    """A log: newest first in the order of an index, and not sorted by its columns, which no index serves."""
+    """A log: newest first in the order of an index, filtered by its filters only, never sorted by a column."""
 
     sortable_by = ()
+
+    def get_changelist(self, request, **kwargs):
+        return LogChangeList
 
 
 class ReasonForm(forms.Form):

@@ -12,11 +12,8 @@ insert and never read: a rerun drops it and builds again, and skips an index alr
 from collections.abc import Sequence
 
 
-def build_index(schema_editor, *, name: str, table: str, columns: Sequence[str], condition: str = "") -> None:
-    """Build `name` on `table`; a column written "-created_at" is descending, as in a model's Index.
-
-    `condition` is a partial index's predicate in SQL, as the model's Index(condition=...) compiles it.
-    """
+def build_index(schema_editor, *, name: str, table: str, columns: Sequence[str]) -> None:
+    """Build `name` on `table`; a column written "-created_at" is descending, as in a model's Index."""
     postgresql = schema_editor.connection.vendor == "postgresql"
     if postgresql and _is_valid(schema_editor, name):
         return
@@ -26,12 +23,20 @@ def build_index(schema_editor, *, name: str, table: str, columns: Sequence[str],
         for column in columns
     )
     concurrently = " CONCURRENTLY" if postgresql else ""
-    where = f" WHERE {condition}" if condition else ""
     _run(
         schema_editor,
-        f"CREATE INDEX{concurrently} {schema_editor.quote_name(name)} ON {schema_editor.quote_name(table)}"
-        f" ({listed}){where}",
+        f"CREATE INDEX{concurrently} {schema_editor.quote_name(name)} ON {schema_editor.quote_name(table)} ({listed})",
     )
+
+
+def build_model_index(schema_editor, model, index) -> None:
+    """Build a model's `Index` (a partial one's condition included) as Django would, the same way as above."""
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    if postgresql and _is_valid(schema_editor, index.name):
+        return
+    drop_index(schema_editor, index.name)
+    options = {"concurrently": True} if postgresql else {}
+    _run(schema_editor, str(index.create_sql(model, schema_editor, **options)))
 
 
 def drop_index(schema_editor, name: str) -> None:

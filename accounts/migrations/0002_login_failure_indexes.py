@@ -2,28 +2,31 @@
 
 Failures are a few among the logins (many only in an attack, when an operator looks for them), and no
 other index leads to them: the filtered list read every login to find a page. Both indexes are partial,
-so a successful login writes no entry to either.
+so a successful login writes no entry to either; the list is newest first by id, which both end with.
 
 Built and dropped by config.db_indexes: CONCURRENTLY on PostgreSQL (so the migration is not atomic).
 """
 
 from django.db import migrations, models
 
-from config.db_indexes import build_index, drop_index
+from config.db_indexes import build_model_index, drop_index
 
-TABLE = "accounts_loginevent"
-FAILED = "login_failed_idx"
-BY_REASON = "login_failure_reason_idx"
+INDEXES = [
+    models.Index(fields=["id"], condition=models.Q(success=False), name="login_failed_idx"),
+    models.Index(
+        fields=["failure_reason", "id"], condition=~models.Q(failure_reason=""), name="login_failure_reason_idx"
+    ),
+]
 
 
 def build(apps, schema_editor):
-    build_index(schema_editor, name=FAILED, table=TABLE, columns=("id",), condition="NOT success")
-    build_index(schema_editor, name=BY_REASON, table=TABLE, columns=("failure_reason", "id"), condition="failure_reason <> ''")
+    for index in INDEXES:
+        build_model_index(schema_editor, apps.get_model("accounts", "LoginEvent"), index)
 
 
 def drop(apps, schema_editor):
-    drop_index(schema_editor, BY_REASON)
-    drop_index(schema_editor, FAILED)
+    for index in INDEXES:
+        drop_index(schema_editor, index.name)
 
 
 class Migration(migrations.Migration):
@@ -33,18 +36,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.AddIndex(
-                    model_name="loginevent",
-                    index=models.Index(fields=["id"], condition=models.Q(success=False), name=FAILED),
-                ),
-                migrations.AddIndex(
-                    model_name="loginevent",
-                    index=models.Index(
-                        fields=["failure_reason", "id"], condition=~models.Q(failure_reason=""), name=BY_REASON
-                    ),
-                ),
-            ],
+            state_operations=[migrations.AddIndex(model_name="loginevent", index=index) for index in INDEXES],
             database_operations=[migrations.RunPython(build, drop, elidable=False)],
         )
     ]

@@ -71,6 +71,34 @@ def test_a_day_that_is_not_a_date_is_said_so_and_filters_nothing(operator_client
     assert "is not a day (YYYY-MM-DD)" in response.content.decode()
 
 
+def test_the_last_day_there_is_has_no_day_after_it(operator_client):
+    seqs = events_on_three_days()
+
+    response = operator_client.get(AUDIT_LIST, {"created_at__from": "2026-11-21", "created_at__to": "9999-12-31"})
+
+    assert response.status_code == 200
+    assert listed_seqs(response) == {seqs["2026-11-21"]}
+
+
+def test_a_from_after_the_to_lists_nothing_and_says_why(operator_client):
+    events_on_three_days()
+
+    response = operator_client.get(AUDIT_LIST, {"created_at__from": "2026-11-21", "created_at__to": "2026-11-19"})
+
+    assert listed_seqs(response) == set()
+    assert "is after" in response.content.decode()
+
+
+def test_while_a_typed_range_filters_no_period_is_shown_as_chosen(operator_client):
+    events_on_three_days()
+
+    page = operator_client.get(AUDIT_LIST, {"created_at__from": "2026-11-20"})
+    changelist = page.context["cl"]
+    (dates,) = [spec for spec in changelist.filter_specs if getattr(spec, "field_path", "") == "created_at"]
+
+    assert not any(choice["selected"] for choice in dates.choices(changelist))
+
+
 def test_the_range_form_keeps_the_other_filters_and_the_search(operator_client):
     events_on_three_days()
 
