@@ -195,8 +195,6 @@ class LoginEventAdmin(LogAdmin):
     search_fields = ("ip", "device_id")
     search_help_text = "Exact IP address or device id."
     list_select_related = ("user",)
-    # Newest first by id, which the failures' partial indexes end with.
-    ordering = ("-id",)
 
     def get_search_results(self, request, queryset, search_term):
         # Exact and typed, so that the indexes on both serve it: a substring search reads every login.

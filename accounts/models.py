@@ -119,11 +119,16 @@ class LoginEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        # The failures, for the admin's filters: a few, and a successful login writes to neither.
+        # The failures and the operators' logins, for the admin's filters: a few, and only they write to these.
         indexes = [
-            models.Index(fields=["id"], condition=models.Q(success=False), name="login_failed_idx"),
+            models.Index(fields=["created_at", "id"], condition=models.Q(success=False), name="login_failed_idx"),
             models.Index(
-                fields=["failure_reason", "id"], condition=~models.Q(failure_reason=""), name="login_failure_reason_idx"
+                fields=["failure_reason", "created_at", "id"],
+                condition=~models.Q(failure_reason=""),
+                name="login_failure_reason_idx",
+            ),
+            models.Index(
+                fields=["created_at", "id"], condition=models.Q(channel="admin"), name="login_admin_channel_idx"
             ),
         ]
 

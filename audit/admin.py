@@ -11,7 +11,8 @@ import uuid
 from collections.abc import Iterable
 
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q
@@ -106,8 +107,20 @@ class OrganizationIdFilter(admin.SimpleListFilter):
         names = apps.get_model("employers", "Organization").objects.only("id", "legal_name").in_bulk(ids)
         return [(str(value), f"#{value} {names[value].legal_name}" if value in names else f"#{value}") for value in ids]
 
+    def has_output(self) -> bool:
+        # An organisation typed into the URL filters even when none is among the newest events offered.
+        return True
+
     def queryset(self, request, queryset):
-        return queryset.filter(organization_id=int(self.value())) if self.value() else queryset
+        if not self.value():
+            return queryset
+        try:
+            return queryset.filter(organization_id=int(self.value()))
+        except ValueError as error:
+            messages.error(
+                request, f"Not a filter of this list, or not a value it offers: organization_id={self.value()[:40]}."
+            )
+            raise IncorrectLookupParameters("organization_id") from error
 
 
 def _with_names(fields: Iterable[str]) -> tuple[str, ...]:

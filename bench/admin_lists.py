@@ -36,6 +36,8 @@ VIEWS = [
     ("accounts/loginevent", ""),
     ("accounts/loginevent", "success__exact=0"),
     ("accounts/loginevent", "failure_reason__exact=bad_otp_token"),
+    ("accounts/loginevent", "channel__exact=admin"),
+    ("accounts/loginevent", "created_at__from={year}-06-01&created_at__to={year}-06-30"),
     ("accounts/loginevent", "q=203.0.113.77"),
     ("detection/activityaggregate", ""),
     ("detection/activityaggregate", "q={organization_id}"),
@@ -81,7 +83,7 @@ def main() -> None:
 
     print(f"{'list':30} {'query':45} {'median ms':>10} {'statements':>10} {'slowest ms':>10}")
     for path, query in VIEWS:
-        query = query.format(date=date, organization_id=organization_id)
+        query = query.format(date=date, organization_id=organization_id, year=year)
         url = f"/admin/{path}/?{query}"
         walls, statements, slowest = [], 0, 0.0
         try:

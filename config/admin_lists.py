@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.core.exceptions import SuspiciousOperation
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.utils import timezone
@@ -46,6 +47,48 @@ class BoundedCountPaginator(Paginator):
         return min(counted, self.bound)
 
 
+class BoundedChangeList(ChangeList):
+    """A change list filtered by its filters only, with the values they offer.
+
+    Django takes any lookup on a field typed into the URL (`details__icontains=…`, `summary__icontains=` a
+    phone number), and a filter's parameter with any value (`kind__exact=zzz`, `__isnull` on a field that is
+    never null): each matches by reading the whole table, and the first is a search nobody offered. Each is
+    refused as Django refuses a lookup it does not know (back to the list, `?e=1`), with a message naming it.
+    """
+
+    def get_filters(self, request):
+        filters = super().get_filters(request)
+        filter_specs, remaining_lookups = filters[0], filters[2]
+        refused = sorted(remaining_lookups) + [name for spec in filter_specs for name in _values_not_offered(spec)]
+        if refused:
+            messages.error(request, f"Not a filter of this list, or not a value it offers: {', '.join(refused)}.")
+            raise IncorrectLookupParameters(", ".join(refused))
+        return filters
+
+
+class LogChangeList(BoundedChangeList):
+    """A log's list: in the order of its index. An order typed into the URL (`o=`) would sort the whole log."""
+
+    def get_ordering(self, request, queryset):
+        self.params.pop(ORDER_VAR, None)
+        return super().get_ordering(request, queryset)
+
+
+def _values_not_offered(spec) -> list[str]:
+    """The parameters of a field's filter with a value it does not offer.
+
+    A value outside its choices, or `__isnull` on a field that is never null.
+    """
+    if not isinstance(spec, admin.FieldListFilter):
+        return []
+    refused = [name for name in spec.used_parameters if name.endswith("__isnull") and not spec.field.null]
+    if isinstance(spec, admin.ChoicesFieldListFilter) and spec.lookup_val is not None:
+        offered = {str(value) for value, _ in spec.field.flatchoices}
+        if not set(spec.lookup_val) <= offered:
+            refused.append(spec.lookup_kwarg)
+    return refused
+
+
 class BoundedListAdmin(admin.ModelAdmin):
     """A change list that reads a page and a bounded count, whatever the table's size."""
 
@@ -53,6 +96,15 @@ class BoundedListAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # "Show counts" would count every filter choice over the whole list.
     show_facets = admin.ShowFacets.NEVER
+
+    def changelist_view(self, request, extra_context=None):
+        # PostgreSQL refuses a NUL in a text value: that would be a 500, not a clear refusal.
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            raise SuspiciousOperation("a NUL character in the list's query string")
+        return super().changelist_view(request, extra_context)
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedChangeList
 
     def count_bound(self) -> int:
         # Under a page, or under "Show all"'s limit, the change list would take a bounded count for the whole
@@ -74,26 +126,6 @@ class BoundedListAdmin(admin.ModelAdmin):
             )
             return HttpResponseRedirect(request.get_full_path())
         return super().response_action(request, queryset)
-
-
-class LogChangeList(ChangeList):
-    """A log's list: filtered only by its filters, in the order of its index.
-
-    A lookup typed into the URL (`details__icontains=…`) or an order (`o=`) would read and sort the whole log;
-    Django allows both on any field of the model. A lookup is refused as Django refuses one it does not know
-    (back to the list, `?e=1`), and an order is ignored.
-    """
-
-    def get_filters(self, request):
-        filters = super().get_filters(request)
-        remaining_lookups = filters[2]
-        if remaining_lookups:
-            raise IncorrectLookupParameters(f"not a filter of this list: {', '.join(sorted(remaining_lookups))}")
-        return filters
-
-    def get_ordering(self, request, queryset):
-        self.params.pop(ORDER_VAR, None)
-        return super().get_ordering(request, queryset)
 
 
 def declared_choices_filter(choices: Choices | Callable[[], Choices]) -> type[admin.FieldListFilter]:

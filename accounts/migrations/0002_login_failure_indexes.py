@@ -1,8 +1,9 @@
-"""Index the failed logins, which the login admin lists by its success and failure-reason filters.
+"""Index the failed logins and the operators' logins, which the login admin lists by its filters.
 
-Failures are a few among the logins (many only in an attack, when an operator looks for them), and no
-other index leads to them: the filtered list read every login to find a page. Both indexes are partial,
-so a successful login writes no entry to either; the list is newest first by id, which both end with.
+Both are a few among the logins (failures are many only in an attack, when an operator looks for them), and
+no other index leads to them: the filtered list read every login to find a page. The indexes are partial,
+so a recruiter's or a seeker's successful login writes to none of them, and they end with the list's
+order (newest first), so a page is their first entries.
 
 Built and dropped by config.db_indexes: CONCURRENTLY on PostgreSQL (so the migration is not atomic).
 """
@@ -12,10 +13,13 @@ from django.db import migrations, models
 from config.db_indexes import build_model_index, drop_index
 
 INDEXES = [
-    models.Index(fields=["id"], condition=models.Q(success=False), name="login_failed_idx"),
+    models.Index(fields=["created_at", "id"], condition=models.Q(success=False), name="login_failed_idx"),
     models.Index(
-        fields=["failure_reason", "id"], condition=~models.Q(failure_reason=""), name="login_failure_reason_idx"
+        fields=["failure_reason", "created_at", "id"],
+        condition=~models.Q(failure_reason=""),
+        name="login_failure_reason_idx",
     ),
+    models.Index(fields=["created_at", "id"], condition=models.Q(channel="admin"), name="login_admin_channel_idx"),
 ]
 
 
