@@ -1,4 +1,6 @@
-"""The indexes PostgreSQL's generic plan of a query would read: what a statement prepared by psycopg comes to.
+"""What PostgreSQL reads for a query: the rows a transaction has read, and the indexes of a generic plan.
+
+The indexes PostgreSQL's generic plan of a query would read are what a statement prepared by psycopg comes to.
 
 psycopg prepares a statement after a few runs on a connection, and PostgreSQL's plan cache may then plan
 it once for any values. A list that filters by a rare value and orders newest first can then walk a whole
@@ -8,6 +10,17 @@ table through its newest-first index; these tests look at that plan directly.
 import psycopg
 from django.db import connection
 from django.db.models import QuerySet
+
+
+def rows_read(table: str) -> int:
+    """Rows of `table` this transaction has read so far, by index or by scan."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) FROM pg_stat_xact_user_tables"
+            " WHERE relname = %s",
+            [table],
+        )
+        return cursor.fetchone()[0]
 
 
 def generic_plan_indexes(queryset: QuerySet) -> set[str]:

@@ -26,6 +26,7 @@ from outbox.models import OutboxMessage
 from resumes.models import ContactRequest, ContactRequestStatus, Reveal, RevealKind
 from resumes.services.reveal import SEEKER_EMAIL
 from tests.employers.factories import JobPostingFactory, RecruiterFactory, VerifiedOrganizationFactory
+from tests.plans import rows_read
 from tests.resumes.factories import ResumeFactory
 
 pytestmark = pytest.mark.django_db
@@ -222,17 +223,6 @@ def test_no_statement_of_a_log_list_reads_all_of_its_values(operator_client, pat
         assert " MIN(" not in upper and " MAX(" not in upper, sql
         if "COUNT(" in upper:
             assert "LIMIT" in upper, sql
-
-
-def rows_read(table: str) -> int:
-    """Rows of `table` this transaction has read so far, by index or by scan."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) FROM pg_stat_xact_user_tables"
-            " WHERE relname = %s",
-            [table],
-        )
-        return cursor.fetchone()[0]
 
 
 def rows_read_by_a_view(client, path: str, query: str, table: str) -> int:

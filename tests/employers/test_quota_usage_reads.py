@@ -16,6 +16,7 @@ from django.utils import timezone
 from employers import quota
 from employers.models import QuotaCounter
 from tests.employers.factories import SeatFactory, VerifiedOrganizationFactory
+from tests.plans import rows_read
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +30,7 @@ def midday():
 
 def counters_read() -> int:
     """Rows of the counters' table this transaction has read so far, by index or by scan."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) FROM pg_stat_xact_user_tables"
-            " WHERE relname = %s",
-            [QuotaCounter._meta.db_table],
-        )
-        return cursor.fetchone()[0]
+    return rows_read(QuotaCounter._meta.db_table)
 
 
 @pytest.mark.postgres

@@ -20,6 +20,7 @@ from resumes.models import ContactRequest
 from resumes.selectors import recruiters as recruiter_selectors
 from tests.employers.conftest import client_for
 from tests.employers.factories import VerifiedOrganizationFactory
+from tests.plans import rows_read
 from tests.resumes.factories import ResumeFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -40,17 +41,6 @@ FROM generate_series(1, 30000) AS n
 
 def organizations_with(seat) -> list[int]:
     return [seat.organization_id, *(VerifiedOrganizationFactory().pk for _ in range(9))]
-
-
-def rows_read(table: str) -> int:
-    """Rows of `table` this transaction has read so far, by index or by scan."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) FROM pg_stat_xact_user_tables"
-            " WHERE relname = %s",
-            [table],
-        )
-        return cursor.fetchone()[0]
 
 
 def statements_prepared_on(table: str) -> int:
