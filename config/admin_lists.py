@@ -1,11 +1,12 @@
-"""Change lists whose cost does not grow with the table: for the logs, which grow with every reveal and login.
+"""Change lists whose cost does not grow with the table, for the read-only admins: the logs above all.
 
 Django's defaults read a whole table on every view of a list: the paginator's `COUNT(*)`, a filter on a
 field without choices (`SELECT DISTINCT` of every value stored), the date drill-down (`MIN`, `MAX` and a
-`DISTINCT` of the years, months or days) and the facet counts. At a few million events each is seconds, and
-at tens of millions past the statement timeout (BENCHMARKS.md, "Reads that grow with the platform"). These
-pieces replace them: a count that stops at a bound, filters listing the declared values, and a date filter
-of fixed periods and a range typed in.
+`DISTINCT` of the years, months or days), the facet counts, and any lookup or order typed into the URL. At a
+few million events each is seconds, and at tens of millions past the statement timeout (BENCHMARKS.md, "The
+logs' admin lists"). These pieces replace them: a count that stops at a bound, filters listing the declared
+values, a date filter of fixed periods and a range typed in, and lists that take no lookup, value or order
+their filters do not offer.
 """
 
 import copy
