@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import erasure_ledger, signals  # noqa: F401  (login-event receivers; the ledger's outbox handler)
+        # Login-event receivers, and the outbox handlers of the ledger and of the password-changed e-mail.
+        from . import erasure_ledger, mail, signals  # noqa: F401

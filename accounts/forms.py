@@ -1,9 +1,9 @@
-"""Web forms for seekers' accounts: sign up, log in by email, password reset through the blind index."""
+"""Web forms for seekers' accounts: sign up, log in by email, password reset through the blind index, new passwords."""
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import crypto, services
 from .models import Role, User
+from .request_info import client_ip, user_agent
 
 # accounts.services speaks English; the form shows the seeker's language.
 _SERVICE_MESSAGES = {
@@ -137,3 +138,38 @@ class BlindIndexPasswordResetForm(PasswordResetForm):
                 user.decrypt_email(),
                 html_email_template_name=html_email_template_name,
             )
+
+
+class _NewPasswordThroughTheService:
+    """Django's new-password forms, saved by accounts.services.set_new_password instead of on their own.
+
+    The view passes `request` (for the audit event's address and browser).
+    """
+
+    through_reset_link: bool
+
+    def __init__(self, user, *args, request, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def save(self, commit=True):
+        services.set_new_password(
+            user=self.user,
+            password=self.cleaned_data["new_password1"],
+            through_reset_link=self.through_reset_link,
+            ip=client_ip(self.request),
+            user_agent=user_agent(self.request),
+        )
+        return self.user
+
+
+class ChangePasswordForm(_NewPasswordThroughTheService, PasswordChangeForm):
+    """The holder, signed in, gives the current password and a new one twice."""
+
+    through_reset_link = False
+
+
+class ResetPasswordForm(_NewPasswordThroughTheService, SetPasswordForm):
+    """A new password twice, through the e-mailed reset link."""
+
+    through_reset_link = True

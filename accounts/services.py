@@ -1,4 +1,4 @@
-"""Writes on accounts: registration, operators, activation, API tokens, login events."""
+"""Writes on accounts: registration, operators, activation, passwords, API tokens, login events."""
 
 from django.contrib.auth import authenticate, password_validation, user_logged_in, user_logged_out
 from django.core.exceptions import ValidationError
@@ -10,8 +10,9 @@ from knox.models import AuthToken
 from audit.actions import AuditAction
 from audit.services import contains_contact_data, record_event
 from config.errors import DomainError
+from outbox.services import enqueue
 
-from . import crypto
+from . import crypto, mail
 from .models import LoginChannel, LoginEvent, LoginFailure, Role, User
 from .request_info import client_ip, device_id, user_agent
 
@@ -124,6 +125,36 @@ def set_user_active(*, user: User, active: bool, by: User, reason: str) -> User:
             )
     user.refresh_from_db(fields=["is_active"])
     return user
+
+
+def set_new_password(
+    *, user: User, password: str, through_reset_link: bool, ip: str | None = None, user_agent: str = ""
+) -> None:
+    """Give the account a new password: every API token it holds ends, the change is audited, its holder told.
+
+    Either the holder, signed in, gave the current password, or `through_reset_link` (the e-mailed link).
+    The account's other web sessions end by themselves: each session keeps a hash of the password, and
+    Django drops one whose hash no longer matches; a caller that must stay signed in keeps its own with
+    update_session_auth_hash. Tokens are not tied to the password, so they are deleted here: whoever learnt
+    the old one and took a token with it is shut out too.
+    """
+    password_validation.validate_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        AuthToken.objects.filter(user=user).delete()
+        event = record_event(
+            action=AuditAction.USER_PASSWORD_RESET if through_reset_link else AuditAction.USER_PASSWORD_CHANGED,
+            actor=user,
+            target_type="user",
+            target_id=user.pk,
+            ip=ip,
+            user_agent=user_agent,
+        )
+        enqueue(
+            kind=mail.PASSWORD_CHANGED_EMAIL,
+            payload={"user_id": str(user.pk), "how": event.action, "changed_at": event.created_at.isoformat()},
+        )
 
 
 def _channel_of(request: HttpRequest | None) -> str:

@@ -1,4 +1,4 @@
-"""The web UI's account pages: sign up, log in (rate-limited), log out, password reset."""
+"""The web UI's account pages: sign up, log in (rate-limited), log out, password reset and change."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +16,13 @@ from config.errors import RateLimited
 from config.ratelimit import enforce_rate_limit, enforce_rate_limits
 
 from . import crypto
-from .forms import BlindIndexPasswordResetForm, EmailAuthenticationForm, SignupForm
+from .forms import (
+    BlindIndexPasswordResetForm,
+    ChangePasswordForm,
+    EmailAuthenticationForm,
+    ResetPasswordForm,
+    SignupForm,
+)
 
 
 def rate_limited_response(request: HttpRequest, error: RateLimited) -> HttpResponse:
@@ -99,3 +105,38 @@ class PasswordResetView(auth_views.PasswordResetView):
             # The answer every reset gets, known address or not, without another mail.
             return redirect(self.success_url)
         return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, with the new password set through accounts.services (tokens ended, audited, the holder told)."""
+
+    form_class = ResetPasswordForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The signed-in holder's new password: this session stays, every other one and every API token ends.
+
+    Rate-limited per account: a session left open on a shared computer must not become a way to try
+    passwords one after another until the current one is found.
+    """
+
+    form_class = ChangePasswordForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("password_change_done")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def post(self, request, *args, **kwargs):
+        try:
+            enforce_rate_limit(request, name="password_change_per_user", key="user")
+        except RateLimited as error:
+            return rate_limited_response(request, error)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"

@@ -15,6 +15,8 @@ class AuditAction(models.TextChoices):
     USER_DEACTIVATED = "user.deactivated", "User deactivated by an operator"
     USER_SECOND_FACTOR_RESET = "user.second_factor_reset", "Operator's second factor reset by another operator"
     USER_CREATED_BY_OPERATOR = "user.created_by_operator", "Account created by an operator in the admin"
+    USER_PASSWORD_CHANGED = "user.password_changed", "Password changed by the account holder"
+    USER_PASSWORD_RESET = "user.password_reset", "Password set through an e-mailed reset link"
 
     # Organisations: registration, licence, status (employers.services)
     ORGANIZATION_REGISTRATION = "organization.registration", "Organisation registration attempt"

@@ -408,6 +408,8 @@ RATELIMITS = {
     # and no mail (a 429 there would let anyone lock a seeker out of resetting).
     "password_reset_per_ip": env.str("RATELIMIT_PASSWORD_RESET_PER_IP", default="10/h"),
     "password_reset_per_email": env.str("RATELIMIT_PASSWORD_RESET_PER_EMAIL", default="3/h"),
+    # Each attempt to change a password checks the current one: a session left open cannot guess it.
+    "password_change_per_user": env.str("RATELIMIT_PASSWORD_CHANGE_PER_USER", default="10/h"),
 }
 SILENCED_SYSTEM_CHECKS = [
     # Django's own RedisCache increments atomically (INCR); django-ratelimit only
