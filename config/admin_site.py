@@ -8,10 +8,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from two_factor.utils import default_device
 
-from accounts.forms import OperatorLoginForm
-from accounts.views import login_email_rate_key, rate_limited_response
+from accounts.forms import ChangePasswordForm, OperatorLoginForm
+from accounts.views import PasswordChangeView, login_email_rate_key, rate_limited_response
 from config.errors import RateLimited
 from config.ratelimit import enforce_rate_limits
+
+
+class AdminChangePasswordForm(ChangePasswordForm):
+    required_css_class = "required"  # as Django's admin form marks its fields
 
 
 class HirewallAdminSite(admin.AdminSite):
@@ -43,6 +47,17 @@ class HirewallAdminSite(admin.AdminSite):
         if not super().has_permission(request):
             return False
         return not settings.ADMIN_REQUIRE_OTP or request.user.is_verified()
+
+    def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """Django's page, with the web UI's view: rate-limited, and the new password written by
+        accounts.services (the operator's other sessions end, the change is audited and mailed to them)."""
+        request.current_app = self.name
+        return PasswordChangeView.as_view(
+            form_class=AdminChangePasswordForm,
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            template_name=self.password_change_template or "registration/password_change_form.html",
+            extra_context={**self.each_context(request), **(extra_context or {})},
+        )(request)
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         if settings.ADMIN_REQUIRE_OTP:

@@ -202,3 +202,28 @@ def test_no_mail_goes_to_an_account_deactivated_before_delivery(seeker):
     deliver_due_messages()
 
     assert mail.outbox == []
+
+
+def test_an_operators_change_in_the_admin_goes_the_same_way(operator):
+    here, elsewhere = signed_in(operator), signed_in(operator)
+    page = here.get(reverse("admin:password_change"))
+    assert page.status_code == 200
+    assert 'name="old_password"' in page.content.decode()
+
+    wrong = here.post(
+        reverse("admin:password_change"),
+        {"old_password": "not it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    response = here.post(
+        reverse("admin:password_change"),
+        {"old_password": DEFAULT_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert wrong.status_code == 200
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:password_change_done")
+    operator.refresh_from_db()
+    assert operator.check_password(NEW_PASSWORD)
+    assert AuditEvent.objects.filter(action="user.password_changed", actor_id=operator.pk).count() == 1
+    assert here.get(reverse("admin:index")).status_code == 200
+    assert elsewhere.get(reverse("admin:index")).status_code == 302
