@@ -105,8 +105,6 @@ class _Grant:
     organization: Organization
     job: JobPosting
     applied_to_this_job: bool
-    applied_here: bool
-    approved: bool
     direct_granted: bool  # the seeker granted this organisation direct contact
     recently_charged: bool  # this organisation's charged reveal of the seeker opened a free window
     relay: RelayContact | None  # the organisation's active relay contact for this seeker, if issued
@@ -237,23 +235,18 @@ def _decide(context: _Context) -> _Grant | _AskConsent | _Refuse:
         return _Refuse(errors.BlockedBySeeker("Access to this seeker's relay contact was revoked."))
     # 6. consent_required: on_request seekers approve each organisation (an application is consent)
     applied_to_this_job = resume.applied_to_this_job
-    approved = False
-    if resume.visibility == Visibility.ON_REQUEST and not applied_to_this_job:
-        approved = resume.approved
-        if not approved:
-            return _AskConsent(
-                resume=resume,
-                organization=organization,
-                job=job,
-                open_request=find_open_request(resume=resume, organization=organization),
-            )
+    if resume.visibility == Visibility.ON_REQUEST and not applied_to_this_job and not resume.approved:
+        return _AskConsent(
+            resume=resume,
+            organization=organization,
+            job=job,
+            open_request=find_open_request(resume=resume, organization=organization),
+        )
     return _Grant(
         resume=resume,
         organization=organization,
         job=job,
         applied_to_this_job=applied_to_this_job,
-        applied_here=resume.applied_here,
-        approved=approved,
         direct_granted=resume.direct_granted,
         recently_charged=resume.recently_charged,
         relay=relay,
@@ -580,7 +573,6 @@ def _policy_queryset(*, recruiter_id, resume_id, job_id, since) -> QuerySet[Resu
             relay_json=Subquery(relay[:1]),
             blocked_by_seeker=access.blocked_by_seeker(organization),
             applied_to_this_job=Exists(Application.objects.filter(job_id=job_id, seeker=OuterRef("seeker"))),
-            applied_here=Exists(Application.objects.filter(job__organization=organization, seeker=OuterRef("seeker"))),
             approved=Exists(
                 ContactRequest.objects.filter(
                     resume=OuterRef("pk"), organization=organization, status=ContactRequestStatus.APPROVED
@@ -708,9 +700,12 @@ RECENT_CHARGED_REVEAL = CompiledQuery(
 
 
 def _direct_contact_allowed(*, resume: Resume, grant: _Grant) -> bool:
-    if resume.relay_preference != RelayPreference.DIRECT_WHEN_APPROVED:
-        return False
-    return grant.direct_granted or grant.applied_here or grant.approved
+    """The real contact only under the seeker's grant to this organisation, which the seeker can end.
+
+    Applying or approving a request under direct_when_approved writes the grant (resumes.services.privacy);
+    an application or an approval alone must not stand in for it, or ending the grant would change nothing.
+    """
+    return resume.relay_preference == RelayPreference.DIRECT_WHEN_APPROVED and grant.direct_granted
 
 
 def _contact(*, resume: Resume, relay: RelayContact | None) -> dict[str, str]:

@@ -22,6 +22,7 @@ from resumes.models import (
     RevealKind,
     Visibility,
 )
+from resumes.services import approve_contact_request
 from resumes.services.reveal import reveal_contact
 from tests.employers.conftest import client_for
 from tests.employers.factories import (
@@ -162,7 +163,8 @@ def test_an_approved_request_gives_the_direct_contact_to_a_seeker_who_wants_that
     seat = SeatFactory(organization=organization)
     job = JobPostingFactory(organization=organization)
     resume = ResumeFactory(visibility=Visibility.ON_REQUEST, relay_preference=RelayPreference.DIRECT_WHEN_APPROVED)
-    ContactRequestFactory(resume=resume, job=job, requested_by=seat.user, status=ContactRequestStatus.APPROVED)
+    request = ContactRequestFactory(resume=resume, job=job, requested_by=seat.user)
+    approve_contact_request(seeker=resume.seeker, request_id=request.pk)  # writes the seeker's grant
 
     response = client_for(seat.user).post(f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk}, format="json")
 

@@ -16,7 +16,7 @@ from resumes.models import (
     Reveal,
     Visibility,
 )
-from resumes.services import reveal_contact
+from resumes.services import apply_with_resume, reveal_contact
 from tests.employers.factories import (
     ApplicationFactory,
     JobPostingFactory,
@@ -110,7 +110,7 @@ class TestOneGrantedEventPerReveal:
 
     def test_direct_contact_for_an_applicant(self, seat, job):
         resume = ResumeFactory(relay_preference=RelayPreference.DIRECT_WHEN_APPROVED)
-        ApplicationFactory(job=job, seeker=resume.seeker)
+        apply_with_resume(seeker=resume.seeker, job=job)  # writes the seeker's grant to this organisation
 
         result = reveal_contact(recruiter=seat.user, resume=resume, job=job)
 

@@ -15,8 +15,10 @@ from resumes.models import (
     Notification,
     RelayPreference,
     Reveal,
+    RevealKind,
     Visibility,
 )
+from resumes.services import apply_with_resume, revoke_direct_contact
 from tests.employers.conftest import client_for
 from tests.employers.factories import (
     ApplicationFactory,
@@ -141,7 +143,7 @@ class TestGranted:
     def test_direct_contact_for_an_organisation_the_seeker_applied_to(self, client, job, resume):
         resume.relay_preference = RelayPreference.DIRECT_WHEN_APPROVED
         resume.save()
-        ApplicationFactory(job=job, seeker=resume.seeker)
+        apply_with_resume(seeker=resume.seeker, job=job)  # writes the seeker's grant to this organisation
 
         contact = reveal(client, resume, job).json()["contact"]
 
@@ -151,6 +153,25 @@ class TestGranted:
             "phone": "+8613912345678",
             "kind": "direct",
         }
+
+    def test_relay_only_for_one_organisation_ends_its_direct_contact_though_the_seeker_applied_there(
+        self, client, job, resume
+    ):
+        """Revoking an organisation's direct contact changed nothing once the seeker had applied to it (or approved
+        its request): the application itself still counted as the grant, and the real phone and e-mail kept going
+        out while the privacy page said the organisation had relay contacts only."""
+        resume.relay_preference = RelayPreference.DIRECT_WHEN_APPROVED
+        resume.save()
+        apply_with_resume(seeker=resume.seeker, job=job)
+        assert reveal(client, resume, job).json()["contact"]["kind"] == "direct"
+
+        assert revoke_direct_contact(seeker=resume.seeker, organization_id=job.organization_id)
+        again = reveal(client, resume, job).json()
+
+        assert again["contact"]["kind"] == "relay"
+        assert "li.revealed@mail.example.test" not in str(again)
+        assert "13912345678" not in str(again)
+        assert Reveal.objects.order_by("-id").first().kind == RevealKind.RELAY
 
     def test_direct_preference_without_approval_or_application_still_gets_a_relay(self, client, job, resume):
         resume.relay_preference = RelayPreference.DIRECT_WHEN_APPROVED

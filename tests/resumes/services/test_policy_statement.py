@@ -43,7 +43,6 @@ ANNOTATIONS = (
     "relay_json",
     "blocked_by_seeker",
     "applied_to_this_job",
-    "applied_here",
     "approved",
     "direct_granted",
     "recently_charged",
