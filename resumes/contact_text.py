@@ -146,6 +146,9 @@ def _fold_into(text: str, start: int, end: int, digits: bool, chars: list, start
     chunk = text[start:end]
     if chunk.isascii():  # NFKC leaves ASCII alone; lower() maps it one character for one
         folded = [chunk.lower()]
+    elif any(unicodedata.combining(char) for char in chunk):
+        _fold_clusters_into(text, start, end, digits, chars, starts, ends)
+        return
     else:
         folded = list(map(_folded_digit_char if digits else _folded_char, chunk))
         if any(len(piece) != 1 for piece in folded):
@@ -159,10 +162,28 @@ def _fold_into(text: str, start: int, end: int, digits: bool, chars: list, start
     ends.extend(range(start + 1, end + 1))
 
 
+_CLUSTER = re.compile(r".[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*", re.DOTALL)
+
+
+def _fold_clusters_into(text: str, start: int, end: int, digits: bool, chars: list, starts: list, ends: list) -> None:
+    """As `_fold_into`, a letter and the accents typed after it folded as one: "René" with its accent typed
+    apart (as text pasted from macOS often is) is the "rené" of a name written with the accented letter."""
+    fold = _folded_digit_char if digits else _folded_char
+    for cluster in _CLUSTER.finditer(text, start, end):
+        piece = (
+            fold(cluster.group())
+            if len(cluster.group()) == 1
+            else unicodedata.normalize("NFKC", cluster.group()).lower()
+        )
+        chars.append(piece)
+        starts.extend([cluster.start()] * len(piece))
+        ends.extend([cluster.end()] * len(piece))
+
+
 # Phones
 
 # What may sit between the groups of one number: separators, and at most one short filler word.
-_SEPARATORS = r"[\s\-\u2013\u2014_.·•/\\|()\[\]{}\uff08\uff09【】<>《》,、:;*~\"'=#]"
+_SEPARATORS = r"[\s\-\u2013\u2014_.。+→·•/\\|()\[\]{}\uff08\uff09【】<>《》,、:;*~\"'=#]"
 _GAP = re.compile(rf"{_SEPARATORS}*(?:[^\W\d_]{{1,4}}{_SEPARATORS}*)?")
 _DIGIT_GROUP = re.compile(r"\d+")
 PHONE_MIN_DIGITS = 8  # the shortest international number
@@ -285,8 +306,9 @@ def _email_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
 
 _HANDLE_KEYWORDS_LATIN = (
     r"wechat|we\s?chat|weixin|vx|wx|qq|telegram|tg|line|whatsapp|whats\s?app|skype|kakao|instagram|insta|weibo"
+    r"|twitter|facebook|github|gitlab|linkedin|douyin|tiktok|dingtalk|xiaohongshu"
 )
-_HANDLE_KEYWORDS_HAN = r"微信|薇信|威信|维信|v信|扣扣|企鹅|电报|飞机|微博"
+_HANDLE_KEYWORDS_HAN = r"微信|薇信|威信|维信|v信|扣扣|企鹅|电报|飞机|微博|抖音|小红书|钉钉|领英"
 # Ordinary words (English "line", 飞机 "plane", 企鹅 "penguin") that are also nicknames of messengers:
 # they introduce a handle only with a ':' or an "id" first.
 _AMBIGUOUS_KEYWORDS = frozenset({"line", "tg", "飞机", "企鹅", "电报"})
@@ -306,7 +328,8 @@ def _handle_spans(normalised: _Normalised) -> Iterable[tuple[int, int]]:
         handle = match.group("handle").rstrip(".-:")
         if len(handle.lstrip("@")) < 5 or _VERSION.fullmatch(handle):
             continue
-        introduced = bool(match.group("label").strip() or match.group("mark").strip())
+        # "telegram @tomsmith": an @ before it makes a word a handle as a ':' would.
+        introduced = bool(match.group("label").strip() or match.group("mark").strip() or handle.startswith("@"))
         keyword = (match.group("latin") or match.group("han")).replace(" ", "")
         if keyword in _AMBIGUOUS_KEYWORDS and not introduced:
             continue
@@ -482,15 +505,19 @@ COMPOUND_SURNAMES = frozenset(_COMPOUND_SURNAMES_TEXT.split())
 _SURNAME_AFTER = ("先生", "女士", "小姐", "老师", "同学", "师傅", "经理", "总", "工", "姐", "哥", "氏")
 _SURNAME_BEFORE = frozenset("小老阿")
 NAME_MAX_WORDS = 4
-# Between the words of one name: "Zhang Wei", "Zhang-Wei", "Jean·Dupont".
-_NAME_GAP = re.compile(r"[\s\-\u00b7]+")
+# Between the words of one name: "Zhang Wei", "Zhang-Wei", "Jean·Dupont", "O'Brien"; 阿卜杜·热合曼 (a Uyghur
+# or foreign name in Chinese, its parts joined by a middle dot, often typed as the katakana one or a bullet).
+_NAME_JOINERS = "\\-\u00b7\u30fb\u2022\u2027'\u2019"
+_NAME_GAP = re.compile(rf"[\s{_NAME_JOINERS}]+")
+_NAME_PARTS = re.compile(rf"[{_NAME_JOINERS}]+")
 TITLES = frozenset({"mr", "ms", "mrs", "miss", "mx", "dr", "prof"})
 CJK_NAME_LENGTHS = range(2, 5)
 # A given name alone is hidden too ("Zephyrine", "娜珂"): from this many letters (Latin) or characters (Chinese).
 # Shorter ones ("Al", the 伟 of 张伟) are ordinary words or characters; they are hidden within the full name.
 GIVEN_NAME_MIN_LETTERS = 3
 GIVEN_NAME_MIN_CJK = 2
-CJK_GIVEN_NAME_LENGTHS = (2, 3)
+# Two or three characters after a Chinese surname; up to five for a part of a dotted name (穆罕默德·艾力).
+CJK_GIVEN_NAME_LENGTHS = (2, 3, 4, 5)
 
 
 def _fold(text: str) -> str:
@@ -527,15 +554,24 @@ def _pinyin_forms(name: str, surname: str) -> tuple[set[str], str, str]:
 
 
 def name_index_for(full_name: str) -> list[str]:
-    """Keyed hashes of a full name, its surname and its given name, to find them in free text without the plaintext."""
-    folded = _fold(full_name)
-    if not folded:
+    """Keyed hashes of a full name, its surname and its given name, to find them in free text without the plaintext.
+
+    Hyphens, apostrophes and middle dots part a name's words as they part the words of a text
+    (`find_name`): "Jean-Pierre O'Brien" is hidden as "jean pierre o brien", 阿卜杜·热合曼 part by part.
+    """
+    written = _fold(full_name)
+    if not written:
         return []
+    folded = " ".join(_NAME_PARTS.sub(" ", written).split())
     words = folded.split()
-    full_names = {folded, "".join(words)}
+    full_names = {written, folded, "".join(words)}
     surnames: set[str] = set()
     titled_surnames: set[str] = set()
     given_names: set[str] = set()  # words, and runs of Chinese characters
+    if len(words) > 1 and all(_CJK_RUN.fullmatch(word) for word in words) and _NAME_PARTS.search(written):
+        # 阿卜杜·热合曼: no Chinese surname and given name; each part is a name, hidden wherever it stands.
+        given_names |= {word for word in words if len(word) >= GIVEN_NAME_MIN_CJK}
+        return _hashes_of(full_names, given_names, surnames, titled_surnames)
     if len(words) > 1:
         surnames.add(words[-1])
         given_names |= {
@@ -556,6 +592,10 @@ def name_index_for(full_name: str) -> list[str]:
             titled_surnames.add(pinyin_surname)
             if pinyin_given:
                 given_names.add(pinyin_given)  # "nake" for 娜珂; a one-syllable "wei" would be any word
+    return _hashes_of(full_names, given_names, surnames, titled_surnames)
+
+
+def _hashes_of(full_names: set[str], given_names: set[str], surnames: set[str], titled_surnames: set[str]) -> list[str]:
     hashes = {_name_hash("name", name) for name in full_names}
     hashes |= {_name_hash("given", name) for name in given_names}
     # Where a Chinese given name may start: the runs of a text are tried only there.

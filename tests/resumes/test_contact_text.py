@@ -19,6 +19,8 @@ from resumes.contact_text import (
 )
 
 PHONES = [
+    "138。1234。5678",
+    "138+1234+5678",
     "13812345678",
     "138-1234-5678",
     "138.1234.5678",
@@ -59,6 +61,12 @@ EMAILS = [
 ]
 
 HANDLES = [
+    "telegram @tomsmith",
+    "instagram @tom.smith",
+    "twitter @tomsmith",
+    "github: tomsmith",
+    "抖音：zq7731dy",
+    "小红书 zq7731xhs",
     "WeChat: zhangsan",
     "wechat is zhangsan",
     "We Chat zhang_wx",
@@ -98,6 +106,8 @@ LINKS = [
 
 # Ordinary resume text that looks a little like contact details and must pass untouched.
 ORDINARY = [
+    "Skype meetings weekly; WeChat payments team; GitHub Actions; LinkedIn Learning",
+    "C++ and C#, 2019.09-2021.06, v1.2.3 on github",
     "2015–2019 at Alibaba",
     "2015-2019",
     "2015.09-2019.06",
@@ -332,6 +342,30 @@ class TestTheSeekersName:
 
         assert redact("欧阳女士，欧阳娜娜", name_index=index) == f"{REDACTED}女士，{REDACTED}"
         assert redact("欧阳修的诗", name_index=index) == "欧阳修的诗"
+
+    @pytest.mark.parametrize(
+        ("name", "text", "hidden"),
+        [
+            # Found by an attack on a live stack: each of these names stayed in masked text and in search.
+            ("阿卜杜·热合曼", "我是阿卜杜·热合曼，热合曼负责后端", f"我是{REDACTED}·{REDACTED}，{REDACTED}负责后端"),
+            ("阿卜杜・热合曼", "阿卜杜·热合曼；阿卜杜热合曼", f"{REDACTED}·{REDACTED}；{REDACTED}{REDACTED}"),
+            ("穆罕默德·艾力", "穆罕默德在此", f"{REDACTED}在此"),
+            (
+                "Zqxjean-Zqxpierre O'Zqxbrien",
+                "Zqxjean-Zqxpierre O'Zqxbrien led; ask Zqxpierre",
+                f"{REDACTED} led; ask {REDACTED}",
+            ),
+            ("Zqxjean-Zqxpierre O'Zqxbrien", "Mr O\u2019Zqxbrien", f"Mr O\u2019{REDACTED}"),
+            ("Zqxrené Zqxdurand", "Zqxrene\u0301 Zqxdurand; Zqxrene\u0301", f"{REDACTED}; {REDACTED}"),
+            ("Zqxrene\u0301 Zqxdurand", "Zqxrené wrote it", f"{REDACTED} wrote it"),
+        ],
+    )
+    def test_names_with_middle_dots_hyphens_apostrophes_and_accents_typed_apart_are_hidden(self, name, text, hidden):
+        assert redact(text, name_index=name_index_for(name)) == hidden
+
+    def test_a_dotted_name_is_not_read_as_a_chinese_surname_and_given_name(self):
+        # 阿 of 阿卜杜 is no surname: 阿明 (another person) and ordinary words keep it.
+        assert redact("阿明和卜杜拉，阿里巴巴", name_index=name_index_for("阿卜杜·热合曼")) == "阿明和卜杜拉，阿里巴巴"
 
     def test_another_seekers_name_is_not_touched(self):
         assert find_name("张伟，李娜", name_index_for("王芳")) == []

@@ -214,6 +214,31 @@ class TestNoContactLeaks:
         assert result_ids(client.get(SEARCH, {"q": "senior engineer"})) == {str(resume.pk)}
         assert client.get(detail_url(resume)).json()["headline"] == "Senior engineer [contact hidden]"
 
+    @pytest.mark.parametrize(
+        ("name", "summary", "queries"),
+        [
+            ("阿卜杜·热合曼", "我是阿卜杜·热合曼 后端工程师", ["阿卜杜·热合曼", "阿卜杜", "热合曼"]),
+            (
+                "Zqxjean-Zqxpierre O'Zqxbrien",
+                "Zqxjean-Zqxpierre O'Zqxbrien, engineer",
+                ["Zqxjean", "Zqxpierre", "Zqxbrien"],
+            ),
+            ("Zqxrené Zqxdurand", "Zqxrene\u0301 Zqxdurand, engineer", ["Zqxrené", "Zqxrene\u0301", "Zqxdurand"]),
+        ],
+    )
+    def test_names_with_dots_hyphens_and_accents_typed_apart_are_hidden_and_not_found(
+        self, client, name, summary, queries
+    ):
+        """Found by an attack on a live stack: these names were shown in the summary and found by search."""
+        resume = ResumeFactory(full_name=name, summary=summary)
+
+        for query in queries:
+            assert result_ids(client.get(SEARCH, {"q": query})) == set(), query
+        shown = client.get(detail_url(resume)).json()["summary"]
+        assert "[contact hidden]" in shown
+        for query in queries:
+            assert query not in shown
+
 
 class TestFilters:
     def test_city_category_skills_and_years(self, client):
