@@ -28,6 +28,7 @@ ALLOWED = {
     "resumes/views.py": "the seeker's own contact page",
     "accounts/forms.py": "password reset mails the seeker's own address",
     "employers/mail.py": "an invitation is mailed to the invited address itself",
+    "accounts/mail.py": "a password change is mailed to the account holder's own address",
     "resumes/api/views.py": "GET reveals names the organisation's own recruiter by address, never a seeker",
     "config/admin_site.py": "the admin header greets the signed-in operator by their own name",
     "detection/simulator/world.py": "the simulator refuses any database holding an account it did not create",
