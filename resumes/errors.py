@@ -131,3 +131,8 @@ class NotFound(DomainError):
 class ContactRequestClosed(DomainError):
     code = "contact_request_closed"
     default_detail = "This request has already been answered or has expired."
+
+
+class OrganizationBlockedBySeeker(DomainError):
+    code = "organization_blocked"
+    default_detail = "You have blocked this organisation: unblock it before you approve its request."

@@ -9,13 +9,13 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
 from accounts.request_info import client_ip, user_agent
@@ -52,6 +52,29 @@ def seeker_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def button_action(back_to: str, *, keep: tuple[str, ...] = ()):
+    """POST only, as require_POST, but a GET goes back to the page the button is on instead of a blank 405.
+
+    A GET reaches an action when a seeker logged out (or whose session ended) presses its button: the login
+    page sends them back to the action's URL by GET. Nothing is done then; the page says so. `keep` names
+    the URL arguments that `back_to` takes too.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method in ("GET", "HEAD"):
+                messages.info(request, _("Nothing was done: press the button again to do it."))
+                return redirect(back_to, **{name: kwargs[name] for name in keep})
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def _resume_of(request: HttpRequest) -> Resume | None:
@@ -223,7 +246,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@button_action("resumes:privacy")
 @seeker_required
 def block(request: HttpRequest) -> HttpResponse:
     try:
@@ -244,7 +267,7 @@ def block(request: HttpRequest) -> HttpResponse:
     return redirect("resumes:privacy")
 
 
-@require_POST
+@button_action("resumes:privacy")
 @seeker_required
 def unblock(request: HttpRequest, organization_id: int) -> HttpResponse:
     try:
@@ -315,7 +338,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, "resumes/job_detail.html", {"job": job, "has_applied": has_applied})
 
 
-@require_POST
+@button_action("resumes:job", keep=("job_id",))
 @seeker_required
 def apply(request: HttpRequest, job_id: int) -> HttpResponse:
     job = seeker_selectors.find_job(job_id=job_id)
@@ -377,12 +400,14 @@ def _decide(request: HttpRequest, request_id: int, decide, done_message: str) ->
         raise Http404 from error
     except services.ContactRequestClosed:
         messages.error(request, _("This request has already been answered or has expired."))
+    except services.OrganizationBlockedBySeeker:
+        messages.error(request, _("You have blocked this organisation: unblock it before you approve its request."))
     else:
         messages.success(request, done_message)
     return redirect("resumes:requests")
 
 
-@require_POST
+@button_action("resumes:requests")
 @seeker_required
 def approve_request(request: HttpRequest, request_id: int) -> HttpResponse:
     return _decide(
@@ -396,7 +421,7 @@ def approve_request(request: HttpRequest, request_id: int) -> HttpResponse:
     )
 
 
-@require_POST
+@button_action("resumes:requests")
 @seeker_required
 def decline_request(request: HttpRequest, request_id: int) -> HttpResponse:
     return _decide(request, request_id, services.decline_contact_request, _("Declined."))

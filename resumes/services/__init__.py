@@ -14,7 +14,7 @@ Every seeker service acts only on the calling seeker's own data and owns its
 transaction; the ones DESIGN.md lists among chained events write their audit event.
 """
 
-from ..errors import ContactRequestClosed, NotFound, NotSeeker, ResumeMissing
+from ..errors import ContactRequestClosed, NotFound, NotSeeker, OrganizationBlockedBySeeker, ResumeMissing
 from .applications import apply_with_resume
 from .contact_requests import (
     approve_contact_request,
@@ -76,6 +76,7 @@ __all__ = [
     "ExperienceInput",
     "NotFound",
     "NotSeeker",
+    "OrganizationBlockedBySeeker",
     "ResumeMissing",
     "RevealResult",
     "apply_with_resume",

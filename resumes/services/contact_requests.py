@@ -13,7 +13,7 @@ from employers import quota
 from employers.models import JobPosting, Organization
 
 from .. import notifications
-from ..errors import ContactRequestClosed, NotFound, QuotaExhausted
+from ..errors import ContactRequestClosed, NotFound, OrganizationBlockedBySeeker, QuotaExhausted
 from ..models import ContactRequest, ContactRequestStatus, RelayPreference, Resume
 from .ownership import own_resume
 from .privacy import record_direct_grant
@@ -124,6 +124,12 @@ def _decide_contact_request(*, seeker: User, request_id: int, status: str) -> Co
             raise NotFound()
         if not contact_request.is_open:
             raise ContactRequestClosed()
+        if (
+            status == ContactRequestStatus.APPROVED
+            and resume.blocks.filter(organization=contact_request.organization).exists()
+        ):
+            # An approval would wait behind the block and take effect, unseen, the day the seeker lifts it.
+            raise OrganizationBlockedBySeeker()
         contact_request.status = status
         contact_request.decided_at = timezone.now()
         contact_request.save(update_fields=["status", "decided_at"])

@@ -165,3 +165,24 @@ def test_checkboxes_sit_beside_their_labels_and_the_icon_answers(live_server, br
     icon = page.request.get(live_server.url + "/favicon.ico")
     assert icon.ok
     assert icon.headers["content-type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+
+
+def test_the_language_switch_waits_for_its_button_from_the_keyboard_and_keeps_a_half_filled_form(
+    live_server, browser_page
+):
+    """Arrow keys on the language list reloaded the page at once, in the other language, losing what was typed."""
+    page = browser_page
+    page.goto(live_server.url + "/accounts/signup/")
+    page.fill("#id_full_name", "Half Filled")
+    page.focus("#language")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(500)
+
+    assert page.input_value("#id_full_name") == "Half Filled"
+    assert page.locator("html").get_attribute("lang") == "en"
+
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_function("document.documentElement.lang === 'zh-hans'")
+    # A pointer still switches at once.
+    page.select_option("#language", "en")
+    page.wait_for_function("document.documentElement.lang === 'en'")
