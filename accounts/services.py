@@ -6,6 +6,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from knox.models import AuthToken
+from knox.settings import knox_settings
 
 from audit.actions import AuditAction
 from audit.services import contains_contact_data, record_event
@@ -204,8 +205,22 @@ def log_in_for_api_token(*, request: HttpRequest, email: str, password: str) -> 
         record_login_attempt(request=request, user=user, success=False, failure_reason=LoginFailure.ROLE_NOT_ALLOWED)
         raise InvalidCredentials()
     instance, token = AuthToken.objects.create(user=user)
+    _keep_newest_tokens(user)
     user_logged_in.send(sender=User, request=request, user=user)
     return instance, token
+
+
+def _keep_newest_tokens(user: User) -> None:
+    """At most TOKEN_LIMIT_PER_USER tokens per account: a login past it ends the oldest ones.
+
+    knox enforces its limit only in its own login view (a 403), which API.md's login does not answer; and an
+    account that logs in every few seconds must not pile up thousands of live tokens.
+    """
+    limit = knox_settings.TOKEN_LIMIT_PER_USER
+    if not limit:
+        return
+    oldest = AuthToken.objects.filter(user=user).order_by("-created", "-pk").values_list("pk", flat=True)[limit:]
+    AuthToken.objects.filter(pk__in=list(oldest)).delete()
 
 
 def log_out_api_token(*, request: HttpRequest, token: AuthToken) -> None:

@@ -91,6 +91,25 @@ def test_login_returns_a_hashed_expiring_token_that_authenticates(api_client):
     assert api_client.post(LOGOUT).status_code == 204
 
 
+def test_a_login_past_the_token_limit_ends_the_oldest_tokens(api_client, settings):
+    """25 logins gave 25 live tokens: knox's TOKEN_LIMIT_PER_USER holds only in knox's own login view."""
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_LIMIT_PER_USER": 3}
+    user = UserFactory(role="recruiter", email="r@example.test")
+    older = [AuthToken.objects.create(user=user)[0].pk for _ in range(3)]
+    other = AuthToken.objects.create(user=UserFactory(role="recruiter"))[0]
+
+    response = api_client.post(LOGIN, {"email": "r@example.test", "password": DEFAULT_PASSWORD}, format="json")
+
+    assert response.status_code == 200
+    kept = set(AuthToken.objects.filter(user=user).values_list("pk", flat=True))
+    assert len(kept) == 3
+    assert older[0] not in kept
+    assert set(older[1:]) <= kept
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert api_client.post(LOGOUT).status_code == 204  # the new one works
+    assert AuthToken.objects.filter(pk=other.pk).exists()
+
+
 @pytest.mark.parametrize(
     ("email", "password"),
     [("r@example.test", "wrong-password-123"), ("nobody@example.test", DEFAULT_PASSWORD)],
