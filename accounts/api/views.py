@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config import api_schema
+from config.api.serializers import StrictInputSerializer
 from config.errors import RateLimited
 from config.ratelimit import enforce_rate_limit, enforce_rate_limits
 
@@ -19,7 +20,7 @@ class RegisterApi(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
 
-    class RegisterInputSerializer(serializers.Serializer):
+    class RegisterInputSerializer(StrictInputSerializer):
         email = serializers.CharField(max_length=services.EMAIL_MAX_LENGTH)
         password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
         full_name = serializers.CharField(max_length=services.FULL_NAME_MAX_LENGTH)

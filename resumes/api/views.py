@@ -17,7 +17,7 @@ from audit.models import ActivityKind
 from audit.services import record_activity
 from config import api_schema
 from config.api.pagination import PAGINATION_PARAMETERS, KeysetCursorPagination, newest_first_page, paginated
-from config.api.serializers import ObjectIdField, QuotaSerializer
+from config.api.serializers import ObjectIdField, QuotaSerializer, StrictInputSerializer
 from config.ratelimit import enforce_rate_limits
 from employers.categories import JobCategory
 
@@ -179,7 +179,7 @@ class RevealContactSerializer(serializers.Serializer):
 
 
 class RevealApi(APIView):
-    class RevealInputSerializer(serializers.Serializer):
+    class RevealInputSerializer(StrictInputSerializer):
         job_id = ObjectIdField(help_text="An open job of your organisation, cited.")
 
     class RevealOutputSerializer(serializers.Serializer):

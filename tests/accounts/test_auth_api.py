@@ -91,6 +91,17 @@ def test_login_returns_a_hashed_expiring_token_that_authenticates(api_client):
     assert api_client.post(LOGOUT).status_code == 204
 
 
+def test_register_refuses_fields_it_does_not_take(api_client):
+    body = {"email": "r@example.test", "password": "a long enough passphrase", "full_name": "R", "role": "operator"}
+
+    response = api_client.post("/api/v1/auth/register", {**body, "is_staff": True}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert set(response.json()["errors"]) == {"role", "is_staff"}
+    assert not User.objects.exists()
+
+
 def test_a_login_past_the_token_limit_ends_the_oldest_tokens(api_client, settings):
     """25 logins gave 25 live tokens: knox's TOKEN_LIMIT_PER_USER holds only in knox's own login view."""
     settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_LIMIT_PER_USER": 3}

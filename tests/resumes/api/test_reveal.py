@@ -268,6 +268,16 @@ class TestRefusals:
         assert "job_id" in response.json()["errors"]
         assert not AuditEvent.objects.filter(action__startswith="reveal").exists()
 
+    def test_a_field_the_reveal_does_not_take_is_invalid_and_changes_nothing(self, client, job, resume):
+        response = client.post(
+            f"/api/v1/resumes/{resume.id}/reveal", {"job_id": job.pk, "kind": "direct"}, format="json"
+        )
+
+        assert response.status_code == 400
+        assert response.json()["errors"] == {"kind": ["This field is not accepted here."]}
+        assert not Reveal.objects.exists()
+        assert not AuditEvent.objects.filter(action__startswith="reveal").exists()
+
     def test_anonymous_is_401(self, job, resume):
         assert reveal(client_for(None), resume, job).status_code == 401
 
