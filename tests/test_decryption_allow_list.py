@@ -26,6 +26,7 @@ ALLOWED = {
     "resumes/services/data_rights.py": "the seeker's export of their own data",
     "resumes/services/exposure.py": "the notice to a seeker's own address that a harvester obtained their contact",
     "resumes/views.py": "the seeker's own contact page",
+    "resumes/services/profile.py": "a first resume takes the account's own name and address as its contact",
     "accounts/forms.py": "password reset mails the seeker's own address",
     "employers/mail.py": "an invitation is mailed to the invited address itself",
     "accounts/mail.py": "a password change is mailed to the account holder's own address",

@@ -85,7 +85,7 @@ def save_resume(
     if len(experience) > ENTRIES_MAX or len(education) > ENTRIES_MAX:
         raise ValidationError(f"At most {ENTRIES_MAX} experience and {ENTRIES_MAX} education entries.")
     with transaction.atomic():
-        resume = Resume.objects.select_for_update().filter(seeker=seeker).first() or Resume(seeker=seeker)
+        resume = Resume.objects.select_for_update().filter(seeker=seeker).first() or _new_resume(seeker)
         resume.headline = headline.strip()
         resume.summary = summary.strip()
         resume.skills = clean_skills(skills or [])
@@ -137,6 +137,17 @@ def save_resume(
         resume.save(update_fields=["name_index", "search_primary", "search_secondary", "skill_keys"])
         # Search shows the free text redacted now, not on every page (resumes/masked_text.py).
         store_masked_text([resume.pk])
+    return resume
+
+
+def _new_resume(seeker: User) -> Resume:
+    """A first resume, its contact the account's own name and address until the seeker saves the contact page.
+
+    The contact page shows these already (prefilled), so a seeker may well never save it; without them a
+    reveal handed out an empty name, and the relay had no address to forward to.
+    """
+    resume = Resume(seeker=seeker)
+    resume.set_contact_details(full_name=seeker.decrypt_full_name(), phone_e164="", email=seeker.decrypt_email())
     return resume
 
 

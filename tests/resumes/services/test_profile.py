@@ -167,3 +167,31 @@ def test_contact_details_need_a_resume():
         services.update_contact_details(
             seeker=SeekerFactory(), full_name=PLANTED_NAME, phone=PLANTED_PHONE, email=PLANTED_EMAIL
         )
+
+
+def test_a_first_resume_takes_the_accounts_name_and_address_as_its_contact_until_the_contact_page_is_saved():
+    """A seeker who never saved the contact page (it shows these prefilled) was revealed with an empty name,
+    and the relay had nowhere to forward."""
+    from tests.employers.factories import JobPostingFactory, SeatFactory, VerifiedOrganizationFactory
+
+    seeker = SeekerFactory(full_name="Ondine Farrowmere", email="ondine.farrowmere@example.test")
+
+    resume = services.save_resume(seeker=seeker, **resume_kwargs())
+
+    contact = resume.decrypt_contact_details()
+    assert (contact.full_name, contact.email, contact.phone) == (
+        "Ondine Farrowmere",
+        "ondine.farrowmere@example.test",
+        "",
+    )
+    services.update_privacy(seeker=seeker, visibility="public", relay_preference="relay_only")
+    seat = SeatFactory(organization=VerifiedOrganizationFactory())
+    revealed = services.reveal_contact(
+        recruiter=seat.user, resume=resume, job=JobPostingFactory(organization=seat.organization)
+    )
+    assert revealed.contact["name"] == "Ondine Farrowmere"
+    assert revealed.contact["kind"] == "relay"
+    # Saving the resume again keeps what the contact page holds.
+    services.update_contact_details(seeker=seeker, full_name="Ondine F.", phone="13912345670", email="o@example.test")
+    services.save_resume(seeker=seeker, **resume_kwargs())
+    assert Resume.objects.get(seeker=seeker).decrypt_contact_details().full_name == "Ondine F."
