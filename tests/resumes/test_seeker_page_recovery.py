@@ -113,3 +113,21 @@ def test_the_language_switch_has_its_own_button():
     assert '<select id="language" name="language" data-submit-on-change>' in page
     assert '<button type="submit">Change</button>' in page
     assert "<noscript>" not in page
+
+
+@pytest.mark.parametrize("name", ["resumes:resume", "resumes:contact", "password_change", "signup"])
+def test_every_field_description_a_screen_reader_is_pointed_to_exists(name):
+    """Help texts (the photo's 2 MB limit, "never shown to employers") were never read out: aria-describedby
+    named ids that no element had."""
+    import re
+
+    client = Client()
+    if name != "signup":
+        client.force_login(ResumeFactory().seeker)
+
+    page = client.get(reverse(name)).content.decode()
+
+    described = {ref for refs in re.findall(r'aria-describedby="([^"]+)"', page) for ref in refs.split()}
+    present = set(re.findall(r'\bid="([^"]+)"', page))
+    assert described, name
+    assert described <= present, described - present
