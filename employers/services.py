@@ -445,6 +445,8 @@ def accept_invitation(*, user: User, invitation_id) -> Seat:
                 target_id=invitation.pk,
                 details={"seat_id": new_seat.pk, "role": new_seat.role},
             )
+            # Registering proves no address: the mailbox's owner hears that a seat was taken under it.
+            enqueue(kind=mail.INVITATION_ACCEPTED_EMAIL, payload={"invitation_id": str(invitation.pk)})
     except IntegrityError as error:
         # A concurrent acceptance (of this or another invitation) seated this recruiter first.
         raise errors.AlreadySeated() from error

@@ -251,3 +251,31 @@ class TestDecline:
             str(invitation.pk),
         )
         assert client.post(accept_url(invitation)).status_code == 404
+
+
+class TestAcceptedMail:
+    def test_the_invited_address_is_told_when_an_account_under_it_takes_the_seat(self, invitee, invitation):
+        """Found by an attack: whoever registers an address first takes the seats invited to it (registering proves
+        no address). The mailbox's owner now hears of it."""
+        from django.core import mail
+
+        from outbox.delivery import deliver_due_messages
+
+        assert client_for(invitee).post(accept_url(invitation)).status_code == 200
+        assert deliver_due_messages() == 1
+
+        [sent] = mail.outbox
+        assert sent.to == ["invitee@example.test"]
+        assert invitation.organization.legal_name in sent.body
+        assert "as admin" in sent.body
+        assert "someone else registered a Hirewall account under your address" in sent.body
+
+    def test_a_declined_invitation_sends_no_such_mail(self, invitee, invitation):
+        from django.core import mail
+
+        from outbox.delivery import deliver_due_messages
+
+        assert client_for(invitee).post(decline_url(invitation)).status_code == 204
+        deliver_due_messages()
+
+        assert mail.outbox == []
