@@ -121,6 +121,12 @@ class JobNeedsVerification(DomainError):
     )
 
 
+class JobOfSuspendedOrganization(DomainError):
+    # As JobNeedsVerification, for an organisation an operator suspended: nothing opens by itself then.
+    code = "org_suspended"
+    default_detail = "The organisation is suspended: its jobs cannot be opened until an operator reinstates it."
+
+
 class ContactDetailsInProfile(DomainError):
     """A display name or title holding a phone, an e-mail, a messaging handle or a link: seekers see these."""
 

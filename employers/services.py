@@ -548,6 +548,8 @@ def update_job(*, job: JobPosting, **changes) -> JobPosting:
         raise ValidationError({"status": ["A job is a draft only until its organisation is verified."]})
     opening = new_status == JobStatus.OPEN and job.status != JobStatus.OPEN
     if opening and not job.organization.is_effectively_verified:
+        if job.organization.status == OrganizationStatus.SUSPENDED:
+            raise errors.JobOfSuspendedOrganization()
         raise errors.JobNeedsVerification()
     for field, value in changes.items():
         setattr(job, field, value)

@@ -418,12 +418,18 @@ class JobDetailApi(APIView):
                 response=api_schema.ValidationErrorSerializer,
                 description=(
                     "`invalid`, with `errors` per field; or `org_not_verified` (no `errors`): the organisation "
-                    "is not verified, so the job cannot be opened (it stays a draft, or closed)."
+                    "is not verified, so the job cannot be opened (it stays a draft, or closed); or "
+                    "`org_suspended` (no `errors`): an operator suspended the organisation."
                 ),
                 examples=[
                     OpenApiExample(
                         "org_not_verified",
                         value={"code": "org_not_verified", "detail": errors.JobNeedsVerification.default_detail},
+                        response_only=True,
+                    ),
+                    OpenApiExample(
+                        "org_suspended",
+                        value={"code": "org_suspended", "detail": errors.JobOfSuspendedOrganization.default_detail},
                         response_only=True,
                     ),
                     OpenApiExample(

@@ -66,6 +66,20 @@ def test_a_draft_cannot_be_opened_before_verification(pending_seat):
     )
 
 
+def test_a_suspended_organisations_closed_job_is_refused_as_suspended_not_as_awaiting_verification():
+    """It was told its drafts "open by themselves when an operator verifies it", which a suspension never does."""
+    seat = SeatFactory(organization=OrganizationFactory(status="suspended"))
+    job = JobPostingFactory(organization=seat.organization, status="closed")
+
+    refused = client_for(seat.user).patch(f"/api/v1/jobs/{job.pk}", {"status": "open"}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "org_suspended"
+    assert "verifies" not in refused.json()["detail"]
+    job.refresh_from_db()
+    assert job.status == "closed"
+
+
 def test_recruiters_cannot_set_draft():
     job = JobPostingFactory(organization=VerifiedOrganizationFactory())
     seat = SeatFactory(organization=job.organization)
