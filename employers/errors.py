@@ -132,3 +132,9 @@ class ContactDetailsInProfile(DomainError):
 
     code = "contact_in_free_text"
     default_detail = "A display name or title must not contain contact details (phone, email, handle or link)."
+
+
+class SuspendedOrganizationInvites(DomainError):
+    code = "org_suspended"
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "The organisation is suspended: it cannot invite anyone until an operator reinstates it."

@@ -379,6 +379,9 @@ def invite_recruiter(*, seat: Seat, email: str, role: str) -> Invitation:
     with transaction.atomic():
         # The organisation's row lock serialises invitations, so concurrent ones cannot overfill the seats.
         organization = Organization.objects.select_for_update().get(pk=seat.organization_id)
+        if organization.status == OrganizationStatus.SUSPENDED:
+            # Suspended, by an operator or the detectors: it takes on no one (a pending one builds its team).
+            raise errors.SuspendedOrganizationInvites()
         now = timezone.now()
         open_invitations = Invitation.objects.open(now=now).filter(organization=organization)
         replaced = list(

@@ -122,6 +122,19 @@ def test_non_admins_get_not_org_admin(admin_seat):
     assert not AuditEvent.objects.filter(action="invitation.created").exists()
 
 
+def test_a_suspended_organisation_invites_nobody(admin_seat, mailoutbox):
+    """Found by an attack on the API: an organisation suspended (by an operator or the detectors) still invited."""
+    admin_seat.organization.status = "suspended"
+    admin_seat.organization.save()
+
+    response = client_for(admin_seat.user).post(URL, {"email": "target@example.test"}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (403, "org_suspended")
+    assert not Invitation.objects.exists()
+    assert not AuditEvent.objects.filter(action="invitation.created").exists()
+    assert mailoutbox == []
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
