@@ -1,6 +1,7 @@
 """Web forms of the seekers' pages; views pass their cleaned data to resumes.services."""
 
 import re
+from datetime import date
 
 from django import forms
 from django.forms import inlineformset_factory
@@ -14,6 +15,8 @@ from .contact_text import contains_contact_details
 from .models import EducationEntry, ExperienceEntry, Resume
 from .services import (
     ADDRESS_MAX_LENGTH,
+    EARLIEST_YEAR,
+    EDUCATION_YEARS_AHEAD,
     EMAIL_MAX_LENGTH,
     FULL_NAME_MAX_LENGTH,
     PHOTO_MAX_BYTES,
@@ -130,6 +133,8 @@ class ExperienceForm(RefusesContactDetails, forms.ModelForm):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end cannot be before the start."))
+        if start and not date(EARLIEST_YEAR, 1, 1) <= start <= timezone.localdate():
+            self.add_error("start", _("The start lies between %(year)s and today.") % {"year": EARLIEST_YEAR})
         return cleaned
 
 
@@ -151,6 +156,13 @@ class EducationForm(RefusesContactDetails, forms.ModelForm):
         start, end = cleaned.get("start_year"), cleaned.get("end_year")
         if start and end and end < start:
             self.add_error("end_year", _("The last year cannot be before the first."))
+        latest = timezone.localdate().year + EDUCATION_YEARS_AHEAD
+        for field in ("start_year", "end_year"):
+            year = cleaned.get(field)
+            if year is not None and not EARLIEST_YEAR <= year <= latest:
+                self.add_error(
+                    field, _("A year between %(first)s and %(last)s.") % {"first": EARLIEST_YEAR, "last": latest}
+                )
         return cleaned
 
 
@@ -228,6 +240,8 @@ class ContactDetailsForm(forms.Form):
         birth_date = self.cleaned_data["birth_date"]
         if birth_date is not None and birth_date > timezone.localdate():
             raise forms.ValidationError(_("A birth date cannot be in the future."))
+        if birth_date is not None and birth_date.year < EARLIEST_YEAR:
+            raise forms.ValidationError(_("A birth date is in %(year)s or later.") % {"year": EARLIEST_YEAR})
         return birth_date
 
 

@@ -33,6 +33,8 @@ from .privacy import (
 )
 from .profile import (
     ADDRESS_MAX_LENGTH,
+    EARLIEST_YEAR,
+    EDUCATION_YEARS_AHEAD,
     EMAIL_MAX_LENGTH,
     ENTRIES_MAX,
     FULL_NAME_MAX_LENGTH,
@@ -63,6 +65,8 @@ from .reveal import RevealResult, reveal_contact
 __all__ = [
     "ADDRESS_MAX_LENGTH",
     "DELETED_EMAIL_INDEX_PREFIX",
+    "EARLIEST_YEAR",
+    "EDUCATION_YEARS_AHEAD",
     "EMAIL_MAX_LENGTH",
     "ENTRIES_MAX",
     "EXPORT_FORMAT_VERSION",

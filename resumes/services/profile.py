@@ -21,6 +21,10 @@ SKILL_MAX_LENGTH = 50
 ENTRIES_MAX = 20
 FULL_NAME_MAX_LENGTH = 150
 ADDRESS_MAX_LENGTH = 300
+# Dates a person could have typed: nothing before this year (0001-01-01 was stored), no experience yet to come,
+# and education at most this many years ahead (an expected graduation).
+EARLIEST_YEAR = 1900
+EDUCATION_YEARS_AHEAD = 10
 EMAIL_MAX_LENGTH = 254
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 # Leading bytes of the photo formats accepted; the file's name and declared type are ignored.
@@ -116,14 +120,24 @@ def save_resume(
             )
             for entry in education
         ]
+        today = timezone.localdate()
         for entry in experience_entries:
             entry.full_clean(exclude=["resume"])
             if entry.end is not None and entry.end < entry.start:
                 raise ValidationError({"experience": ["An experience entry cannot end before it starts."]})
+            if not date(EARLIEST_YEAR, 1, 1) <= entry.start <= today:
+                raise ValidationError(
+                    {"experience": [f"An experience entry starts between {EARLIEST_YEAR} and today."]}
+                )
         for entry in education_entries:
             entry.full_clean(exclude=["resume"])
             if entry.end_year is not None and entry.end_year < entry.start_year:
                 raise ValidationError({"education": ["An education entry cannot end before it starts."]})
+            latest = today.year + EDUCATION_YEARS_AHEAD
+            if not all(
+                EARLIEST_YEAR <= year <= latest for year in (entry.start_year, entry.end_year) if year is not None
+            ):
+                raise ValidationError({"education": [f"Education years lie between {EARLIEST_YEAR} and {latest}."]})
 
         resume.save()
         resume.experience_entries.all().delete()
@@ -181,6 +195,8 @@ def update_contact_details(
         errors["email"] = error.messages
     if birth_date is not None and birth_date > timezone.localdate():
         errors["birth_date"] = ["A birth date cannot be in the future."]
+    elif birth_date is not None and birth_date.year < EARLIEST_YEAR:
+        errors["birth_date"] = [f"A birth date is in {EARLIEST_YEAR} or later."]
     if len(address.strip()) > ADDRESS_MAX_LENGTH:
         errors["address"] = [f"An address has at most {ADDRESS_MAX_LENGTH} characters."]
     if errors:

@@ -297,6 +297,12 @@ def test_the_resume_editor_deletes_an_entry(seeker_client, resume):
         ({"category": "astrology"}, "Select a valid choice."),
         ({"experience-0-end": "2017-01-01"}, "The end cannot be before the start."),
         ({"experience-0-start": ""}, "This field is required."),
+        ({"experience-0-start": "0001-01-01"}, "The start lies between 1900 and today."),
+        ({"experience-0-start": "2999-01-01", "experience-0-end": ""}, "The start lies between 1900 and today."),
+        (
+            {"education-0-degree": "BSc", "education-0-field": "Physics", "education-0-start_year": "0"},
+            "A year between 1900 and",
+        ),
         ({"years_experience": "-1"}, "Ensure this value is greater than or equal to 0."),
     ],
 )
@@ -328,6 +334,9 @@ def test_contact_details_form_validates_and_saves(seeker_client, resume):
 
     data.update(phone="139 0000 1111", email="new.address@example.test")
     assert "A birth date cannot be in the future." in seeker_client.post(url, data).content.decode()
+
+    data.update(birth_date="0001-01-01")
+    assert "A birth date is in 1900 or later." in seeker_client.post(url, data).content.decode()
 
     data.update(birth_date="1990-01-01")
     assert seeker_client.post(url, data).status_code == 302

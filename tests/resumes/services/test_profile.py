@@ -94,6 +94,11 @@ def test_save_resume_replaces_entries_and_bumps_updated_at():
             "experience",
         ),
         ({"education": [services.EducationInput(degree="BSc", start_year=2017, end_year=2013)]}, "education"),
+        # Found by a seeker's test: year 0, and experience still to come, were stored.
+        ({"experience": [services.ExperienceInput(title="X", start=date(1, 1, 1))]}, "experience"),
+        ({"experience": [services.ExperienceInput(title="X", start=date(2999, 1, 1))]}, "experience"),
+        ({"education": [services.EducationInput(degree="BSc", start_year=0)]}, "education"),
+        ({"education": [services.EducationInput(degree="BSc", start_year=2010, end_year=2999)]}, "education"),
     ],
 )
 def test_save_resume_refuses_invalid_input_and_writes_nothing(overrides, field):
