@@ -192,8 +192,13 @@ NOT_FOUND_BODY = {"code": "not_found", "detail": "Not found."}
 JSON_ERROR_PATHS = ("/api/", "/relay/")
 
 
+def is_api_path(path: str) -> bool:
+    """Under /api/ or /relay/, whose errors are JSON; "//api/v1/jobs" is too, for the client that built it."""
+    return ("/" + path.lstrip("/")).startswith(JSON_ERROR_PATHS)
+
+
 def _is_api_request(request: HttpRequest) -> bool:
-    return request.path.startswith(JSON_ERROR_PATHS)
+    return is_api_path(request.path)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None):

@@ -19,9 +19,6 @@ from . import errors
 
 logger = logging.getLogger(__name__)
 
-# Surfaces whose clients are programs, answered in the API's error shape.
-JSON_PREFIXES = errors.JSON_ERROR_PATHS
-
 
 def is_outage(exception: BaseException | None) -> bool:
     """A component the platform cannot work safely without is down, cut off or too slow (config.errors)."""
@@ -36,7 +33,7 @@ def service_unavailable(request: HttpRequest, exception: BaseException) -> HttpR
         "dependency unavailable: %s in %s", type(exception).__name__, match.view_name if match is not None else "?"
     )
     error = errors.ServiceUnavailable.from_error(exception)
-    if request.path.startswith(JSON_PREFIXES):
+    if errors.is_api_path(request.path):
         response: HttpResponse = JsonResponse(error.body(), status=error.status_code)
     else:
         language = translation.get_language_from_request(request)

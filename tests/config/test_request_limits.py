@@ -126,6 +126,16 @@ def test_unknown_api_paths_are_json_404_whatever_the_method(method, path):
     assert response.json() == {"code": "not_found", "detail": "Not found."}
 
 
+@pytest.mark.parametrize("path", ["//api/v1/jobs", "//relay/x", "///api/"])
+def test_a_doubled_slash_before_api_still_gets_the_json_404(path):
+    """Found by an attack on the API: //api/v1/jobs got Django's HTML 404. (The test client would read the
+    doubled slash as a host name, so the server's PATH_INFO is set as gunicorn sets it.)"""
+    response = Client().get("/unused", PATH_INFO=path)
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Not found."}
+
+
 @pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/v2/jobs", "/api/nope", "/api/"])
 def test_unknown_api_paths_are_json_404_with_debug_on_too(path, settings):
     # make run serves with DEBUG on, where Django's own 404 is an HTML page.
