@@ -55,5 +55,5 @@ def test_draft_jobs_are_documented(schema):
     assert set(components["JobUpdateInputStatusEnum"]["enum"]) == {"open", "closed"}
     patch = schema["paths"]["/api/v1/jobs/{job_id}"]["patch"]["responses"]["400"]
     codes = {example["value"]["code"] for example in patch["content"]["application/json"]["examples"].values()}
-    assert codes == {"org_not_verified", "invalid"}
+    assert codes == {"org_not_verified", "org_suspended", "invalid"}
     assert "draft" in schema["paths"]["/api/v1/jobs"]["post"]["description"]
