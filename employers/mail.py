@@ -33,13 +33,7 @@ def send_invitation_email(*, invitation_id: str) -> bool:
         f"(id {invitation.pk}) before {expires:%Y-%m-%d %H:%M} UTC.\n\n"
         "Nobody joins an organisation on Hirewall without accepting. If you did not expect this, ignore it."
     )
-    send_mail(
-        "Hirewall: an invitation to join an organisation",
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [crypto.decrypt(invitation.email_ciphertext)],
-        fail_silently=False,
-    )
+    _mail_the_invited_address(invitation, "Hirewall: an invitation to join an organisation", body)
     return True
 
 
@@ -68,11 +62,10 @@ def send_invitation_accepted_email(*, invitation_id: str) -> bool:
         f"for you: tell {invitation.organization.legal_name}'s administrators at once, so that they ask Hirewall's "
         "operators to deactivate it."
     )
-    send_mail(
-        "Hirewall: an invitation sent to you was accepted",
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [crypto.decrypt(invitation.email_ciphertext)],
-        fail_silently=False,
-    )
+    _mail_the_invited_address(invitation, "Hirewall: an invitation sent to you was accepted", body)
     return True
+
+
+def _mail_the_invited_address(invitation: Invitation, subject: str, body: str) -> None:
+    # Decrypted for the recipients alone; a failure is retried by the outbox.
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [crypto.decrypt(invitation.email_ciphertext)])

@@ -64,7 +64,12 @@ class EchoApi(APIView):
         return Response({"ok": True})
 
 
+def crashing_page(request):
+    raise RuntimeError("secret internal state")
+
+
 urlpatterns = [
+    path("test/crash", crashing_page),
     path("api/v1/test/forbidden", ForbiddenApi.as_view()),
     path("api/v1/test/crash", CrashingApi.as_view()),
     path("api/v1/test/database-gone", DatabaseGoneApi.as_view()),

@@ -94,6 +94,17 @@ def test_500_is_json_without_a_trace(caplog):
     assert "secret internal state" in caplog.text
 
 
+def test_a_web_page_that_fails_gets_the_sites_own_500_page_without_a_trace():
+    response = Client(raise_request_exception=False).get("/test/crash", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "出错了" in page
+    assert 'href="/"' in page
+    assert "secret internal state" not in page
+    assert "Traceback" not in page
+
+
 def test_database_failure_is_503_service_unavailable(settings):
     settings.SERVICE_UNAVAILABLE_RETRY_AFTER_S = 7
     client = Client(raise_request_exception=False)
