@@ -146,7 +146,7 @@ def _fold_into(text: str, start: int, end: int, digits: bool, chars: list, start
     chunk = text[start:end]
     if chunk.isascii():  # NFKC leaves ASCII alone; lower() maps it one character for one
         folded = [chunk.lower()]
-    elif any(unicodedata.combining(char) for char in chunk):
+    elif _COMBINING_MARK.search(chunk):
         _fold_clusters_into(text, start, end, digits, chars, starts, ends)
         return
     else:
@@ -162,7 +162,10 @@ def _fold_into(text: str, start: int, end: int, digits: bool, chars: list, start
     ends.extend(range(start + 1, end + 1))
 
 
-_CLUSTER = re.compile(r".[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*", re.DOTALL)
+# Accents typed as characters of their own (Unicode's combining diacritical marks), and a letter with those after it.
+_COMBINING_MARKS = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+_COMBINING_MARK = re.compile(_COMBINING_MARKS)
+_CLUSTER = re.compile(rf".{_COMBINING_MARKS}*", re.DOTALL)
 
 
 def _fold_clusters_into(text: str, start: int, end: int, digits: bool, chars: list, starts: list, ends: list) -> None:
